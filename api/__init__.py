@@ -1,0 +1,1 @@
+"""HTTP edge: translates requests into one service call each."""

@@ -1,0 +1,33 @@
+"""The FastAPI application: routers, problem details, body limit, metrics."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from api import problems
+from api.limits import BodySizeLimit
+from api.routes import admin, auth, availability, health, me, payees, transfers
+from shunfuri import __version__
+from shunfuri.settings import get_settings
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app = FastAPI(
+        title="Shunfuri",
+        version=__version__,
+        description="Cash advances wired to a member's bank account: accepted at once, "
+        "settled in seconds where the bank allows, else at 09:30 JST on the next bank "
+        "business day. Errors are RFC 9457 problem details with a stable `code`.",
+    )
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in (health, availability, auth, me, payees, transfers, admin):
+        app.include_router(module.router)
+    if hasattr(transfers, "lifespan_hooks"):
+        transfers.lifespan_hooks(app)
+    return app

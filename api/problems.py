@@ -1,0 +1,75 @@
+"""RFC 9457 problem details for every refusal, so no client input ever yields a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shunfuri.errors import ShunfuriError
+
+log = logging.getLogger("shunfuri.api")
+
+PROBLEM = "application/problem+json"
+_HTTP_CODES = {
+    401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+}
+
+
+def problem_response(error: ShunfuriError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, media_type=PROBLEM, headers=headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        # Never echo the rejected input back: it may be a PIN or a password.
+        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ShunfuriError)
+    async def _shunfuri(_: Request, exc: ShunfuriError) -> JSONResponse:
+        headers = {}
+        if exc.code in ("too_many_requests", "service_closed") and "retry_after" in exc.extra:
+            headers["Retry-After"] = str(exc.extra.pop("retry_after"))
+        return problem_response(exc, headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(ShunfuriError("validation_error", errors=_field_errors(exc)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code)
+        if code is None:
+            code = "validation_error" if exc.status_code < 500 else "internal_error"
+        error = ShunfuriError(code)
+        response = problem_response(error, getattr(exc, "headers", None))
+        response.status_code = exc.status_code if code != "validation_error" else 422
+        return response
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return problem_response(ShunfuriError("database_unavailable"), {"Retry-After": "2"})
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return problem_response(ShunfuriError("database_unavailable"), {"Retry-After": "2"})
+        log.exception("database error")
+        return problem_response(ShunfuriError("internal_error"))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error: %s", type(exc).__name__)
+        return problem_response(ShunfuriError("internal_error"))

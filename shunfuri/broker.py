@@ -1,0 +1,98 @@
+"""Broker adapter: the Redis connection shared by the API and the workers.
+
+Beside Celery's own use of Redis, two small things live here: the transfer-event
+channel that wakes `?wait=` long-polls, and the "drain requested" flag that lets many
+accepted transfers share one Celery message.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import redis
+
+EVENTS_CHANNEL = "shunfuri:transfer-events"
+
+
+def redis_kwargs(url: str) -> dict:
+    """Connection kwargs for redis-py from a Celery-style broker URL."""
+    parts = urlsplit(url)
+    if parts.scheme in ("redis+socket", "socket", "unix"):
+        kwargs: dict = {"unix_socket_path": parts.path}
+        return kwargs
+    kwargs = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 6379,
+        "db": int(parts.path.strip("/") or 0),
+    }
+    if parts.password:
+        kwargs["password"] = parts.password
+    if parts.username:
+        kwargs["username"] = parts.username
+    return kwargs
+
+
+@lru_cache(maxsize=4)
+def client_for(url: str) -> redis.Redis:
+    return redis.Redis(
+        **redis_kwargs(url), socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+    )
+
+
+def get_redis() -> redis.Redis:
+    from shunfuri.settings import get_settings
+
+    return client_for(get_settings().resolved_broker_url)
+
+
+def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, str]]) -> None:
+    """Tell long-polls which transfers changed: payload `id:status` per change."""
+    if not changes:
+        return
+    pipe = client.pipeline(transaction=False)
+    for transfer_id, status in changes:
+        pipe.publish(EVENTS_CHANNEL, f"{transfer_id}:{status}")
+    pipe.execute()
+
+
+@lru_cache(maxsize=4)
+def _producer(url: str):  # type: ignore[no-untyped-def]
+    """A send-only Celery app: the API enqueues by task *name*, never importing workers."""
+    from celery import Celery
+
+    app = Celery("shunfuri-producer", broker=url, set_as_current=False)
+    app.conf.update(broker_connection_retry_on_startup=True, task_ignore_result=True)
+    app.conf.broker_transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT}
+    return app
+
+
+# Redis redelivers an unacknowledged message after this long; our tasks take well
+# under a second, and the recovery sweep covers anything lost in between.
+VISIBILITY_TIMEOUT = 120
+
+
+def send_task(name: str, *, args: list | None = None, queue: str = "instant") -> None:
+    from shunfuri.settings import get_settings
+
+    _producer(get_settings().resolved_broker_url).send_task(
+        name, args=args or [], queue=queue, ignore_result=True
+    )
+
+
+DRAIN_FLAG = "shunfuri:drain-requested:{queue}"
+
+
+def request_drain(queue: str = "instant") -> bool:
+    """Wake a worker to drain `queue`, unless a wake-up is already in flight.
+
+    The flag is set when a drain message is sent and cleared by the worker as it
+    starts draining, so N transfers accepted in a burst cost one Celery message, and
+    a transfer accepted during a drain still gets a fresh one. The TTL bounds the harm
+    of a lost message; the recovery sweep bounds it again from the database side.
+    """
+    client = get_redis()
+    if client.set(DRAIN_FLAG.format(queue=queue), b"1", nx=True, ex=2):
+        send_task(f"transfers.drain_{queue}", queue=queue)
+        return True
+    return False

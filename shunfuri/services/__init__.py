@@ -1,0 +1,1 @@
+"""The only layer that joins the domain, the database and the bank gateway."""

@@ -1,0 +1,77 @@
+"""Bearer tokens: random, short-lived, stored only as SHA-256, revocable.
+
+A token is 256 random bits, so a plain SHA-256 is a sufficient at-rest hash (no
+salt or stretching needed), and the lookup by hash is constant-time in effect: the
+attacker never controls a comparison against a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shunfuri.db.models import AuthSession, Member
+from shunfuri.errors import ShunfuriError
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(session: Session, *, member_id: int, now: datetime, ttl_seconds: int) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=_digest(token),
+            member_id=member_id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+    )
+    return token
+
+
+def member_for(session: Session, *, token: str, now: datetime) -> Member:
+    """The member behind a live token; refuses expired, revoked and suspended ones."""
+    row = session.execute(
+        select(AuthSession, Member)
+        .join(Member, Member.id == AuthSession.member_id)
+        .where(AuthSession.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        raise ShunfuriError("not_authenticated")
+    auth, member = row
+    if auth.revoked_at is not None or _aware(auth.expires_at) <= now:
+        raise ShunfuriError("token_expired")
+    if member.status == "suspended":
+        raise ShunfuriError("account_suspended")
+    if member.status == "locked":
+        raise ShunfuriError("account_locked")
+    return member
+
+
+def revoke(session: Session, *, token: str, now: datetime) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == _digest(token), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def revoke_all(session: Session, *, member_id: int, now: datetime) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.member_id == member_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

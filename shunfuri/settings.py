@@ -1,0 +1,121 @@
+"""Settings from the environment (pydantic-settings).
+
+The names are the public contract of `spec/api.md`; everything a deployment or a test
+sets goes through here so that nothing below the edges reads `os.environ` itself.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ADMIN_KEY = "dev-admin-key-change-me"
+DEV_PIN_PEPPER = "dev-pin-pepper-change-me"
+DEV_TOKEN_SECRET = "dev-token-secret-change-me"
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
+_PERIOD = {"second": 1, "minute": 60, "hour": 3600}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    broker_url: str | None = Field(default=None, validation_alias="BROKER_URL")
+    env: Literal["development", "production"] = Field(
+        default="development", validation_alias="SHUNFURI_ENV"
+    )
+    admin_key: SecretStr = Field(
+        default=SecretStr(DEV_ADMIN_KEY), validation_alias="SHUNFURI_ADMIN_KEY"
+    )
+    pin_pepper: SecretStr = Field(
+        default=SecretStr(DEV_PIN_PEPPER), validation_alias="SHUNFURI_PIN_PEPPER"
+    )
+    clock: str | None = Field(default=None, validation_alias="SHUNFURI_CLOCK")
+    # Set by `shunfuri up` so that every child process measures simulated time from
+    # the same real instant; without it a process anchors at its own start.
+    clock_anchor: float | None = Field(default=None, validation_alias="SHUNFURI_CLOCK_ANCHOR")
+    login_rate_limit: str = Field(default="10/minute", validation_alias="SHUNFURI_LOGIN_RATE_LIMIT")
+    data_dir: Path = Field(
+        default=Path(".shunfuri"),
+        validation_alias=AliasChoices("SHUNFURI_DATA_DIR", "DATA_DIR"),
+    )
+    bank_url: str = Field(default="http://127.0.0.1:8081", validation_alias="SHUNFURI_BANK_URL")
+    bank_database_url: str | None = Field(
+        default=None, validation_alias="SHUNFURI_BANK_DATABASE_URL"
+    )
+    token_ttl_seconds: int = Field(default=900, validation_alias="SHUNFURI_TOKEN_TTL_SECONDS")
+    amount_step: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_STEP")
+    amount_minimum: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_MINIMUM")
+    max_credit_limit: int = 5_000_000
+    # A transfer left `accepted` or `processing` longer than this is picked up again by
+    # the recovery sweep: the bound on how long a lost broker message can delay money.
+    recovery_after_seconds: float = Field(default=3.0, validation_alias="SHUNFURI_RECOVERY_AFTER")
+    max_body_bytes: int = 64 * 1024
+
+    @field_validator("login_rate_limit")
+    @classmethod
+    def _rate_parses(cls, value: str) -> str:
+        if value.strip() != "0" and not _RATE.match(value):
+            raise ValueError("SHUNFURI_LOGIN_RATE_LIMIT must be N/second, N/minute, N/hour or 0")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = []
+        if self.admin_key.get_secret_value() == DEV_ADMIN_KEY:
+            problems.append("SHUNFURI_ADMIN_KEY is the development default")
+        if self.pin_pepper.get_secret_value() == DEV_PIN_PEPPER:
+            problems.append("SHUNFURI_PIN_PEPPER is the development default")
+        if len(self.admin_key.get_secret_value()) < 16:
+            problems.append("SHUNFURI_ADMIN_KEY is shorter than 16 characters")
+        if self.clock:
+            problems.append("SHUNFURI_CLOCK (the simulated clock) is refused in production")
+        if self.login_rate_limit.strip() == "0":
+            problems.append("SHUNFURI_LOGIN_RATE_LIMIT=0 (no rate limit) is refused in production")
+        if not self.database_url or not self.broker_url:
+            problems.append("production needs DATABASE_URL and BROKER_URL (no embedded defaults)")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def login_rate(self) -> tuple[int, int] | None:
+        """(attempts, period seconds), or None when limiting is off."""
+        match = _RATE.match(self.login_rate_limit)
+        if not match:
+            return None
+        return int(match.group(1)), _PERIOD[match.group(2)]
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'shunfuri.db').resolve()}"
+
+    @property
+    def resolved_bank_database_url(self) -> str:
+        if self.bank_database_url:
+            return self.bank_database_url
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'bank-simulator.db').resolve()}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        # The embedded Redis that `shunfuri up` starts listens on this socket.
+        return f"redis+socket://{(self.data_dir / 'redis.sock').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

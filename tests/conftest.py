@@ -1,0 +1,99 @@
+"""Shared fixtures: the real PostgreSQL and Redis, one private database per run.
+
+Unit tests (tests/unit) need none of this; everything else gets a migrated database
+that is emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services import (
+    TEST_BROKER_URL,
+    check_database,
+    check_redis,
+    create_database,
+    drop_database,
+)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    problem = check_database()
+    if problem:
+        pytest.fail(f"{problem} - run `python -m tests.preflight` for how to start it", False)
+    url = create_database()
+    from shunfuri.db.migrate import upgrade
+
+    upgrade(url)
+    yield url
+    from shunfuri.db.session import engine_for
+
+    engine_for.cache_clear()
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> str:
+    problem = check_redis()
+    if problem:
+        pytest.fail(f"{problem} - run `python -m tests.preflight` for how to start it", False)
+    return TEST_BROKER_URL
+
+
+@pytest.fixture(scope="session")
+def configured(database_url: str, broker_url: str) -> Iterator[None]:
+    """Point the settings (and so every service) at the test database and broker."""
+    from shunfuri.settings import get_settings
+
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BROKER_URL", "SHUNFURI_LOGIN_RATE_LIMIT")}
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["BROKER_URL"] = broker_url
+    os.environ["SHUNFURI_LOGIN_RATE_LIMIT"] = "0"
+    get_settings.cache_clear()
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+
+
+@pytest.fixture()
+def db(configured: None, database_url: str) -> Iterator[None]:
+    """An empty database (all rows removed after the test) and a flushed Redis db."""
+    yield
+    from sqlalchemy import text
+
+    from shunfuri.broker import get_redis
+    from shunfuri.db.models import Base
+    from shunfuri.db.session import engine_for
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine_for(database_url).begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    get_redis().flushdb()
+
+
+@pytest.fixture()
+def client(db: None):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+ADMIN_KEY_HEADER = "X-Admin-Key"
+
+
+@pytest.fixture()
+def admin_headers(configured: None) -> dict[str, str]:
+    from shunfuri.settings import get_settings
+
+    return {ADMIN_KEY_HEADER: get_settings().admin_key.get_secret_value()}

@@ -1,0 +1,1 @@
+"""Celery edge: each task turns one message into one service call."""

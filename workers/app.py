@@ -1,0 +1,75 @@
+"""The Celery app, its queues and the beat schedule.
+
+Settings a payments queue needs: a message is acknowledged only after its task
+finished (acks_late) and is redelivered if the worker dies (reject_on_worker_lost);
+prefetch of one so a slow batch never hoards messages; results are not stored (the
+database is the record). Celery runs in Asia/Tokyo for crontab entries while keeping
+UTC internally.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+from shunfuri.broker import VISIBILITY_TIMEOUT
+from shunfuri.settings import get_settings
+
+settings = get_settings()
+
+app = Celery("shunfuri", broker=settings.resolved_broker_url, include=["workers.tasks"])
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_acks_on_failure_or_timeout=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    task_ignore_result=True,
+    task_serializer="json",
+    accept_content=["json"],
+    timezone="Asia/Tokyo",
+    enable_utc=True,
+    task_default_queue="instant",
+    # Separate queues: the 09:30 batch can never delay an instant transfer.
+    task_queues=(Queue("instant"), Queue("batch"), Queue("maintenance")),
+    task_routes={
+        "transfers.drain_instant": {"queue": "instant"},
+        "transfers.settle_chunk": {"queue": "batch"},
+        "transfers.due_sweep": {"queue": "maintenance"},
+        "transfers.recover": {"queue": "maintenance"},
+        "ops.ping": {"queue": "instant"},
+    },
+    worker_hijack_root_logger=False,
+    task_time_limit=120,
+    task_soft_time_limit=100,
+    beat_schedule={
+        # Real-time clock: the 09:30 JST batch on weekdays (the task itself skips
+        # holidays using the domain calendar and settles whatever is due).
+        "batch-0930": {
+            "task": "transfers.due_sweep",
+            "schedule": crontab(hour=9, minute=30, day_of_week="mon-fri"),
+            "options": {"queue": "maintenance", "expires": 600},
+        },
+        # Works under the simulated clock too: settles whatever `settle_at` has passed.
+        "due-sweep": {
+            "task": "transfers.due_sweep",
+            "schedule": 1.0,
+            "options": {"queue": "maintenance", "expires": 5},
+        },
+        # The database is the source of truth: re-wake anything a lost message stranded.
+        "recover": {
+            "task": "transfers.recover",
+            "schedule": 2.0,
+            "options": {"queue": "maintenance", "expires": 5},
+        },
+    },
+)
+
+
+@app.task(name="ops.ping", ignore_result=True, acks_late=False)
+def ping(token: str) -> None:
+    from shunfuri.broker import get_redis
+
+    get_redis().set(f"shunfuri:ping:{token}", b"1", ex=30)
