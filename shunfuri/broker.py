@@ -7,6 +7,7 @@ accepted transfers share one Celery message.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -53,7 +54,11 @@ def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, str]])
     pipe = client.pipeline(transaction=False)
     for transfer_id, status in changes:
         pipe.publish(EVENTS_CHANNEL, f"{transfer_id}:{status}")
-    pipe.execute()
+    try:
+        pipe.execute()
+    except redis.RedisError as exc:
+        # The database already holds the change; a waiter falls back to its timeout.
+        logging.getLogger("shunfuri.broker").warning("event publish failed: %s", exc)
 
 
 @lru_cache(maxsize=4)

@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_ADMIN_KEY = "dev-admin-key-change-me"
 DEV_PIN_PEPPER = "dev-pin-pepper-change-me"
-DEV_TOKEN_SECRET = "dev-token-secret-change-me"
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
 _PERIOD = {"second": 1, "minute": 60, "hour": 3600}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from shunfuri.db.models import Base
 from shunfuri.db.session import make_engine
 

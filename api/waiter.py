@@ -1,0 +1,82 @@
+"""Long-poll support: one Redis subscription per API process wakes every `?wait=`.
+
+Workers publish `id:status` on a channel when a transfer changes; this listener sets
+the matching asyncio events, so a waiting request costs nothing until its transfer
+moves (no polling of the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aioredis
+
+from shunfuri.broker import EVENTS_CHANNEL, redis_kwargs
+
+log = logging.getLogger("shunfuri.api.waiter")
+
+
+class TransferWaiter:
+    def __init__(self, broker_url: str) -> None:
+        self.broker_url = broker_url
+        self._events: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._task: asyncio.Task | None = None
+        self._subscribed = asyncio.Event()
+
+    async def _listen(self) -> None:
+        delay = 0.1
+        while True:
+            client = aioredis.Redis(**redis_kwargs(self.broker_url))
+            try:
+                async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(EVENTS_CHANNEL)
+                    self._subscribed.set()
+                    delay = 0.1
+                    async for message in pubsub.listen():
+                        data = message.get("data")
+                        if not isinstance(data, bytes):
+                            continue
+                        transfer_id = data.decode().partition(":")[0]
+                        for event in self._events.get(transfer_id, ()):
+                            event.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reconnect; waiters fall back to timeout
+                self._subscribed.clear()
+                log.warning("transfer event listener lost Redis (%s); reconnecting", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+    async def _ensure_started(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._listen())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), timeout=1.0)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, transfer_id: str) -> AsyncIterator[asyncio.Event]:
+        """Register before re-reading the row, so a change in between is not missed."""
+        await self._ensure_started()
+        event = asyncio.Event()
+        self._events[transfer_id].add(event)
+        try:
+            yield event
+        finally:
+            waiters = self._events.get(transfer_id)
+            if waiters is not None:
+                waiters.discard(event)
+                if not waiters:
+                    del self._events[transfer_id]
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task

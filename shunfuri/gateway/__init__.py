@@ -1,0 +1,1 @@
+"""Bank gateway adapter: the interface, an HTTP client, and the bank simulator."""

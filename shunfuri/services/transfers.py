@@ -1,0 +1,257 @@
+"""Accepting, reading and cancelling transfers (the API's side of the pipeline).
+
+Acceptance is cheap and never talks to the bank: validate, quote the rules engine,
+store the transfer as `accepted` with its decision and `settle_at` fixed, commit.
+The caller wakes a worker *after* the commit; if that wake-up is lost, the recovery
+sweep finds the row in the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shunfuri.db.models import Member, Payee, Transfer
+from shunfuri.domain.banks import get_bank
+from shunfuri.domain.instants import iso_jst
+from shunfuri.domain.limits import available, validate_amount
+from shunfuri.domain.windows import quote, service_reopens_at
+from shunfuri.errors import ShunfuriError
+from shunfuri.settings import get_settings
+
+FINAL = frozenset({"settled", "rejected", "failed", "cancelled"})
+STATUSES = ("accepted", "processing", "scheduled", "settled", "rejected", "failed", "cancelled")
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def view(t: Transfer) -> dict:
+    return {
+        "id": t.id,
+        "status": t.status,
+        "amount": t.amount,
+        "payee_id": t.payee_id,
+        "accepted_at": iso_jst(aware(t.accepted_at)),
+        "decision": t.decision,
+        "settle_at": iso_jst(aware(t.settle_at)),
+        "settled_at": iso_jst(aware(t.settled_at)),
+        "failure_code": t.failure_code,
+        "note": t.note,
+    }
+
+
+def request_hash(payee_id: int, amount: int) -> str:
+    return hashlib.sha256(f"{payee_id}:{amount}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Accepted:
+    transfer: dict
+    created: bool
+
+
+def _check_open(now: datetime) -> None:
+    reopens = service_reopens_at(now)
+    if reopens is not None:
+        raise ShunfuriError(
+            "service_closed",
+            retry_at=iso_jst(reopens),
+            retry_after=max(1, math.ceil((reopens - now).total_seconds())),
+        )
+
+
+def _replay(session: Session, member_id: int, key: str, digest: str) -> Accepted | None:
+    existing = session.scalar(
+        select(Transfer).where(Transfer.member_id == member_id, Transfer.idempotency_key == key)
+    )
+    if existing is None:
+        return None
+    if existing.request_hash != digest:
+        raise ShunfuriError("idempotency_key_reused")
+    return Accepted(view(existing), created=False)
+
+
+def accept(
+    session: Session,
+    *,
+    member: Member,
+    payee_id: int,
+    amount: int,
+    idempotency_key: str | None,
+    now: datetime,
+    wall: datetime,
+) -> Accepted:
+    """Validate and store one transfer; commits. Same key + same body -> same transfer."""
+    settings = get_settings()
+    digest = request_hash(payee_id, amount)
+    if idempotency_key is not None:
+        replay = _replay(session, member.id, idempotency_key, digest)
+        if replay:
+            return replay
+    if member.status == "suspended":
+        raise ShunfuriError("account_suspended")
+    validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
+    payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member.id))
+    if payee is None:
+        raise ShunfuriError(
+            "validation_error",
+            detail="No payee with this id is registered to you; register it with POST /v1/payees.",
+            errors=[{"field": "payee_id", "message": "no such payee"}],
+        )
+    _check_open(now)
+    # The worker's check under the row lock is the authoritative one; this one only
+    # spares the member a transfer that is bound to be rejected.
+    if amount > available(member.credit_limit, member.outstanding, member.held):
+        raise ShunfuriError(
+            "insufficient_credit",
+            available=available(member.credit_limit, member.outstanding, member.held),
+        )
+    decided = quote(get_bank(payee.bank_code), now)
+    transfer = Transfer(
+        id=str(uuid.uuid4()),
+        member_id=member.id,
+        payee_id=payee.id,
+        amount=amount,
+        status="accepted",
+        decision=decided.decision,
+        bank_code=payee.bank_code,
+        accepted_at=now,
+        settle_at=decided.settle_at,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+        attempts=0,
+        updated_at=wall,
+    )
+    session.add(transfer)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key won the insert: answer with its row.
+        session.rollback()
+        if idempotency_key is None:
+            raise
+        replay = _replay(session, member.id, idempotency_key, digest)
+        if replay is None:
+            raise
+        return replay
+    return Accepted(view(transfer), created=True)
+
+
+def accept_many(
+    session: Session,
+    *,
+    member_id: int,
+    payee_id: int,
+    amounts: list[int],
+    now: datetime,
+    wall: datetime,
+) -> int:
+    """Bulk acceptance for load tests and back-office imports: the same validation and
+    quote as `accept`, one INSERT for all rows. Commits; returns how many were stored."""
+    settings = get_settings()
+    member = session.get(Member, member_id)
+    payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id))
+    if member is None or payee is None:
+        raise ShunfuriError("not_found")
+    _check_open(now)
+    decided = quote(get_bank(payee.bank_code), now)
+    rows = []
+    for amount in amounts:
+        validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
+        rows.append(
+            dict(id=str(uuid.uuid4()), member_id=member_id, payee_id=payee_id, amount=amount,
+                 status="accepted", decision=decided.decision, bank_code=payee.bank_code,
+                 accepted_at=now, settle_at=decided.settle_at, attempts=0, updated_at=wall)
+        )
+    if rows:
+        session.execute(Transfer.__table__.insert(), rows)
+    session.commit()
+    return len(rows)
+
+
+def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
+    transfer = session.scalar(
+        select(Transfer).where(Transfer.id == transfer_id, Transfer.member_id == member_id)
+    )
+    if transfer is None:
+        raise ShunfuriError("not_found")
+    return view(transfer)
+
+
+def _encode_cursor(t: Transfer) -> str:
+    raw = json.dumps([aware(t.accepted_at).isoformat(), t.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, transfer_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(stamp), str(transfer_id)
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        raise ShunfuriError(
+            "validation_error",
+            detail="The cursor is not one this API issued; pass `next_cursor` unchanged.",
+            errors=[{"field": "cursor", "message": "invalid cursor"}],
+        ) from None
+
+
+def list_for(
+    session: Session, *, member_id: int, status: str | None, limit: int, cursor: str | None
+) -> dict:
+    query = select(Transfer).where(Transfer.member_id == member_id)
+    if status is not None:
+        query = query.where(Transfer.status == status)
+    if cursor:
+        stamp, last_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Transfer.accepted_at < stamp,
+                and_(Transfer.accepted_at == stamp, Transfer.id < last_id),
+            )
+        )
+    rows = session.scalars(
+        query.order_by(Transfer.accepted_at.desc(), Transfer.id.desc()).limit(limit + 1)
+    ).all()
+    page = rows[:limit]
+    return {
+        "items": [view(t) for t in page],
+        "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None,
+    }
+
+
+def cancel(
+    session: Session, *, member_id: int, transfer_id: str, now: datetime, wall: datetime
+) -> dict:
+    """Cancel a scheduled transfer and release its hold, in one transaction."""
+    transfer = session.scalar(
+        select(Transfer)
+        .where(Transfer.id == transfer_id, Transfer.member_id == member_id)
+        .with_for_update()
+    )
+    if transfer is None:
+        raise ShunfuriError("not_found")
+    if transfer.status != "scheduled":
+        raise ShunfuriError("not_cancellable", status=transfer.status)
+    session.execute(
+        update(Member).where(Member.id == member_id).values(held=Member.held - transfer.amount)
+    )
+    transfer.status = "cancelled"
+    transfer.updated_at = wall
+    transfer.note = f"cancelled by the member at {iso_jst(now)}"
+    session.commit()
+    return view(transfer)
