@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
@@ -50,14 +51,47 @@ def current_member(session: SessionDep, token: TokenDep, now: NowDep) -> Member:
 CurrentMember = Annotated[Member, Depends(current_member)]
 
 
+_STAFF_ID = re.compile(r"[A-Za-z0-9._-]{1,48}", re.ASCII)
+
+
 def staff_actor(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
     settings: SettingsDep,
     x_admin_key: Annotated[str | None, Header(alias="X-Admin-Key")] = None,
+    x_staff_id: Annotated[
+        str | None, Header(alias="X-Staff-Id", description="Optional: who at the desk acts")
+    ] = None,
 ) -> str:
+    """The staff desk's key check. A refusal is itself audited (never with the key sent)."""
     expected = settings.admin_key.get_secret_value().encode()
     given = (x_admin_key or "").encode()
     if not hmac.compare_digest(given, expected):
+        from shunfuri.services.members import audit
+
+        raw_id = request.path_params.get("member_id", "")
+        member_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
+        if member_id is not None and member_id > 2**63 - 1:
+            member_id = None
+        audit(
+            session,
+            actor="unauthenticated",
+            action="staff_key_refused",
+            now=now,
+            member_id=member_id,
+            ok=False,
+            detail={
+                "reason": "missing_key" if x_admin_key is None else "wrong_key",
+                "method": request.method,
+                "path": request.url.path[:200],
+                "client": request.client.host if request.client else None,
+            },
+        )
+        session.commit()
         raise ShunfuriError("forbidden")
+    if x_staff_id and _STAFF_ID.fullmatch(x_staff_id):
+        return f"staff:{x_staff_id}"
     return "staff"
 
 

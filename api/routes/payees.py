@@ -1,3 +1,60 @@
+"""Payees: POST /v1/payees, GET /v1/payees, GET /v1/payees/{id} (own only)."""
+
+from __future__ import annotations
+
 from fastapi import APIRouter
 
-router = APIRouter()
+from api.deps import CurrentMember, NowDep, SessionDep
+from api.schemas_members import PayeeIn, PayeeOut
+from shunfuri.db.models import Payee
+from shunfuri.domain.instants import iso_jst
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import payees
+
+router = APIRouter(tags=["payees"])
+
+MAX_ID = 2**63 - 1
+
+
+def payee_out(payee: Payee) -> PayeeOut:
+    return PayeeOut(
+        id=payee.id,
+        bank_code=payee.bank_code,
+        branch_code=payee.branch_code,
+        bank_name=payee.bank_name,
+        branch_name=payee.branch_name,
+        account_type=payee.account_type,  # type: ignore[arg-type]
+        account_number=payee.account_number,
+        holder_name=payee.holder_name,
+        created_at=iso_jst(payee.created_at) or "",
+    )
+
+
+@router.post("/v1/payees", status_code=201, response_model=PayeeOut,
+             summary="Register a destination account (checked against the Zengin master)")
+def create_payee(body: PayeeIn, member: CurrentMember, session: SessionDep,
+                 now: NowDep) -> PayeeOut:
+    payee = payees.create_payee(
+        session,
+        member_id=member.id,
+        bank_code=body.bank_code,
+        branch_code=body.branch_code,
+        account_type=body.account_type,
+        account_number=body.account_number,
+        holder_name=body.holder_name,
+        now=now,
+    )
+    return payee_out(payee)
+
+
+@router.get("/v1/payees", response_model=list[PayeeOut], summary="The member's payees")
+def list_payees(member: CurrentMember, session: SessionDep) -> list[PayeeOut]:
+    return [payee_out(p) for p in payees.list_payees(session, member_id=member.id)]
+
+
+@router.get("/v1/payees/{payee_id}", response_model=PayeeOut,
+            summary="One of the member's payees (anyone else's is 404)")
+def get_payee(payee_id: int, member: CurrentMember, session: SessionDep) -> PayeeOut:
+    if not 1 <= payee_id <= MAX_ID:
+        raise ShunfuriError("not_found", "You have no payee with this id.")
+    return payee_out(payees.get_payee(session, member_id=member.id, payee_id=payee_id))
