@@ -12,6 +12,14 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import redis
+from kombu import Exchange, Queue
+
+# One direct exchange per queue, declared by producers and workers alike, so a message
+# sent before any worker started still lands in its queue (and only there).
+QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("instant", "batch", "maintenance")
+)
 
 EVENTS_CHANNEL = "shunfuri:transfer-events"
 
@@ -67,7 +75,9 @@ def _producer(url: str):  # type: ignore[no-untyped-def]
     from celery import Celery
 
     app = Celery("shunfuri-producer", broker=url, set_as_current=False)
-    app.conf.update(broker_connection_retry_on_startup=True, task_ignore_result=True)
+    app.conf.update(
+        broker_connection_retry_on_startup=True, task_ignore_result=True, task_queues=QUEUES
+    )
     app.conf.broker_transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT}
     return app
 
@@ -80,9 +90,8 @@ VISIBILITY_TIMEOUT = 120
 def send_task(name: str, *, args: list | None = None, queue: str = "instant") -> None:
     from shunfuri.settings import get_settings
 
-    _producer(get_settings().resolved_broker_url).send_task(
-        name, args=args or [], queue=queue, ignore_result=True
-    )
+    app = _producer(get_settings().resolved_broker_url)
+    app.send_task(name, args=args or [], queue=app.amqp.queues[queue], ignore_result=True)
 
 
 DRAIN_FLAG = "shunfuri:drain-requested:{queue}"

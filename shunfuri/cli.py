@@ -81,6 +81,32 @@ def bank_simulator(
     )
 
 
+@app.command("clock")
+def clock_cmd(
+    spec: Annotated[
+        str, typer.Argument(help="ISO instant[@speed], e.g. 2026-12-02T09:29:50+09:00@1")
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Move the simulated clock of a running `shunfuri up` (started with SHUNFURI_CLOCK)."""
+    from shunfuri.clock import parse_clock_spec, write_control
+    from shunfuri.settings import get_settings
+
+    use_data_dir(data_dir)
+    settings = get_settings()
+    if settings.env == "production":
+        typer.echo("the simulated clock is refused in production", err=True)
+        raise typer.Exit(2)
+    try:
+        start, speed = parse_clock_spec(spec)
+    except ValueError as exc:
+        typer.echo(f"validation_error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    write_control(settings.data_dir.resolve() / "clock.json", start, speed)
+    typer.echo(f"simulated clock set to {start.isoformat()} x{speed:g}")
+
+
 def main() -> None:
     # Sub-command modules register themselves on import (kept out of this file so each
     # stays small and named for what it holds).

@@ -47,6 +47,8 @@ def system_processes(
     env["PYTHONUNBUFFERED"] = "1"
     if settings.clock and not env.get("SHUNFURI_CLOCK_ANCHOR"):
         env["SHUNFURI_CLOCK_ANCHOR"] = repr(time.time())
+    # A clock jump left over from an earlier run of this data folder must not apply.
+    (data_dir / "clock.json").unlink(missing_ok=True)
     metrics_dir = data_dir / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir()
@@ -63,6 +65,11 @@ def system_processes(
     bank_port = free_port()
     env.setdefault("SHUNFURI_BANK_URL", f"http://127.0.0.1:{bank_port}")
     procs["bank"] = f"{py} -m shunfuri.cli bank-simulator --port {bank_port}"
+    # Where this system's parts listen, for `reconcile`, tests and operators.
+    (data_dir / "ports.env").write_text(
+        f"SHUNFURI_BANK_URL={env['SHUNFURI_BANK_URL']}\nBROKER_URL={env.get('BROKER_URL', '')}\n"
+        f"API_URL=http://{host}:{port}\n"
+    )
     procs["api"] = (
         f"{py} -m uvicorn api.app:create_app --factory --host {host} --port {port} "
         f"--workers {api_workers} --no-access-log --log-level warning"

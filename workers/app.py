@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
-from kombu import Queue
 
-from shunfuri.broker import VISIBILITY_TIMEOUT
+from shunfuri.broker import QUEUES, VISIBILITY_TIMEOUT
 from shunfuri.settings import get_settings
 
 settings = get_settings()
@@ -33,7 +32,9 @@ app.conf.update(
     enable_utc=True,
     task_default_queue="instant",
     # Separate queues: the 09:30 batch can never delay an instant transfer.
-    task_queues=(Queue("instant"), Queue("batch"), Queue("maintenance")),
+    task_queues=QUEUES,
+    task_default_exchange="instant",
+    task_default_routing_key="instant",
     task_routes={
         "transfers.drain_instant": {"queue": "instant"},
         "transfers.settle_chunk": {"queue": "batch"},
