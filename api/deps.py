@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -28,8 +28,15 @@ def get_now() -> datetime:
     return get_clock().now()
 
 
+def get_wall() -> datetime:
+    """Real time, for what is about processes and people rather than banks: token
+    lifetimes, rate-limit windows, leases. Business rules use `NowDep`."""
+    return datetime.now(UTC)
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
+WallDep = Annotated[datetime, Depends(get_wall)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -44,8 +51,8 @@ def bearer_token(request: Request) -> str:
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
-def current_member(session: SessionDep, token: TokenDep, now: NowDep) -> Member:
-    return tokens.member_for(session, token=token, now=now)
+def current_member(session: SessionDep, token: TokenDep, wall: WallDep) -> Member:
+    return tokens.member_for(session, token=token, now=wall)
 
 
 CurrentMember = Annotated[Member, Depends(current_member)]

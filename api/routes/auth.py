@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import NowDep, SessionDep, SettingsDep, TokenDep
+from api.deps import SessionDep, SettingsDep, TokenDep, WallDep
 from api.schemas_members import LoginRequest, TokenOut
 from shunfuri.services import login as login_service
 from shunfuri.services import ratelimit
@@ -39,7 +39,9 @@ def login_rate_limit(request: Request, settings: SettingsDep) -> None:
     dependencies=[Depends(login_rate_limit)],
     summary="Log in with card number + PIN, or Web-ID + password",
 )
-def login(body: LoginRequest, session: SessionDep, now: NowDep, settings: SettingsDep) -> TokenOut:
+def login(
+    body: LoginRequest, session: SessionDep, now: WallDep, settings: SettingsDep
+) -> TokenOut:
     if body.card_number is not None and body.pin is not None:
         kind, identifier, secret = "card", body.card_number, body.pin.get_secret_value()
     else:
@@ -58,6 +60,6 @@ def login(body: LoginRequest, session: SessionDep, now: NowDep, settings: Settin
 
 
 @router.post("/v1/logout", status_code=204, summary="Revoke the bearer token")
-def logout(session: SessionDep, token: TokenDep, now: NowDep) -> Response:
+def logout(session: SessionDep, token: TokenDep, now: WallDep) -> Response:
     login_service.logout(session, token=token, now=now)
     return Response(status_code=204)
