@@ -64,7 +64,7 @@ _STAFF_ID = re.compile(r"[A-Za-z0-9._-]{1,48}", re.ASCII)
 def staff_actor(
     request: Request,
     session: SessionDep,
-    now: NowDep,
+    now: WallDep,
     settings: SettingsDep,
     x_admin_key: Annotated[str | None, Header(alias="X-Admin-Key")] = None,
     x_staff_id: Annotated[

@@ -1,11 +1,12 @@
 """The staff desk (`X-Admin-Key`): stands for the in-person counter / automatic contract
-machine. Every action, allowed or refused, is written to the audit log."""
+machine. Every action, allowed or refused, is written to the audit log, stamped with
+real (wall) time, never the simulated clock."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import NowDep, SessionDep, SettingsDep, StaffActor
+from api.deps import SessionDep, SettingsDep, StaffActor, WallDep
 from api.schemas_members import (
     CreateMemberIn,
     MemberOut,
@@ -35,7 +36,7 @@ def member_out(member: Member) -> MemberOut:
 
 
 def _known_id(session: SessionDep, member_id: int, *, actor: str, action: str,
-              now: NowDep) -> int:
+              now: WallDep) -> int:
     """An id no row can have (out of BIGINT range) is refused before touching the tables."""
     if 1 <= member_id <= MAX_ID:
         return member_id
@@ -47,7 +48,7 @@ def _known_id(session: SessionDep, member_id: int, *, actor: str, action: str,
 
 @router.post("/members", status_code=201, response_model=NewCardOut,
              summary="Create a member; the system issues the card number")
-def create_member(body: CreateMemberIn, actor: StaffActor, session: SessionDep, now: NowDep,
+def create_member(body: CreateMemberIn, actor: StaffActor, session: SessionDep, now: WallDep,
                   settings: SettingsDep) -> NewCardOut:
     created = members.create_member(
         session,
@@ -63,7 +64,7 @@ def create_member(body: CreateMemberIn, actor: StaffActor, session: SessionDep, 
 
 
 @router.get("/members/{member_id}", response_model=MemberOut, summary="A member's state")
-def get_member(member_id: int, actor: StaffActor, session: SessionDep, now: NowDep) -> MemberOut:
+def get_member(member_id: int, actor: StaffActor, session: SessionDep, now: WallDep) -> MemberOut:
     _known_id(session, member_id, actor=actor, action="view_member", now=now)
     return member_out(members.get_member(session, member_id))
 
@@ -71,7 +72,7 @@ def get_member(member_id: int, actor: StaffActor, session: SessionDep, now: NowD
 @router.post("/members/{member_id}/reset-pin", response_model=MemberOut,
              summary="New PIN after an in-person identity check; unlocks the login")
 def reset_pin(member_id: int, body: ResetPinIn, actor: StaffActor, session: SessionDep,
-              now: NowDep, settings: SettingsDep) -> MemberOut:
+              now: WallDep, settings: SettingsDep) -> MemberOut:
     _known_id(session, member_id, actor=actor, action="reset_pin", now=now)
     member = members.reset_pin(
         session, member_id, pin=body.pin.get_secret_value(), now=now,
@@ -82,14 +83,14 @@ def reset_pin(member_id: int, body: ResetPinIn, actor: StaffActor, session: Sess
 
 @router.post("/members/{member_id}/suspend", response_model=MemberOut,
              summary="Suspend use (利用停止): no login, no transfer, tokens revoked")
-def suspend(member_id: int, actor: StaffActor, session: SessionDep, now: NowDep) -> MemberOut:
+def suspend(member_id: int, actor: StaffActor, session: SessionDep, now: WallDep) -> MemberOut:
     _known_id(session, member_id, actor=actor, action="suspend", now=now)
     return member_out(members.suspend(session, member_id, now=now, actor=actor))
 
 
 @router.post("/members/{member_id}/reinstate", response_model=MemberOut,
              summary="Lift a suspension")
-def reinstate(member_id: int, actor: StaffActor, session: SessionDep, now: NowDep,
+def reinstate(member_id: int, actor: StaffActor, session: SessionDep, now: WallDep,
               settings: SettingsDep) -> MemberOut:
     _known_id(session, member_id, actor=actor, action="reinstate", now=now)
     return member_out(members.reinstate(
@@ -100,7 +101,7 @@ def reinstate(member_id: int, actor: StaffActor, session: SessionDep, now: NowDe
 @router.post("/members/{member_id}/report-card-lost", response_model=MemberOut,
              summary="Card lost or stolen: card login refused from now on")
 def report_card_lost(member_id: int, actor: StaffActor, session: SessionDep,
-                     now: NowDep) -> MemberOut:
+                     now: WallDep) -> MemberOut:
     _known_id(session, member_id, actor=actor, action="report_card_lost", now=now)
     return member_out(members.report_card_lost(session, member_id, now=now, actor=actor))
 
@@ -108,7 +109,7 @@ def report_card_lost(member_id: int, actor: StaffActor, session: SessionDep,
 @router.post("/members/{member_id}/reissue-card", response_model=NewCardOut,
              summary="Issue a new card (new number); the old number stops working")
 def reissue_card(member_id: int, actor: StaffActor, session: SessionDep,
-                 now: NowDep) -> NewCardOut:
+                 now: WallDep) -> NewCardOut:
     _known_id(session, member_id, actor=actor, action="reissue_card", now=now)
     card = members.reissue_card(session, member_id, now=now, actor=actor)
     return NewCardOut(member_id=card.member_id, card_number=card.card_number)
@@ -117,7 +118,7 @@ def reissue_card(member_id: int, actor: StaffActor, session: SessionDep,
 @router.patch("/members/{member_id}", response_model=MemberOut,
               summary="Change the credit limit (0-5,000,000; not below outstanding + held)")
 def update_member(member_id: int, body: UpdateMemberIn, actor: StaffActor, session: SessionDep,
-                  now: NowDep) -> MemberOut:
+                  now: WallDep) -> MemberOut:
     _known_id(session, member_id, actor=actor, action="set_credit_limit", now=now)
     return member_out(members.set_credit_limit(
         session, member_id, credit_limit=body.credit_limit, now=now, actor=actor
