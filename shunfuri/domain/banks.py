@@ -75,6 +75,11 @@ def _bank(code: str) -> Bank | None:
     return Bank(code=code, name=zbank.name, realtime=windows is not None, maintenance=windows or ())
 
 
+def bank_codes() -> tuple[str, ...]:
+    """Every valid bank code (the Zengin master), in code order."""
+    return tuple(sorted(_zengin()))
+
+
 def get_bank(code: str) -> Bank:
     """The bank for a 4-digit Zengin code; `unknown_bank` for anything else."""
     bank = _bank(code) if _is_code(code, _BANK_CODE) else None

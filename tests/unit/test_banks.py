@@ -87,3 +87,12 @@ def test_branch_of_an_unknown_bank() -> None:
     with pytest.raises(ShunfuriError) as info:
         get_branch("9999", "001")
     assert info.value.code == "unknown_bank"
+
+
+def test_bank_codes_are_the_zengin_master() -> None:
+    from shunfuri.domain.banks import bank_codes
+
+    codes = bank_codes()
+    assert len(codes) > 1000 and "0009" in codes and "0033" in codes
+    assert all(len(c) == 4 and c.isdigit() for c in codes)
+    assert get_bank(codes[-1]).code == codes[-1]
