@@ -27,7 +27,7 @@ run: install
 test: install
 	@$(VENV)/bin/python -m tests.preflight
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest tests --ignore=tests/chaos
 
 test-fast: install
 	$(VENV)/bin/python -m pytest tests/unit -q

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -18,6 +20,7 @@ def create_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     app = FastAPI(
+        lifespan=lifespan,
         title="Shunfuri",
         version=__version__,
         description="Cash advances wired to a member's bank account: accepted at once, "
@@ -28,6 +31,10 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (health, availability, auth, me, payees, transfers, admin):
         app.include_router(module.router)
-    if hasattr(transfers, "lifespan_hooks"):
-        transfers.lifespan_hooks(app)
     return app
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    await transfers.close_waiter()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import redis
-from fastapi import APIRouter, FastAPI, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep
@@ -121,10 +121,8 @@ def waiter() -> TransferWaiter:
     return _waiter
 
 
-def lifespan_hooks(app: FastAPI) -> None:
-    @app.on_event("shutdown")
-    async def _close_waiter() -> None:
-        global _waiter
-        if _waiter is not None:
-            await _waiter.close()
-            _waiter = None
+async def close_waiter() -> None:
+    global _waiter
+    if _waiter is not None:
+        await _waiter.close()
+        _waiter = None
