@@ -221,7 +221,12 @@ def _batch(day: date) -> datetime:
 
 
 def quote(bank: Bank, at: datetime) -> Quote:
-    """The decision a request accepted at `at` gets; fixed at acceptance and stored."""
+    """The decision a request accepted at `at` gets; fixed at acceptance and stored.
+
+    `at` should be tz-aware; a naive value is taken as UTC (how instants are stored),
+    the same convention as `instants.to_jst`. Parse user input with `parse_instant`,
+    which reads a naive instant as JST.
+    """
     retry_at = service_reopens_at(at)
     if retry_at is not None:
         return Quote("closed", None, retry_at)
