@@ -76,7 +76,7 @@ def bank_simulator(
 
     use_data_dir(data_dir)
     uvicorn.run(
-        "shunfuri.gateway.simulator:create_app", factory=True, host=host, port=port,
+        "shunfuri.simulator:create_app", factory=True, host=host, port=port,
         log_level="warning", access_log=False,
     )
 
@@ -120,4 +120,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the importable module, so sub-commands registered on
+    # `shunfuri.cli.app` (not on this `__main__` copy) are there too.
+    from shunfuri.cli import main as _main
+
+    sys.exit(_main())

@@ -28,7 +28,10 @@ def parse_instant(raw: str) -> datetime:
         raise InvalidInstant(raw) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=JST)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+09:00 has no UTC counterpart
+        raise InvalidInstant(raw) from None
 
 
 def to_jst(value: datetime) -> datetime:

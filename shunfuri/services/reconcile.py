@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Engine, select
 
 from shunfuri.db.models import LedgerEntry, Transfer
-from shunfuri.gateway.simulator import payments
+from shunfuri.simulator import payments
 
 
 @dataclass(frozen=True)
