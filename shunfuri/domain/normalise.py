@@ -46,6 +46,20 @@ def invalid(field: str, message: str) -> ShunfuriError:
     return ShunfuriError("validation_error", errors=[{"field": field, "message": message}])
 
 
+def _encodable(text: str) -> bool:
+    """False for strings JSON can carry but UTF-8 cannot (lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(ch: str) -> str:
+    """A character safe to put in an answer: itself, or `U+XXXX` if unprintable."""
+    return ch if ch.isprintable() and _encodable(ch) else f"U+{ord(ch):04X}"
+
+
 def normalise_identifier(raw: str) -> str:
     """NFKC, then drop every hyphen/dash and space variant: `１２３４－５６７８` -> `12345678`."""
     text = unicodedata.normalize("NFKC", raw)
@@ -118,6 +132,8 @@ def normalise_password(raw: str, field: str = "password", *, new: bool = False) 
     A new password is 8-128 characters; at login anything 1-1024 characters is checked
     (the upper bound keeps a request from buying unbounded hashing work).
     """
+    if not _encodable(raw):
+        raise invalid(field, "The password contains a character that is not valid text.")
     password = unicodedata.normalize("NFKC", raw)
     low, high = (8, 128) if new else (1, 1024)
     if not low <= len(password) <= high:
@@ -202,10 +218,10 @@ def normalise_holder_name(raw: str, field: str = "holder_name") -> str:
             if not _zengin_allowed(out):
                 raise ShunfuriError(
                     "invalid_holder_name",
-                    f"The account holder name cannot contain {ch!r} (character {position}). "
-                    "Use katakana, A-Z, 0-9, space and ( ) . - / only.",
+                    f"The account holder name cannot contain '{shown(ch)}' (character "
+                    f"{position}). Use katakana, A-Z, 0-9, space and ( ) . - / only.",
                     field=field,
-                    character=ch,
+                    character=shown(ch),
                     position=position,
                 )
         parts.append(converted)

@@ -327,3 +327,20 @@ def test_password_login_and_web_id_clash(client, admin_headers):
     )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
+
+
+def test_odd_input_never_yields_500(client, admin_headers):
+    create_member(client, admin_headers, web_id="oddinput")
+    raws = [
+        b'{"web_id":"oddinput","password":"ab\\ud800cd"}',
+        b'{"card_number":"\\ud800","pin":"1234"}',
+        b'{"card_number":"4539148803436467","pin":"' + b"1" * 40 + b'"}',
+        b'{"web_id":"' + b"a" * 500 + b'","password":"x"}',
+        b"[]",
+        b"null",
+        b'{"card_number":"4539148803436467","pin":"1234"',
+    ]
+    for raw in raws:
+        response = client.post("/v1/login", content=raw,
+                               headers={"content-type": "application/json"})
+        assert response.status_code == 422, (raw, response.text)

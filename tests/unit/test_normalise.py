@@ -159,3 +159,13 @@ def test_holder_name_total(typed: str) -> None:
     else:
         assert all(n._zengin_allowed(ch) for ch in name)
         assert name == n.normalise_holder_name(name)  # idempotent
+
+
+def test_unencodable_text_is_refused_not_crashed() -> None:
+    with pytest.raises(ShunfuriError) as caught:
+        n.normalise_password("abc\ud800def")
+    assert caught.value.code == "validation_error"
+    with pytest.raises(ShunfuriError) as caught:
+        n.normalise_holder_name("ｱ\ud800")
+    assert caught.value.extra["character"] == "U+D800"
+    assert n.normalise_holder_name("ｱ\tｲ") == "ｱ ｲ"  # any space variant is a space
