@@ -344,3 +344,31 @@ def test_odd_input_never_yields_500(client, admin_headers):
         response = client.post("/v1/login", content=raw,
                                headers={"content-type": "application/json"})
         assert response.status_code == 422, (raw, response.text)
+
+
+def test_parallel_guesses_are_all_counted(client, admin_headers):
+    """Guesses fired at once are serialised on the counter row: exactly 3 get through."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from shunfuri.db.session import session_factory
+    from shunfuri.errors import ShunfuriError
+    from shunfuri.services import login
+    from shunfuri.settings import get_settings
+
+    member = create_member(client, admin_headers)
+    pepper = get_settings().pin_pepper.get_secret_value()
+
+    def guess(pin):
+        with session_factory()() as session:
+            try:
+                login.attempt(session, kind="card", identifier=member["card_number"],
+                              secret=pin, now=datetime.now(UTC), pepper=pepper, ttl_seconds=60)
+            except ShunfuriError as error:
+                return error.code
+            return "ok"
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(guess, [f"{n:04d}" for n in range(1000, 1008)]))
+    assert sorted(codes) == ["account_locked"] * 5 + ["invalid_credentials"] * 3
+    assert login_card(client, member["card_number"]).json()["code"] == "account_locked"
