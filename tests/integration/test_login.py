@@ -298,7 +298,7 @@ def test_rate_limit_answers_429_with_retry_after(client, admin_headers, monkeypa
             retry_after = int(response.headers["Retry-After"])
             assert 1 <= retry_after <= 60
     finally:
-        monkeypatch.delenv("SHUNFURI_LOGIN_RATE_LIMIT")
+        monkeypatch.undo()  # back to the suite's "0" (off), and re-read settings
         get_settings.cache_clear()
 
 
