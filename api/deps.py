@@ -24,11 +24,13 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-def get_now() -> datetime:
+# Trivial dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency
+# in the thread pool, and a thread hop costs more than these functions do.
+async def get_now() -> datetime:
     return get_clock().now()
 
 
-def get_wall() -> datetime:
+async def get_wall() -> datetime:
     """Real time, for what is about processes and people rather than banks: token
     lifetimes, rate-limit windows, leases. Business rules use `NowDep`."""
     return datetime.now(UTC)
@@ -37,10 +39,14 @@ def get_wall() -> datetime:
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 WallDep = Annotated[datetime, Depends(get_wall)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def settings_dep() -> Settings:
+    return get_settings()
 
 
-def bearer_token(request: Request) -> str:
+SettingsDep = Annotated[Settings, Depends(settings_dep)]
+
+
+async def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

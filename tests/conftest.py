@@ -76,6 +76,10 @@ def db(configured: None, database_url: str) -> Iterator[None]:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine_for(database_url).begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    # Ids restart with the tables; the process-wide payee cache must forget them too.
+    from shunfuri.services.transfers import _PAYEE_BANKS
+
+    _PAYEE_BANKS.clear()
     get_redis().flushdb()
 
 

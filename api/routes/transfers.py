@@ -12,13 +12,14 @@ import redis
 from fastapi import APIRouter, Header, Path, Query
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentMember, NowDep, SessionDep
+from api.deps import CurrentMember, NowDep, SessionDep, TokenDep
 from api.schemas_transfers import Status, TransferIn, TransferOut, TransferPage
 from api.waiter import TransferWaiter
 from shunfuri import metrics
 from shunfuri.broker import get_redis, publish_transfer_events, request_drain
+from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import transfers
+from shunfuri.services import tokens, transfers
 from shunfuri.settings import get_settings
 
 log = logging.getLogger("shunfuri.api.transfers")
@@ -32,11 +33,29 @@ def _wall() -> datetime:
     return datetime.now(UTC)
 
 
+def _accept(token: str, body: TransferIn, now: datetime, key: str | None) -> dict:
+    """Authenticate and accept in one thread-pool hop and one session: this is the hot
+    path, and each hop between the event loop and a thread costs as much as a query."""
+    with session_factory()() as session:
+        member = tokens.member_for(session, token=token, now=_wall())
+        result = transfers.accept(
+            session, member=member, payee_id=body.payee_id, amount=body.amount,
+            idempotency_key=key, now=now, wall=_wall(),
+        )
+    if result.created:
+        metrics.ACCEPTED.labels(decision=result.transfer["decision"]).inc()
+        try:
+            request_drain("instant")
+        except redis.RedisError as exc:
+            # Committed already: the recovery sweep will find it within seconds.
+            log.warning("could not wake a worker (%s); recovery sweep will", exc)
+    return result.transfer
+
+
 @router.post("/v1/transfers", status_code=202, response_model=TransferOut)
-def create_transfer(
+async def create_transfer(
     body: TransferIn,
-    member: CurrentMember,
-    session: SessionDep,
+    token: TokenDep,
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> dict:
@@ -46,18 +65,7 @@ def create_transfer(
             detail="Idempotency-Key must be 1-255 printable ASCII characters, no spaces.",
             errors=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
-    result = transfers.accept(
-        session, member=member, payee_id=body.payee_id, amount=body.amount,
-        idempotency_key=idempotency_key, now=now, wall=_wall(),
-    )
-    if result.created:
-        metrics.ACCEPTED.labels(decision=result.transfer["decision"]).inc()
-        try:
-            request_drain("instant")
-        except redis.RedisError as exc:
-            # Committed already: the recovery sweep will find it within seconds.
-            log.warning("could not wake a worker (%s); recovery sweep will", exc)
-    return result.transfer
+    return await run_in_threadpool(_accept, token, body, now, idempotency_key)
 
 
 @router.get("/v1/transfers", response_model=TransferPage)
@@ -73,31 +81,32 @@ def list_transfers(
     )
 
 
+def _read(token: str, transfer_id: str) -> dict:
+    with session_factory()() as session:
+        member = tokens.member_for(session, token=token, now=_wall())
+        return transfers.get(session, member_id=member.id, transfer_id=transfer_id)
+
+
 @router.get("/v1/transfers/{transfer_id}", response_model=TransferOut)
 async def get_transfer(
     transfer_id: TransferId,
-    member: CurrentMember,
-    session: SessionDep,
+    token: TokenDep,
     wait: Annotated[float, Query(ge=0, le=30, description="Seconds to hold for a change")] = 0,
 ) -> dict:
-    def read() -> dict:
-        try:
-            return transfers.get(session, member_id=member.id, transfer_id=transfer_id)
-        finally:
-            session.rollback()  # give the connection back while we wait
-
-    first = await run_in_threadpool(read)
+    """`?wait=S` holds the answer until the status changes or S seconds pass; the wake-up
+    comes from the worker's event, and no database connection is held meanwhile."""
+    first = await run_in_threadpool(_read, token, transfer_id)
     if wait <= 0 or first["status"] in transfers.FINAL:
         return first
     async with waiter().watch(transfer_id) as changed:
-        current = await run_in_threadpool(read)
+        current = await run_in_threadpool(_read, token, transfer_id)
         if current["status"] != first["status"]:
             return current
         try:
             await asyncio.wait_for(changed.wait(), timeout=wait)
         except TimeoutError:
-            pass
-    return await run_in_threadpool(read)
+            return current
+    return await run_in_threadpool(_read, token, transfer_id)
 
 
 @router.post("/v1/transfers/{transfer_id}/cancel", response_model=TransferOut)

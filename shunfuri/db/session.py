@@ -25,9 +25,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialise_sqlite_writers(engine)
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
-    )
+    # No pre-ping: it costs a round trip per checkout on the hot path. A connection
+    # broken by a database restart raises a disconnect error instead, which invalidates
+    # the whole pool, so the next request gets fresh connections (API answers 503 once).
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
