@@ -1,0 +1,70 @@
+"""`shunfuri loadtest SCENARIO`: registered on the `shunfuri` app when `shunfuri.cli.main` runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shunfuri.cli import app
+
+
+@app.command()
+def loadtest(
+    scenario: Annotated[
+        str, typer.Argument(help="instant | ramp | batch | distributed")
+    ] = "instant",
+    rate: Annotated[
+        float | None, typer.Option(help="transfers/s offered (ramp: first step)")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="seconds of steady load (ramp: per step)")
+    ] = None,
+    users: Annotated[
+        int | None, typer.Option(help="Locust users (default: one per transfer/s)")
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="target a running system instead of starting one")
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(help="batch: scheduled transfers to put in place")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="distributed: Locust worker processes")
+    ] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="simulated clock speed (batch default 20)")
+    ] = None,
+    api_workers: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
+    worker_concurrency: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
+    keep_db: Annotated[bool, typer.Option(help="keep the load database after the run")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="results folder (default loadtests/results/<stamp>)")
+    ] = None,
+) -> None:
+    """Load-test the transfer pipeline with Locust; exits non-zero when a target is missed."""
+    from loadtests import report, run, scenarios
+
+    try:
+        chosen = scenarios.get(scenario)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="SCENARIO") from None
+    opts = run.Options(
+        scenario=chosen,
+        rate=rate if rate is not None else chosen.rate,
+        duration=duration if duration is not None else (chosen.duration or 60),
+        users=users,
+        host=host,
+        count=count or chosen.count,
+        workers=workers if workers is not None else chosen.workers,
+        speed=speed,
+        api_workers=api_workers,
+        worker_concurrency=worker_concurrency,
+        keep_db=keep_db,
+        out=out,
+    )
+    summary, rows, folder = run.execute(opts)
+    report.print_verdict(summary, rows, chosen, console=run.console)
+    run.console.print(f"results: {folder}")
+    raise typer.Exit(0 if summary["ok"] else 1)
