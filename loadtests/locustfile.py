@@ -177,7 +177,7 @@ class Member(FastHttpUser):
         with self.client.post(
             "/v1/login",
             json={"card_number": member["card_number"], "pin": member["pin"]},
-            name="POST /v1/login",
+            name="/v1/login",
             catch_response=True,
         ) as resp:
             if resp.status_code != 200:
@@ -190,7 +190,7 @@ class Member(FastHttpUser):
         with self.client.post(
             "/v1/payees",
             headers=self.headers,
-            name="POST /v1/payees",
+            name="/v1/payees",
             catch_response=True,
             json={
                 "bank_code": member["bank_code"],
@@ -218,7 +218,7 @@ class Member(FastHttpUser):
             "/v1/transfers",
             headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())},
             json={"payee_id": self.payee_id, "amount": AMOUNT},
-            name="POST /v1/transfers",
+            name="/v1/transfers",
             catch_response=True,
         ) as resp:
             accept_ms = (time.perf_counter() - started) * 1000.0
@@ -242,7 +242,7 @@ class Member(FastHttpUser):
             with self.client.get(
                 f"/v1/transfers/{body['id']}?wait={wait}",
                 headers=self.headers,
-                name="GET /v1/transfers/[id]?wait",
+                name="/v1/transfers/[id]?wait=",
                 catch_response=True,
             ) as poll:
                 if poll.status_code != 200:

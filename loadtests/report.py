@@ -258,5 +258,28 @@ def locust_rows(stats_csv: Path) -> dict[str, dict]:
     return out
 
 
+def locust_json_rows(path: Path) -> dict[str, dict]:
+    """Locust's `--json-file` (written after the last user stopped) in `locust_rows`' shape."""
+    if not path.exists():
+        return {}
+    out = {}
+    for entry in json.loads(path.read_text() or "[]"):
+        times = {float(k): int(v) for k, v in entry.get("response_times", {}).items()}
+        values: list[float] = []
+        for ms, n in sorted(times.items()):
+            values.extend([ms] * n)
+        span = max(entry.get("last_request_timestamp", 0) - entry.get("start_time", 0), 1e-9)
+        out[f"{entry['method']} {entry['name']}"] = {
+            "requests": entry["num_requests"],
+            "failures": entry["num_failures"],
+            "p50": percentile(values, 50),
+            "p95": percentile(values, 95),
+            "p99": percentile(values, 99),
+            "max": entry.get("max_response_time"),
+            "rps": round(entry["num_requests"] / span, 2),
+        }
+    return out
+
+
 def write_summary(path: Path, summary: dict) -> None:
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")

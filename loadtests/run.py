@@ -210,9 +210,10 @@ def machine() -> dict:
                 info["memory_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
     info["python"] = sys.version.split()[0]
     with suppress(Exception):
-        import locust
+        from importlib.metadata import version
 
-        info["locust"] = locust.__version__
+        # not `import locust`: it monkey-patches this process with gevent
+        info["locust"] = version("locust")
     return info
 
 
@@ -425,6 +426,8 @@ def run_locust(
         "--csv-full-history",
         "--html",
         str(folder / "locust.html"),
+        "--json-file",
+        str(folder / "locust"),  # Locust appends .json
         "--only-summary",
         "--loglevel",
         "WARNING",
@@ -514,7 +517,7 @@ def _progress(
     rows = report.locust_rows(folder / "locust_stats.csv")
     client = rows.get("TRANSFER accept_to_settled (client)", {})
     server = rows.get("TRANSFER accept_to_settled (server)", {})
-    accept = rows.get("POST POST /v1/transfers", {})
+    accept = rows.get("POST /v1/transfers", {})
     table = Table(title=f"{label}: {users} users, {rate:g} transfers/s offered", show_header=True)
     for col in ("elapsed", "accepted", "settled", "failures", "p99 client", "p99 server"):
         table.add_column(col, justify="right")
@@ -577,12 +580,12 @@ def reconcile(run: Run) -> dict:
 
 def collect(folder: Path, scenario: str, *, speed: float = 1.0) -> tuple[dict, list[dict]]:
     samples = report.read_samples(folder / "samples")
-    rows = report.locust_rows(folder / "locust_stats.csv")
-    # Failed requests that produced no transfer sample (refused POSTs, logins, payees).
+    rows = report.locust_json_rows(folder / "locust.json") or report.locust_rows(
+        folder / "locust_stats.csv"
+    )
+    # Failed requests outside the transfer rows: refused POSTs, failed polls, logins, payees.
     no_sample = sum(
-        v["failures"]
-        for k, v in rows.items()
-        if not k.startswith("TRANSFER") and not k.startswith("GET") and k != "Aggregated"
+        v["failures"] for k, v in rows.items() if not k.startswith("TRANSFER") and k != "Aggregated"
     )
     summary = report.summarise(samples, scenario=scenario, extra_failed=no_sample)
     summary["locust"] = {k: v for k, v in rows.items() if k != "Aggregated"}
