@@ -94,19 +94,57 @@ def send_task(name: str, *, args: list | None = None, queue: str = "instant") ->
     app.send_task(name, args=args or [], queue=app.amqp.queues[queue], ignore_result=True)
 
 
-DRAIN_FLAG = "shunfuri:drain-requested:{queue}"
+DRAIN_FLAG = "shunfuri:drain-active:{queue}"
+WAKE_LIST = "shunfuri:wake:{queue}"
+FLAG_TTL = 3
 
 
 def request_drain(queue: str = "instant") -> bool:
-    """Wake a worker to drain `queue`, unless a wake-up is already in flight.
+    """Make sure a worker is draining `queue`, and nudge it.
 
-    The flag is set when a drain message is sent and cleared by the worker as it
-    starts draining, so N transfers accepted in a burst cost one Celery message, and
-    a transfer accepted during a drain still gets a fresh one. The TTL bounds the harm
-    of a lost message; the recovery sweep bounds it again from the database side.
+    The flag means "a drain is queued or running". A running drain holds it (renewing
+    its TTL) and sleeps on the wake list between passes, so a steady stream of transfers
+    is served by one long-lived task instead of a Celery message per transfer: that
+    message costs more CPU than settling the transfer does. The drain deletes the flag
+    *before* its last pass, so a transfer committed before we looked is always seen.
+    If the drain dies, the TTL lets the next request send a fresh message, and the
+    recovery sweep covers the gap from the database side.
     """
     client = get_redis()
-    if client.set(DRAIN_FLAG.format(queue=queue), b"1", nx=True, ex=2):
+    pipe = client.pipeline(transaction=False)
+    pipe.set(DRAIN_FLAG.format(queue=queue), b"1", nx=True, ex=FLAG_TTL)
+    pipe.rpush(WAKE_LIST.format(queue=queue), b"1")
+    pipe.ltrim(WAKE_LIST.format(queue=queue), -16, -1)
+    started, _, _ = pipe.execute()
+    if started:
         send_task(f"transfers.drain_{queue}", queue=queue)
         return True
     return False
+
+
+DRAINER_LOCK = "shunfuri:drainer:{queue}"
+
+
+def claim_drainer(client: redis.Redis, queue: str) -> bool:
+    """At most one long-lived drain per queue; a duplicate message only helps once."""
+    return bool(client.set(DRAINER_LOCK.format(queue=queue), b"1", nx=True, ex=FLAG_TTL))
+
+
+def hold_drain(client: redis.Redis, queue: str) -> None:
+    pipe = client.pipeline(transaction=False)
+    pipe.set(DRAIN_FLAG.format(queue=queue), b"1", ex=FLAG_TTL)
+    pipe.set(DRAINER_LOCK.format(queue=queue), b"1", ex=FLAG_TTL)
+    pipe.execute()
+
+
+def release_drain(client: redis.Redis, queue: str) -> None:
+    client.delete(DRAIN_FLAG.format(queue=queue), DRAINER_LOCK.format(queue=queue))
+
+
+def wait_for_wake(client: redis.Redis, queue: str, timeout: float) -> bool:
+    """Block until an API process nudges `queue` (True) or `timeout` passes (False)."""
+    key = WAKE_LIST.format(queue=queue)
+    woke = client.blpop([key], timeout=timeout) is not None
+    if woke:
+        client.delete(key)  # one pass serves every nudge so far
+    return woke

@@ -1,4 +1,6 @@
-"""The bank simulator: a separate HTTP process (a stand-in for a bank, not an adapter) that pays, keyed by transfer id.
+"""The bank simulator: a separate HTTP process that pays, keyed by transfer id.
+
+A stand-in for a bank, not an adapter: it sits outside the layers on purpose.
 
 It keeps its own record of what it paid (table `bank_sim_payments`, in its own
 database or a table of ours it alone writes), so `shunfuri reconcile` can compare

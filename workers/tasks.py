@@ -17,16 +17,44 @@ log = logging.getLogger("shunfuri.workers")
 CHUNK = 500
 
 
+# How long one drain task serves the instant queue before handing over to a fresh
+# message (bounded, so acks-late redelivery and worker restarts stay cheap), and how
+# long a pass waits for more arrivals to share it.
+DRAIN_LIFETIME_S = 10.0
+GATHER_S = 0.003
+
+
 @app.task(name="transfers.drain_instant", ignore_result=True)
 def drain_instant() -> None:
-    from shunfuri.broker import DRAIN_FLAG, get_redis, request_drain
+    import time
+
+    from shunfuri.broker import (
+        claim_drainer,
+        get_redis,
+        hold_drain,
+        release_drain,
+        wait_for_wake,
+    )
     from shunfuri.services import pipeline
 
-    # Clear the flag first: a transfer accepted from now on must send a fresh wake-up.
-    get_redis().delete(DRAIN_FLAG.format(queue="instant"))
-    _, more = pipeline.drain(context())
-    if more:
-        request_drain("instant")
+    client, ctx = get_redis(), context()
+    if not claim_drainer(client, "instant"):
+        # A duplicate or redelivered message while another drain lives: help once, leave
+        # the worker slot free for the maintenance queue.
+        pipeline.drain(ctx)
+        return
+    try:
+        deadline = time.monotonic() + DRAIN_LIFETIME_S
+        while time.monotonic() < deadline:
+            hold_drain(client, "instant")
+            _, more = pipeline.drain(ctx)
+            if not more and wait_for_wake(client, "instant", timeout=0.5):
+                time.sleep(GATHER_S)
+    finally:
+        # Release first, then one last pass: whatever was committed before an API
+        # process saw the flag is picked up here; anything later sends a new message.
+        release_drain(client, "instant")
+    pipeline.drain(ctx)
 
 
 @app.task(name="transfers.due_sweep", ignore_result=True)

@@ -83,8 +83,9 @@ def list_transfers(
 
 def _read(token: str, transfer_id: str) -> dict:
     with session_factory()() as session:
-        member = tokens.member_for(session, token=token, now=_wall())
-        return transfers.get(session, member_id=member.id, transfer_id=transfer_id)
+        return transfers.read_with_token(
+            session, token=token, transfer_id=transfer_id, wall=_wall()
+        )
 
 
 @router.get("/v1/transfers/{transfer_id}", response_model=TransferOut)
@@ -95,12 +96,12 @@ async def get_transfer(
 ) -> dict:
     """`?wait=S` holds the answer until the status changes or S seconds pass; the wake-up
     comes from the worker's event, and no database connection is held meanwhile."""
-    first = await run_in_threadpool(_read, token, transfer_id)
-    if wait <= 0 or first["status"] in transfers.FINAL:
-        return first
+    if wait <= 0:
+        return await run_in_threadpool(_read, token, transfer_id)
+    # Watch before reading, so a change between the read and the wait is not missed.
     async with waiter().watch(transfer_id) as changed:
         current = await run_in_threadpool(_read, token, transfer_id)
-        if current["status"] != first["status"]:
+        if current["status"] in transfers.FINAL:
             return current
         try:
             await asyncio.wait_for(changed.wait(), timeout=wait)

@@ -18,7 +18,7 @@ from shunfuri.db.models import AuthSession, Member
 from shunfuri.errors import ShunfuriError
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -26,7 +26,7 @@ def issue(session: Session, *, member_id: int, now: datetime, ttl_seconds: int) 
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(
-            token_hash=_digest(token),
+            token_hash=digest(token),
             member_id=member_id,
             created_at=now,
             expires_at=now + timedelta(seconds=ttl_seconds),
@@ -40,7 +40,7 @@ def member_for(session: Session, *, token: str, now: datetime) -> Member:
     row = session.execute(
         select(AuthSession, Member)
         .join(Member, Member.id == AuthSession.member_id)
-        .where(AuthSession.token_hash == _digest(token))
+        .where(AuthSession.token_hash == digest(token))
     ).first()
     if row is None:
         raise ShunfuriError("not_authenticated")
@@ -57,7 +57,7 @@ def member_for(session: Session, *, token: str, now: datetime) -> Member:
 def revoke(session: Session, *, token: str, now: datetime) -> None:
     session.execute(
         update(AuthSession)
-        .where(AuthSession.token_hash == _digest(token), AuthSession.revoked_at.is_(None))
+        .where(AuthSession.token_hash == digest(token), AuthSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 

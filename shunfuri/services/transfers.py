@@ -20,12 +20,13 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import Member, Payee, Transfer
+from shunfuri.db.models import AuthSession, Member, Payee, Transfer
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.limits import available, validate_amount
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import tokens
 from shunfuri.settings import get_settings
 
 FINAL = frozenset({"settled", "rejected", "failed", "cancelled"})
@@ -200,6 +201,23 @@ def accept_many(
         session.execute(Transfer.__table__.insert(), rows)
     session.commit()
     return len(rows)
+
+
+def read_with_token(session: Session, *, token: str, transfer_id: str, wall: datetime) -> dict:
+    """A member's transfer in one query that also checks the token: the long-poll path
+    reads twice per wait, so authentication rides along instead of costing a query."""
+    row = session.execute(
+        select(Transfer, AuthSession.expires_at, AuthSession.revoked_at, Member.status)
+        .join(AuthSession, AuthSession.member_id == Transfer.member_id)
+        .join(Member, Member.id == Transfer.member_id)
+        .where(AuthSession.token_hash == tokens.digest(token), Transfer.id == transfer_id)
+    ).first()
+    if row is not None and row.revoked_at is None and row.status == "active":
+        if aware(row.expires_at) > wall:
+            return view(row.Transfer)
+    # Slow path: the precise refusal (expired, revoked, suspended...) or not_found.
+    member = tokens.member_for(session, token=token, now=wall)
+    return get(session, member_id=member.id, transfer_id=transfer_id)
 
 
 def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
