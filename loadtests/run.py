@@ -52,7 +52,7 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/3"
 ADMIN_HEADER = "X-Admin-Key"
 PIN = "2580"
-SPAWN_RATE = 50.0  # users/s: logins cost ~16 ms of argon2 each on the API
+SPAWN_RATE = 20.0  # users/s: each login costs ~16 ms of argon2 on the API
 START_DELAY = 1.0
 STOP_TIMEOUT = 35  # let in-flight transfers finish (the locustfile gives up after 30 s)
 
@@ -91,6 +91,7 @@ class Run:
     clock_anchor: float | None
     clock_start: datetime | None
     env: dict[str, str] = field(default_factory=dict)
+    system_pid: int | None = None
 
     def simulated_now(self) -> datetime | None:
         if self.clock_start is None or self.clock_anchor is None:
@@ -217,6 +218,95 @@ def machine() -> dict:
     return info
 
 
+def _role(proc) -> str | None:  # type: ignore[no-untyped-def]
+    """Which part of the system a process is, from its command line."""
+    try:
+        name = proc.name()
+        cmd = " ".join(proc.cmdline())
+    except Exception:  # noqa: BLE001 - it may have exited
+        return None
+    if name.startswith("postgres") or "postgres:" in cmd:
+        return "postgresql"
+    if "redis-server" in cmd or name == "redis-server":
+        return "redis"
+    if "locust" in cmd:
+        return "locust"
+    if "uvicorn" in cmd and "api.app" in cmd:
+        return "api"
+    if "bank-simulator" in cmd:
+        return "bank simulator"
+    if "celery" in cmd:
+        for role in ("beat", "-Q batch", "-Q instant"):
+            if role in cmd:
+                return {
+                    "beat": "celery beat",
+                    "-Q batch": "worker (batch)",
+                    "-Q instant": "worker (instant)",
+                }[role]
+        return "celery"
+    if "honcho" in cmd or " up " in cmd:
+        return "supervisor"
+    return None
+
+
+def pg_counters(url: str | None) -> dict | None:
+    """The load database's commits and sessions so far (pg_stat_database), or None."""
+    if not url:
+        return None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    with suppress(Exception), psycopg.connect(_dsn(url), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit, xact_rollback, sessions FROM pg_stat_database WHERE datname = %s",
+            (make_url(url).database,),
+        ).fetchone()
+        return {"commits": row[0], "rollbacks": row[1], "sessions": row[2]}
+    return None
+
+
+def pg_per_transfer(before: dict | None, after: dict | None, transfers: int) -> dict | None:
+    if not before or not after or not transfers:
+        return None
+    diff = {k: after[k] - before[k] for k in before}
+    return {
+        **diff,
+        "commits_per_transfer": round(diff["commits"] / transfers, 2),
+        "sessions_per_transfer": round(diff["sessions"] / transfers, 3),
+    }
+
+
+def cpu_snapshot() -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by every process that is part of a run, by pid."""
+    import psutil
+
+    snap = {}
+    for proc in psutil.process_iter():
+        role = _role(proc)
+        if role is None:
+            continue
+        try:
+            t = proc.cpu_times()
+            snap[proc.pid] = (role, t.user + t.system)
+        except Exception:  # noqa: BLE001
+            continue
+    return snap
+
+
+def cpu_by_role(before: dict, after: dict, seconds: float) -> dict:
+    """CPU used between two snapshots, by role, in cores (1.0 = one core busy)."""
+    used: dict[str, float] = {}
+    for pid, (role, total) in after.items():
+        start = before.get(pid, (role, 0.0))[1]
+        used[role] = used.get(role, 0.0) + max(0.0, total - start)
+    cores = {k: round(v / seconds, 3) for k, v in sorted(used.items(), key=lambda kv: -kv[1])}
+    return {
+        "window_s": round(seconds, 1),
+        "cores_busy": cores,
+        "total_cores_busy": round(sum(used.values()) / seconds, 3),
+    }
+
+
 # --------------------------------------------------------------------------- the system
 
 
@@ -291,6 +381,7 @@ def system(opts: Options, out: Path) -> Iterator[Run]:
     host = f"http://127.0.0.1:{port}"
     start, _ = parse_clock_spec(clock_spec)
     run = Run(opts, out, host, admin_key, database_url, data_dir, speed, anchor, start, env)
+    run.system_pid = proc.pid
     try:
         wait_ready(host, proc, out / "system.log")
         yield run
@@ -375,6 +466,7 @@ class LocustRun:
     returncode: int = 0
     wall_start: float = 0.0
     wall_end: float = 0.0
+    cpu: dict = field(default_factory=dict)
 
 
 def run_locust(
@@ -473,12 +565,20 @@ def run_locust(
             )
         )
     expected = run_time + STOP_TIMEOUT
+    cpu_before: dict | None = None
+    cpu_started = 0.0
+    steady_from = users / spawn_rate + START_DELAY + 2
+    steady_to = run_time - 1
     try:
         with Live(
             console=console, refresh_per_second=2, transient=True, redirect_stdout=False
         ) as live:
             while master.poll() is None:
                 elapsed = time.time() - lr.wall_start
+                if cpu_before is None and elapsed >= steady_from:
+                    cpu_before, cpu_started = cpu_snapshot(), time.time()
+                if cpu_before is not None and not lr.cpu and elapsed >= steady_to:
+                    lr.cpu = cpu_by_role(cpu_before, cpu_snapshot(), time.time() - cpu_started)
                 live.update(
                     _progress(
                         label, folder, elapsed, run_time, users, rate, status() if status else None
@@ -621,6 +721,7 @@ def steady(run: Run, *, label: str, workers: int = 0) -> dict:
         run, members_needed(users, opts.rate, opts.duration), opts.scenario.payees
     )
     mfile = _members_file(run.out, members)
+    pg_before = pg_counters(run.database_url)
     lr = run_locust(
         run,
         folder=run.out,
@@ -639,6 +740,10 @@ def steady(run: Run, *, label: str, workers: int = 0) -> dict:
             "duration_s_requested": opts.duration,
             "locust_exit_code": lr.returncode,
             "locust_workers": workers,
+            "cpu": lr.cpu,
+            "postgres": pg_per_transfer(
+                pg_before, pg_counters(run.database_url), summary["accepted"]
+            ),
         }
     )
     return finish(run, summary, samples, run.out)
@@ -684,6 +789,7 @@ def ramp(run: Run) -> dict:
             "client": summary["accept_to_settled_ms"]["client"],
             "server": summary["accept_to_settled_ms"]["server"],
             "locust_exit_code": lr.returncode,
+            "cpu": lr.cpu,
         }
         results.append(step)
         console.print(
