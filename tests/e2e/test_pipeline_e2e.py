@@ -66,6 +66,15 @@ def test_instant_transfer_settles(system):
     assert settled["settled_at"] is not None
     me = system.http.get("/v1/me", headers=member["headers"]).json()
     assert (me["outstanding"], me["held"]) == (10_000, 0)
+    # Workers record into the shared multiprocess registry; the API serves it.
+    metrics = system.http.get("/metrics").text
+    for name in ("shunfuri_transfers_accepted_total", "shunfuri_transfers_settled_total",
+                 "shunfuri_queue_lag_seconds_bucket", "shunfuri_accept_to_settled_seconds_bucket",
+                 "shunfuri_batch_size_bucket", "shunfuri_batch_duration_seconds_bucket"):
+        assert name in metrics, name
+    settled = [line for line in metrics.splitlines()
+               if line.startswith('shunfuri_transfers_settled_total{decision="instant"}')]
+    assert settled and float(settled[0].split()[-1]) >= 1
 
 
 def test_standard_bank_at_1500_settles_next_business_day_0930(system):
