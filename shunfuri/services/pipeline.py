@@ -73,7 +73,7 @@ def _claim_new_and_retries(batch: int, older_than: datetime | None) -> Claim:
 
 
 def drain(
-    ctx: Context, *, batch: int = 100, budget_s: float = 1.0, older_than: datetime | None = None
+    ctx: Context, *, batch: int = 200, budget_s: float = 1.0, older_than: datetime | None = None
 ) -> tuple[Outcome, bool]:
     """Pass after pass until nothing is claimable; returns (what moved, more left?)."""
     deadline = time.monotonic() + budget_s
