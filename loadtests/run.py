@@ -889,6 +889,20 @@ def batch(run: Run) -> dict:
 
     state: dict = {"counts": {}, "due_wall": None, "done_wall": None, "last": 0.0}
 
+    # The workers first take the seeded rows up (credit hold -> `scheduled`). That burst is
+    # timed on its own; the instant load starts once it is over, so what the instant rows
+    # measure is the 09:30 batch beside them (see docs/performance.md).
+    hold_started = time.time()
+    hold_seconds = None
+    while time.time() - hold_started < 120 and run.simulated_now() < due:
+        with engine.connect() as conn:
+            counts = dict(conn.execute(counts_sql, {"ids": member_ids}).all())
+        if counts.get("scheduled", 0) + counts.get("settled", 0) >= seeded:
+            hold_seconds = time.time() - hold_started
+            break
+        time.sleep(0.25)
+    console.print(f"seeded rows scheduled (credit held) after {hold_seconds} s")
+
     def poll() -> dict[str, int]:
         if time.time() - state["last"] < 0.5:
             return state["counts"]
@@ -948,6 +962,7 @@ def batch(run: Run) -> dict:
                 "count": count,
                 "seeded": seeded,
                 "seed_seconds": round(seed_seconds, 2),
+                "hold_seconds": None if hold_seconds is None else round(hold_seconds, 2),
                 "members": len(batch_members),
                 "final_counts": state["counts"],
                 "settle_seconds": round(settle, 3) if settle is not None else None,
