@@ -101,3 +101,12 @@ def admin_headers(configured: None) -> dict[str, str]:
     from shunfuri.settings import get_settings
 
     return {ADMIN_KEY_HEADER: get_settings().admin_key.get_secret_value()}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--profile short|full` for the chaos suite (tests/chaos); registered here because
+    pytest only accepts options from a conftest it loads at start-up."""
+    parser.addoption(
+        "--profile", action="store", default="full", choices=("short", "full"),
+        help="chaos suite profile: short (bounded, for CI) or full (longer faults and load)",
+    )

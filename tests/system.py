@@ -76,9 +76,23 @@ class System:
 
 
 @contextmanager
-def running_system(*, clock: str | None = None, redis_db: int = 14, **extra_env: str) -> Iterator[System]:
-    database_url = create_database()
-    broker_url = str(make_url(TEST_BROKER_URL).set(database=str(redis_db)))
+def running_system(
+    *,
+    clock: str | None = None,
+    redis_db: int = 14,
+    database_url: str | None = None,
+    broker_url: str | None = None,
+    ready_timeout: float = 90,
+    **extra_env: str,
+) -> Iterator[System]:
+    """`database_url` / `broker_url` point the system at servers the caller owns (e.g. a
+    private PostgreSQL cluster or redis-server that a chaos test restarts); the caller
+    then also owns that database (it is not dropped here)."""
+    own_database = database_url is None
+    if database_url is None:
+        database_url = create_database()
+    if broker_url is None:
+        broker_url = str(make_url(TEST_BROKER_URL).set(database=str(redis_db)))
     redis.Redis.from_url(broker_url).flushdb()
     data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"shunfuri-e2e-{os.getpid()}-{redis_db}"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -110,7 +124,7 @@ def running_system(*, clock: str | None = None, redis_db: int = 14, **extra_env:
             except httpx.HTTPError:
                 return False
 
-        poll(ready, timeout=90, interval=0.3, what="the system to be ready")
+        poll(ready, timeout=ready_timeout, interval=0.3, what="the system to be ready")
         yield system
     finally:
         if process.poll() is None:
@@ -122,4 +136,5 @@ def running_system(*, clock: str | None = None, redis_db: int = 14, **extra_env:
                 process.wait()
         log.close()
         system.http.close()
-        drop_database(database_url)
+        if own_database:
+            drop_database(database_url)
