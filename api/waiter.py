@@ -1,8 +1,9 @@
 """Long-poll support: one Redis subscription per API process wakes every `?wait=`.
 
-Workers publish `id:status` on a channel when a transfer changes; this listener sets
-the matching asyncio events, so a waiting request costs nothing until its transfer
-moves (no polling of the database).
+Workers publish `id|<the transfer's public view>` on a channel when a transfer changes;
+this listener hands the view to whoever waits on that id, so a waiting request costs
+nothing until its transfer moves (no polling of the database) and answers from the
+event without reading the row again.
 """
 
 from __future__ import annotations
@@ -20,10 +21,20 @@ from shunfuri.broker import EVENTS_CHANNEL, redis_kwargs
 log = logging.getLogger("shunfuri.api.waiter")
 
 
+class Watch:
+    """One waiting request: its wake-up, and the view that came with it (JSON bytes)."""
+
+    __slots__ = ("event", "view")
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.view: bytes | None = None
+
+
 class TransferWaiter:
     def __init__(self, broker_url: str) -> None:
         self.broker_url = broker_url
-        self._events: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._events: dict[str, set[Watch]] = defaultdict(set)
         self._task: asyncio.Task | None = None
         self._subscribed = asyncio.Event()
 
@@ -40,9 +51,10 @@ class TransferWaiter:
                         data = message.get("data")
                         if not isinstance(data, bytes):
                             continue
-                        transfer_id = data.decode().partition(":")[0]
-                        for event in self._events.get(transfer_id, ()):
-                            event.set()
+                        transfer_id, _, view = data.partition(b"|")
+                        for watch in self._events.get(transfer_id.decode(), ()):
+                            watch.view = view
+                            watch.event.set()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reconnect; waiters fall back to timeout
@@ -61,17 +73,17 @@ class TransferWaiter:
             await asyncio.wait_for(self._subscribed.wait(), timeout=1.0)
 
     @contextlib.asynccontextmanager
-    async def watch(self, transfer_id: str) -> AsyncIterator[asyncio.Event]:
-        """Register before re-reading the row, so a change in between is not missed."""
+    async def watch(self, transfer_id: str) -> AsyncIterator[Watch]:
+        """Register before reading the row, so a change in between is not missed."""
         await self._ensure_started()
-        event = asyncio.Event()
-        self._events[transfer_id].add(event)
+        watch = Watch()
+        self._events[transfer_id].add(watch)
         try:
-            yield event
+            yield watch
         finally:
             waiters = self._events.get(transfer_id)
             if waiters is not None:
-                waiters.discard(event)
+                waiters.discard(watch)
                 if not waiters:
                     del self._events[transfer_id]
 

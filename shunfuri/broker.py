@@ -7,6 +7,7 @@ accepted transfers share one Celery message.
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -55,13 +56,13 @@ def get_redis() -> redis.Redis:
     return client_for(get_settings().resolved_broker_url)
 
 
-def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, str]]) -> None:
-    """Tell long-polls which transfers changed: payload `id:status` per change."""
+def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, dict]]) -> None:
+    """Tell long-polls which transfers changed: payload `id|<view as JSON>` per change."""
     if not changes:
         return
     pipe = client.pipeline(transaction=False)
-    for transfer_id, status in changes:
-        pipe.publish(EVENTS_CHANNEL, f"{transfer_id}:{status}")
+    for transfer_id, view in changes:
+        pipe.publish(EVENTS_CHANNEL, f"{transfer_id}|{json.dumps(view, separators=(',', ':'))}")
     try:
         pipe.execute()
     except redis.RedisError as exc:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import redis
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep, TokenDep
@@ -104,9 +104,12 @@ async def get_transfer(
         if current["status"] in transfers.FINAL:
             return current
         try:
-            await asyncio.wait_for(changed.wait(), timeout=wait)
+            await asyncio.wait_for(changed.event.wait(), timeout=wait)
         except TimeoutError:
             return current
+    if changed.view:
+        # The member was authorised for this transfer by the read above.
+        return Response(changed.view, media_type="application/json")
     return await run_in_threadpool(_read, token, transfer_id)
 
 
@@ -117,7 +120,7 @@ def cancel_transfer(
     result = transfers.cancel(
         session, member_id=member.id, transfer_id=transfer_id, now=now, wall=_wall()
     )
-    publish_transfer_events(get_redis(), [(transfer_id, "cancelled")])
+    publish_transfer_events(get_redis(), [(transfer_id, result)])
     return result
 
 

@@ -20,7 +20,7 @@ from shunfuri.services import settlement
 from shunfuri.services.settlement import Outcome
 
 Now = Callable[[], datetime]
-Publish = Callable[[list[tuple[str, str]]], None]
+Publish = Callable[[list[tuple[str, dict]]], None]
 Claim = Callable[[Session, datetime, datetime], tuple[list, Outcome]]
 
 

@@ -35,7 +35,7 @@ from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.limits import available
 from shunfuri.domain.windows import maintenance_ends_at
 from shunfuri.gateway.base import BankGateway, PaymentOrder, PaymentResult, TransientBankError
-from shunfuri.services.transfers import aware
+from shunfuri.services.transfers import aware, view
 
 LEASE = timedelta(seconds=10)  # a claimed row is left alone this long
 BATCH_LEASE = timedelta(seconds=120)  # rows handed to the 09:30 batch queue
@@ -46,7 +46,9 @@ MAX_BACKOFF = 30.0
 class Outcome:
     """What a pass did, for metrics, events and the caller's loop."""
 
-    changes: list[tuple[str, str]] = field(default_factory=list)
+    # (transfer id, its public view after the change): published so a long-poll can
+    # answer from the event instead of reading the row again.
+    changes: list[tuple[str, dict]] = field(default_factory=list)
     claimed: int = 0
     settled: int = 0
     failed: int = 0
@@ -118,7 +120,7 @@ def claim_accepted(
         else:
             t.status = "scheduled"
             outcome.scheduled += 1
-            outcome.changes.append((t.id, "scheduled"))
+            outcome.changes.append((t.id, view(t)))
     return to_send, outcome
 
 
@@ -126,7 +128,7 @@ def _reject(t: Transfer, code: str, outcome: Outcome) -> None:
     t.status = "rejected"
     t.failure_code = code
     outcome.rejected += 1
-    outcome.changes.append((t.id, "rejected"))
+    outcome.changes.append((t.id, view(t)))
     metrics.FAILED.labels(code=code).inc()
 
 
@@ -184,7 +186,7 @@ def guard_maintenance(
         t.next_attempt_at = None
         t.note = f"rescheduled: bank maintenance at {iso_jst(now)} until {iso_jst(ends)}"
         outcome.scheduled += 1
-        outcome.changes.append((t.id, "scheduled"))
+        outcome.changes.append((t.id, view(t)))
         metrics.RESCHEDULED.inc()
     return sendable, outcome
 
@@ -264,7 +266,7 @@ def finish(
                      bank_code=t.bank_code, bank_reference=result.reference, created_at=now)
             )
             outcome.settled += 1
-            outcome.changes.append((t.id, "settled"))
+            outcome.changes.append((t.id, view(t)))
             metrics.SETTLED.labels(decision=t.decision).inc()
             if t.decision == "instant":
                 metrics.ACCEPT_TO_SETTLED.observe((now - aware(t.accepted_at)).total_seconds())
@@ -272,7 +274,7 @@ def finish(
             t.status = "failed"
             t.failure_code = result.code or "bank_rejected"
             outcome.failed += 1
-            outcome.changes.append((t.id, "failed"))
+            outcome.changes.append((t.id, view(t)))
             metrics.FAILED.labels(code=t.failure_code).inc()
     for member_id, delta in held_delta.items():
         member = members[member_id]

@@ -76,7 +76,8 @@ def test_instant_transfer_settles_and_moves_hold_to_outstanding(db):
     member = member_row(m)
     assert (member.outstanding, member.held) == (30_000, 0)
     assert list(bank.paid) == [accepted["id"]]
-    assert (accepted["id"], "settled") in events
+    assert [(i, v["status"]) for i, v in events] == [(accepted["id"], "settled")]
+    assert events[0][1]["settled_at"] is not None
 
 
 def test_standard_bank_after_1450_is_scheduled_and_settles_at_next_business_day_0930(db):
