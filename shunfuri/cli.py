@@ -40,7 +40,7 @@ def up(
     port: Annotated[int, typer.Option(help="API port")] = 8000,
     data_dir: DataDir = None,
     host: Annotated[str, typer.Option(help="API bind address")] = "127.0.0.1",
-    api_workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    api_workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 2,
     worker_concurrency: Annotated[int, typer.Option(help="Celery processes for instant")] = 2,
 ) -> None:
     """Start the whole system in the foreground; Ctrl-C (or SIGTERM) stops all of it."""

@@ -37,7 +37,7 @@ def _accept(token: str, body: TransferIn, now: datetime, key: str | None) -> dic
     """Authenticate and accept in one thread-pool hop and one session: this is the hot
     path, and each hop between the event loop and a thread costs as much as a query."""
     with session_factory()() as session:
-        member = tokens.member_for(session, token=token, now=_wall())
+        member = tokens.credit_for(session, token=token, now=_wall())
         result = transfers.accept(
             session, member=member, payee_id=body.payee_id, amount=body.amount,
             idempotency_key=key, now=now, wall=_wall(),

@@ -15,6 +15,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -108,7 +109,7 @@ def _payee_bank(session: Session, member_id: int, payee_id: int) -> str | None:
 def accept(
     session: Session,
     *,
-    member: Member,
+    member: Member | Any,
     payee_id: int,
     amount: int,
     idempotency_key: str | None,
