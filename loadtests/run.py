@@ -225,6 +225,11 @@ def _role(proc) -> str | None:  # type: ignore[no-untyped-def]
         cmd = " ".join(proc.cmdline())
     except Exception:  # noqa: BLE001 - it may have exited
         return None
+    if "multiprocessing" in cmd:  # uvicorn --workers N children: their parent's role
+        try:
+            return _role(proc.parent())
+        except Exception:  # noqa: BLE001
+            return None
     if name.startswith("postgres") or "postgres:" in cmd:
         return "postgresql"
     if "redis-server" in cmd or name == "redis-server":
