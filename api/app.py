@@ -26,6 +26,7 @@ def create_app() -> FastAPI:
         description="Cash advances wired to a member's bank account: accepted at once, "
         "settled in seconds where the bank allows, else at 09:30 JST on the next bank "
         "business day. Errors are RFC 9457 problem details with a stable `code`.",
+        responses=problems.RESPONSES,
     )
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

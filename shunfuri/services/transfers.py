@@ -286,7 +286,7 @@ def cancel(
     if transfer is None:
         raise ShunfuriError("not_found")
     if transfer.status != "scheduled":
-        raise ShunfuriError("not_cancellable", status=transfer.status)
+        raise ShunfuriError("not_cancellable", transfer_status=transfer.status)
     session.execute(
         update(Member).where(Member.id == member_id).values(held=Member.held - transfer.amount)
     )
