@@ -281,12 +281,20 @@ def pg_per_transfer(before: dict | None, after: dict | None, transfers: int) -> 
     }
 
 
-def cpu_snapshot() -> dict[int, tuple[str, float]]:
-    """CPU seconds used so far by every process that is part of a run, by pid."""
+def cpu_snapshot(roots: list[int | None]) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by this run's processes (the trees under `roots`) and by
+    PostgreSQL (shared: other databases' backends count too), by pid."""
     import psutil
 
+    procs = [p for p in psutil.process_iter() if _role(p) == "postgresql"]
+    for pid in roots:
+        if pid is None:
+            continue
+        with suppress(Exception):
+            root = psutil.Process(pid)
+            procs += [root, *root.children(recursive=True)]
     snap = {}
-    for proc in psutil.process_iter():
+    for proc in procs:
         role = _role(proc)
         if role is None:
             continue
@@ -580,10 +588,11 @@ def run_locust(
         ) as live:
             while master.poll() is None:
                 elapsed = time.time() - lr.wall_start
+                roots = [run.system_pid, master.pid, *(p.pid for p in procs)]
                 if cpu_before is None and elapsed >= steady_from:
-                    cpu_before, cpu_started = cpu_snapshot(), time.time()
+                    cpu_before, cpu_started = cpu_snapshot(roots), time.time()
                 if cpu_before is not None and not lr.cpu and elapsed >= steady_to:
-                    lr.cpu = cpu_by_role(cpu_before, cpu_snapshot(), time.time() - cpu_started)
+                    lr.cpu = cpu_by_role(cpu_before, cpu_snapshot(roots), time.time() - cpu_started)
                 live.update(
                     _progress(
                         label, folder, elapsed, run_time, users, rate, status() if status else None
