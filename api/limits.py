@@ -29,20 +29,38 @@ class BodySizeLimit:
                     await problem_response(ShunfuriError("payload_too_large"))(scope, receive, send)
                     return
         seen = 0
+        refused = started = False
 
         async def limited() -> Message:
-            nonlocal seen
+            # A body without Content-Length (chunked) is counted as it streams; past the
+            # limit we answer 413 ourselves and tell the app the client went away. (Raising
+            # here instead would surface inside FastAPI's body parsing as a 400/422.)
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    if not refused and not started:
+                        refused = True
+                        await problem_response(ShunfuriError("payload_too_large"))(
+                            scope, receive, send
+                        )
+                    if started:
+                        raise _TooLarge
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 is the answer; whatever the app says after it is dropped
+            started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, guarded)
         except _TooLarge:
-            await problem_response(ShunfuriError("payload_too_large"))(scope, receive, send)
+            pass  # the app had already answered before reading the whole body
 
 
 class _TooLarge(Exception):
