@@ -58,7 +58,17 @@ TokenDep = Annotated[str, Depends(bearer_token)]
 
 
 def current_member(session: SessionDep, token: TokenDep, wall: WallDep) -> Member:
-    return tokens.member_for(session, token=token, now=wall)
+    """The caller's member row, detached, with the connection already given back.
+
+    FastAPI runs this and the endpoint in separate thread-pool hops. Holding a pooled
+    connection between the hops lets a burst deadlock: every thread waits for a
+    connection while every connection waits for a thread. So the row is detached and
+    the transaction ended here; the endpoint takes a connection only when it needs one.
+    """
+    member = tokens.member_for(session, token=token, now=wall)
+    session.expunge(member)
+    session.rollback()
+    return member
 
 
 CurrentMember = Annotated[Member, Depends(current_member)]

@@ -114,6 +114,16 @@ class Transfer(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_transfers_member_accepted", "member_id", "accepted_at"),
         Index("ix_transfers_status_due", "status", "settle_at"),
+        # The drain's two claims stay index-only however large a bulk backlog grows.
+        Index(
+            "ix_transfers_accepted", "decision", "accepted_at",
+            postgresql_where=text("status = 'accepted'"), sqlite_where=text("status = 'accepted'"),
+        ),
+        Index(
+            "ix_transfers_retry", "next_attempt_at",
+            postgresql_where=text("status = 'processing'"),
+            sqlite_where=text("status = 'processing'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

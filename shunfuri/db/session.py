@@ -19,7 +19,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -28,7 +28,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # No pre-ping: it costs a round trip per checkout on the hot path. A connection
     # broken by a database restart raises a disconnect error instead, which invalidates
     # the whole pool, so the next request gets fresh connections (API answers 503 once).
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

@@ -90,13 +90,24 @@ def claim_accepted(
     limit: int,
     older_than: datetime | None = None,
 ) -> tuple[list[Transfer], Outcome]:
-    """Step 1 for new transfers: holds placed, instant ones leased for the bank call."""
-    query = select(Transfer).where(Transfer.status == "accepted")
-    if older_than is not None:
-        query = query.where(Transfer.updated_at < older_than)
-    transfers = session.scalars(
-        query.order_by(Transfer.accepted_at).limit(limit).with_for_update(skip_locked=True)
-    ).all()
+    """Step 1 for new transfers: holds placed, instant ones leased for the bank call.
+
+    Instant transfers are claimed first, so a bulk import of scheduled ones (whose money
+    is due hours later) never queues ahead of a member waiting for seconds.
+    """
+    transfers: list[Transfer] = []
+    for decision in ("instant", "scheduled"):
+        room = limit - len(transfers)
+        if room <= 0:
+            break
+        query = select(Transfer).where(
+            Transfer.status == "accepted", Transfer.decision == decision
+        )
+        if older_than is not None:
+            query = query.where(Transfer.updated_at < older_than)
+        transfers += session.scalars(
+            query.order_by(Transfer.accepted_at).limit(room).with_for_update(skip_locked=True)
+        ).all()
     outcome = Outcome(claimed=len(transfers))
     if not transfers:
         return [], outcome
