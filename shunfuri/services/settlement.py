@@ -77,7 +77,12 @@ def _lock_members(session: Session, member_ids: Iterable[int]) -> dict[int, Memb
     if not ids:
         return {}
     rows = session.scalars(
-        select(Member).where(Member.id.in_(ids)).order_by(Member.id).with_for_update()
+        select(Member)
+        .where(Member.id.in_(ids))
+        .order_by(Member.id)
+        # FOR NO KEY UPDATE: we change balances, never the key, so the API's inserts
+        # (whose foreign-key checks take KEY SHARE on this row) are not blocked.
+        .with_for_update(key_share=True)
     ).all()
     return {m.id: m for m in rows}
 
@@ -106,7 +111,9 @@ def claim_accepted(
         if older_than is not None:
             query = query.where(Transfer.updated_at < older_than)
         transfers += session.scalars(
-            query.order_by(Transfer.accepted_at).limit(room).with_for_update(skip_locked=True)
+            query.order_by(Transfer.accepted_at)
+            .limit(room)
+            .with_for_update(skip_locked=True, key_share=True)
         ).all()
     outcome = Outcome(claimed=len(transfers))
     if not transfers:
@@ -153,7 +160,7 @@ def claim_retries(
     else:
         query = query.where(Transfer.next_attempt_at <= wall)
     transfers = session.scalars(
-        query.order_by(Transfer.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+        query.order_by(Transfer.next_attempt_at).limit(limit).with_for_update(skip_locked=True, key_share=True)
     ).all()
     for t in transfers:
         t.next_attempt_at = wall + LEASE
@@ -169,7 +176,7 @@ def dispatch_due(session: Session, *, now: datetime, wall: datetime, limit: int)
         .where(Transfer.status == "scheduled", Transfer.settle_at <= now)
         .order_by(Transfer.settle_at, Transfer.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     ).all()
     if ids:
         session.execute(
@@ -245,7 +252,10 @@ def finish(
     if not ids:
         return outcome
     transfers = session.scalars(
-        select(Transfer).where(Transfer.id.in_(ids)).order_by(Transfer.id).with_for_update()
+        select(Transfer)
+        .where(Transfer.id.in_(ids))
+        .order_by(Transfer.id)
+        .with_for_update(key_share=True)
     ).all()
     live = [t for t in transfers if t.status == "processing"]
     if results is None:

@@ -281,7 +281,7 @@ def cancel(
     transfer = session.scalar(
         select(Transfer)
         .where(Transfer.id == transfer_id, Transfer.member_id == member_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     if transfer is None:
         raise ShunfuriError("not_found")
