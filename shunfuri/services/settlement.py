@@ -160,7 +160,9 @@ def claim_retries(
     else:
         query = query.where(Transfer.next_attempt_at <= wall)
     transfers = session.scalars(
-        query.order_by(Transfer.next_attempt_at).limit(limit).with_for_update(skip_locked=True, key_share=True)
+        query.order_by(Transfer.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, key_share=True)
     ).all()
     for t in transfers:
         t.next_attempt_at = wall + LEASE
