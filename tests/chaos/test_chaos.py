@@ -126,13 +126,12 @@ def test_bank_slow_then_erratic_then_down_then_back(system, harness, profile):
     try:
         with harness.scenario("bank_slow_transient_down") as (run, _load):
             time.sleep(profile.load_s)
-            with run.window():
+            # Three faults in a row, one degraded period: recovery counts from "back".
+            with run.window(count=3):
                 system.bank(latency_ms=3000)
                 time.sleep(profile.bank_slow_s)
-            with run.window():
                 system.bank(latency_ms=2, transient_rate=0.5)
                 time.sleep(profile.bank_transient_s)
-            with run.window():
                 system.bank(transient_rate=0.0, outage=True)
                 time.sleep(profile.bank_down_s)
                 system.bank(outage=False)
