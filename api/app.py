@@ -37,5 +37,18 @@ def create_app() -> FastAPI:
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    import os
+    import sys
+
+    import anyio.to_thread
+
+    # Database work runs in threads while the event loop serves the long-polls. With
+    # CPython's default 5 ms GIL switch interval, a thread back from a query waits up to
+    # 5 ms for the GIL on every round trip, and a request makes several: a short
+    # interval and a small pool of threads keep those waits from adding up.
+    sys.setswitchinterval(float(os.environ.get("SHUNFURI_SWITCH_INTERVAL", "0.0005")))
+    anyio.to_thread.current_default_thread_limiter().total_tokens = int(
+        os.environ.get("SHUNFURI_API_THREADS", "8")
+    )
     yield
     await transfers.close_waiter()
