@@ -131,6 +131,29 @@ def claim_drainer(client: redis.Redis, queue: str) -> bool:
     return bool(client.set(DRAINER_LOCK.format(queue=queue), b"1", nx=True, ex=FLAG_TTL))
 
 
+@lru_cache(maxsize=8)
+def _async_client(url: str, loop: int):  # type: ignore[no-untyped-def]
+    """Per event loop, like every asyncio connection pool."""
+    import redis.asyncio as aioredis
+
+    return aioredis.Redis(**redis_kwargs(url), socket_timeout=2, socket_connect_timeout=1)
+
+
+async def request_drain_async(queue: str = "instant") -> bool:
+    """`request_drain` for the event loop: True when the caller must send the message."""
+    import asyncio
+
+    from shunfuri.settings import get_settings
+
+    client = _async_client(get_settings().resolved_broker_url, id(asyncio.get_running_loop()))
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.set(DRAIN_FLAG.format(queue=queue), b"1", nx=True, ex=FLAG_TTL)
+        pipe.rpush(WAKE_LIST.format(queue=queue), b"1")
+        pipe.ltrim(WAKE_LIST.format(queue=queue), -16, -1)
+        started, _, _ = await pipe.execute()
+    return bool(started)
+
+
 def hold_drain(client: redis.Redis, queue: str) -> None:
     pipe = client.pipeline(transaction=False)
     pipe.set(DRAIN_FLAG.format(queue=queue), b"1", ex=FLAG_TTL)

@@ -20,7 +20,7 @@ CHUNK = 500
 # How long one drain task serves the instant queue before handing over to a fresh
 # message (bounded, so acks-late redelivery and worker restarts stay cheap), and how
 # long a pass waits for more arrivals to share it.
-DRAIN_LIFETIME_S = 10.0
+DRAIN_LIFETIME_S = 60.0
 GATHER_S = 0.003
 
 

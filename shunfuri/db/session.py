@@ -19,16 +19,23 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialise_sqlite_writers(engine)
         return engine
-    # No pre-ping: it costs a round trip per checkout on the hot path. A connection
-    # broken by a database restart raises a disconnect error instead, which invalidates
-    # the whole pool, so the next request gets fresh connections (API answers 503 once).
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
+    return create_engine(url, **pool_options(pool_size))
+
+
+def pool_options(pool_size: int) -> dict:
+    """No overflow: an overflow connection is closed when it is returned, so a burst
+    turns into a stream of new PostgreSQL connections (a fork each), which slows every
+    request and so prolongs the burst. A request waits for a pooled connection instead.
+    No pre-ping either: it costs a round trip per checkout; a connection broken by a
+    database restart raises a disconnect error, which invalidates the whole pool, so
+    the next request gets fresh connections (the API answers 503 once)."""
+    return {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 10, "pool_recycle": 1800}
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
