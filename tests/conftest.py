@@ -77,9 +77,9 @@ def db(configured: None, database_url: str) -> Iterator[None]:
     with engine_for(database_url).begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     # Ids restart with the tables; the process-wide payee cache must forget them too.
-    from shunfuri.services.transfers import _PAYEE_BANKS
+    from shunfuri.services.transfers import forget_payees
 
-    _PAYEE_BANKS.clear()
+    forget_payees()
     get_redis().flushdb()
 
 
