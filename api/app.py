@@ -56,6 +56,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = int(
         os.environ.get("SHUNFURI_API_THREADS", "8")
     )
+    await hotpath.warm()
     yield
     await transfers.close_waiter()
     await hotpath.dispose()

@@ -11,6 +11,7 @@ pool.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -46,6 +47,23 @@ async def in_session(fn: Callable[..., T], *args: Any) -> T:
 def _threaded(fn: Callable[..., T], *args: Any) -> T:
     with session_factory()() as session:
         return fn(session, *args)
+
+
+async def warm(connections: int = 10) -> None:
+    """Open pooled connections before the first request: opening 20 at once under the
+    first burst of traffic (a PostgreSQL fork each) stalled the first second of load."""
+    engine = _async_engine(get_settings().resolved_database_url, id(asyncio.get_running_loop()))
+    if engine is None:
+        return
+    held = []
+    try:
+        for _ in range(connections):
+            held.append(await engine.connect())
+    except Exception as exc:  # noqa: BLE001 - the database may not be up yet
+        logging.getLogger("shunfuri.api").info("pool warm-up skipped: %s", type(exc).__name__)
+    finally:
+        for connection in held:
+            await connection.close()
 
 
 async def dispose() -> None:
