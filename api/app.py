@@ -57,6 +57,18 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         os.environ.get("SHUNFURI_API_THREADS", "8")
     )
     await hotpath.warm()
+    await _warm_producer()
     yield
     await transfers.close_waiter()
     await hotpath.dispose()
+
+
+async def _warm_producer() -> None:
+    from starlette.concurrency import run_in_threadpool
+
+    from shunfuri.broker import warm_producer
+
+    try:
+        await run_in_threadpool(warm_producer)
+    except Exception as exc:  # noqa: BLE001 - Redis may come later; /readyz says so
+        logging.getLogger("shunfuri.api").warning("broker not reachable at start-up: %s", exc)

@@ -22,7 +22,7 @@ Environment (set by `shunfuri loadtest`; set them yourself to run this file by h
   LOADTEST_USER_RATE      transfers/s per user (offered rate = users x this), default 1
   LOADTEST_SAMPLES_DIR    where samples-<pid>.csv go (default: current directory)
   LOADTEST_CLOCK_SPEED    the system's SHUNFURI_CLOCK speed (default 1)
-  LOADTEST_START_DELAY    seconds to wait after all users are spawned (default 1)
+  LOADTEST_START_DELAY    seconds to wait after all users have logged in (default 1)
   LOADTEST_AMOUNT         yen per transfer (default 1000)
 """
 
@@ -42,7 +42,9 @@ from pathlib import Path
 import gevent
 import gevent.event
 import locust.stats
-from locust import FastHttpUser, constant_throughput, events, task
+from locust import FastHttpUser, events, task
+
+from loadtests.pacing import phase, wait_for_slot
 
 DEADLINE_MS = 10_000.0
 GIVE_UP_S = 30.0  # keep polling this long after the POST to learn a late transfer's fate
@@ -77,6 +79,7 @@ USER_RATE = float(os.environ.get("LOADTEST_USER_RATE", "1"))
 CLOCK_SPEED = float(os.environ.get("LOADTEST_CLOCK_SPEED", "1"))
 START_DELAY = float(os.environ.get("LOADTEST_START_DELAY", "1"))
 AMOUNT = int(os.environ.get("LOADTEST_AMOUNT", "1000"))
+PERIOD = 1.0 / USER_RATE
 
 
 def _load_members() -> list[dict]:
@@ -89,6 +92,8 @@ def _load_members() -> list[dict]:
 MEMBERS = _load_members()
 _next_local = itertools.count()
 _go = gevent.event.Event()
+_started = {"done": 0}  # users of this process past on_start (logged in, payee registered)
+_schedule = {"t0": 0.0, "users": 1}
 
 
 class Samples:
@@ -130,7 +135,32 @@ SAMPLES = Samples()
 
 @events.spawning_complete.add_listener
 def _on_spawned(user_count: int, **_: object) -> None:
-    gevent.spawn_later(START_DELAY, _go.set)
+    gevent.spawn(_start_together, user_count)
+
+
+def _start_together(expected: int) -> None:
+    """Open the steady load only once every user of this process has logged in.
+
+    Logins cost ~16 ms of argon2 each on the API; a transfer sent while others are still
+    logging in measures the login burst, not the pipeline. Then each user gets a fixed
+    slot in the period, evenly spaced, so the offered rate is smooth from the first second.
+    """
+    deadline = time.monotonic() + 60
+    while _started["done"] < expected and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    _schedule["users"] = max(1, _started["done"])
+    _schedule["t0"] = time.monotonic() + START_DELAY
+    _go.set()
+
+
+def paced(user: Member) -> float:
+    """Locust's wait_time: until this user's next fixed slot (see `loadtests.pacing`).
+
+    Unlike `constant_throughput`, which re-phases a user after each slow request, a
+    slow transfer here never moves the user's later slots.
+    """
+    user.slot += 1
+    return wait_for_slot(user.first_at, user.slot, PERIOD, time.monotonic())
 
 
 @events.test_start.add_listener
@@ -156,9 +186,8 @@ def _ms_between(start: str | None, end: str | None) -> float | None:
     return delta.total_seconds() * 1000.0 / CLOCK_SPEED
 
 
-def _member_index(environment) -> int:  # type: ignore[no-untyped-def]
+def _member_index(environment, local: int) -> int:  # type: ignore[no-untyped-def]
     """Distinct members across Locust worker processes: worker i takes i, i+n, i+2n, ..."""
-    local = next(_next_local)
     workers = int(os.environ.get("LOADTEST_WORKERS", "1"))
     runner = environment.runner
     index = getattr(runner, "worker_index", 0) if workers > 1 else 0
@@ -166,13 +195,24 @@ def _member_index(environment) -> int:  # type: ignore[no-untyped-def]
 
 
 class Member(FastHttpUser):
-    wait_time = constant_throughput(USER_RATE)
+    wait_time = paced
     # Long polls hold the connection up to `wait` seconds; never time out before they do.
     network_timeout = 40.0
     connection_timeout = 10.0
 
     def on_start(self) -> None:
-        member = MEMBERS[_member_index(self.environment)]
+        self.local_index = next(_next_local)
+        self.slot = 0
+        try:
+            self._log_in()
+        finally:
+            _started["done"] += 1
+        _go.wait()
+        self.first_at = _schedule["t0"] + phase(self.local_index, _schedule["users"], PERIOD)
+        gevent.sleep(max(0.0, self.first_at - time.monotonic()))
+
+    def _log_in(self) -> None:
+        member = MEMBERS[_member_index(self.environment, self.local_index)]
         self.token = ""
         with self.client.post(
             "/v1/login",
@@ -205,10 +245,6 @@ class Member(FastHttpUser):
                 self.stop()
                 return
             self.payee_id = resp.json()["id"]
-        # Start the steady load together, each user at a random phase of its period, so
-        # the offered rate is smooth rather than a burst every second.
-        _go.wait()
-        gevent.sleep(random.uniform(0, 1.0 / USER_RATE))
 
     @task
     def transfer(self) -> None:

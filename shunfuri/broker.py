@@ -95,6 +95,22 @@ def send_task(name: str, *, args: list | None = None, queue: str = "instant") ->
     app.send_task(name, args=args or [], queue=app.amqp.queues[queue], ignore_result=True)
 
 
+def warm_producer() -> None:
+    """Build the producer and open its connection before serving.
+
+    The first `send_task` of a process imports much of Celery and kombu and connects:
+    ~0.3 s of work holding the GIL, which stalled every request of an API process at the
+    moment it first had to start a drain.
+    """
+    from shunfuri.settings import get_settings
+
+    app = _producer(get_settings().resolved_broker_url)
+    with app.producer_or_acquire() as producer:
+        producer.connection.ensure_connection(max_retries=1)
+        for queue in QUEUES:
+            queue.bind(producer.channel).declare()
+
+
 DRAIN_FLAG = "shunfuri:drain-active:{queue}"
 WAKE_LIST = "shunfuri:wake:{queue}"
 FLAG_TTL = 3
@@ -126,9 +142,30 @@ def request_drain(queue: str = "instant") -> bool:
 DRAINER_LOCK = "shunfuri:drainer:{queue}"
 
 
-def claim_drainer(client: redis.Redis, queue: str) -> bool:
-    """At most one long-lived drain per queue; a duplicate message only helps once."""
-    return bool(client.set(DRAINER_LOCK.format(queue=queue), b"1", nx=True, ex=FLAG_TTL))
+# Take the drainer lock when it is free, or when the current holder handed it to us.
+_CLAIM = """
+local held = redis.call('GET', KEYS[1])
+if held == false or (ARGV[2] ~= '' and held == ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+def claim_drainer(client: redis.Redis, queue: str, handover: str | None = None) -> str | None:
+    """At most one long-lived drain per queue; a duplicate message only helps once.
+
+    Returns the lock's token, or None when another drain holds it. `handover` is the
+    token of a drain that ended its life and sent this message as its successor.
+    """
+    import secrets
+
+    token = handover or secrets.token_hex(8)
+    taken = client.eval(
+        _CLAIM, 1, DRAINER_LOCK.format(queue=queue), token, handover or "", FLAG_TTL
+    )
+    return token if taken else None
 
 
 @lru_cache(maxsize=8)
@@ -154,10 +191,10 @@ async def request_drain_async(queue: str = "instant") -> bool:
     return bool(started)
 
 
-def hold_drain(client: redis.Redis, queue: str) -> None:
+def hold_drain(client: redis.Redis, queue: str, token: str) -> None:
     pipe = client.pipeline(transaction=False)
     pipe.set(DRAIN_FLAG.format(queue=queue), b"1", ex=FLAG_TTL)
-    pipe.set(DRAINER_LOCK.format(queue=queue), b"1", ex=FLAG_TTL)
+    pipe.set(DRAINER_LOCK.format(queue=queue), token, ex=FLAG_TTL)
     pipe.execute()
 
 

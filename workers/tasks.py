@@ -25,7 +25,7 @@ GATHER_S = 0.003
 
 
 @app.task(name="transfers.drain_instant", ignore_result=True)
-def drain_instant() -> None:
+def drain_instant(handover: str | None = None) -> None:
     import time
 
     from shunfuri.broker import (
@@ -33,27 +33,39 @@ def drain_instant() -> None:
         get_redis,
         hold_drain,
         release_drain,
+        send_task,
         wait_for_wake,
     )
     from shunfuri.services import pipeline
 
     client, ctx = get_redis(), context()
-    if not claim_drainer(client, "instant"):
+    token = claim_drainer(client, "instant", handover)
+    if token is None:
         # A duplicate or redelivered message while another drain lives: help once, leave
         # the worker slot free for the maintenance queue.
         pipeline.drain(ctx)
         return
+    handed_over = False
     try:
+        worked = False
         deadline = time.monotonic() + DRAIN_LIFETIME_S
         while time.monotonic() < deadline:
-            hold_drain(client, "instant")
-            _, more = pipeline.drain(ctx)
+            hold_drain(client, "instant", token)
+            moved, more = pipeline.drain(ctx)
+            worked = worked or moved.claimed > 0
             if not more and wait_for_wake(client, "instant", timeout=0.5):
                 time.sleep(GATHER_S)
+        if worked:
+            # Still busy: start the successor while we hold the lock and the flag, so no
+            # API process has to start a drain and no transfer waits for one to start.
+            hold_drain(client, "instant", token)
+            send_task("transfers.drain_instant", args=[token], queue="instant")
+            handed_over = True
     finally:
-        # Release first, then one last pass: whatever was committed before an API
-        # process saw the flag is picked up here; anything later sends a new message.
-        release_drain(client, "instant")
+        if not handed_over:
+            # Release first, then one last pass: whatever was committed before an API
+            # process saw the flag is picked up here; anything later sends a new message.
+            release_drain(client, "instant")
     pipeline.drain(ctx)
 
 

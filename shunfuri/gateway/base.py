@@ -40,3 +40,7 @@ class BankGateway(Protocol):
     def pay(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
         """One result per order, in order; raises TransientBankError for the whole call."""
         ...
+
+    def warm(self) -> None:
+        """Open what the first payment would otherwise open (best effort, never raises)."""
+        ...

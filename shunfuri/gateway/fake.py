@@ -16,6 +16,9 @@ class FakeBank:
     lose_next_answers: int = 0
     rejections: dict[str, str] = field(default_factory=dict)
 
+    def warm(self) -> None:
+        pass
+
     def pay(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
         self.calls += 1
         if self.fail_next:

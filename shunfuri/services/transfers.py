@@ -108,11 +108,16 @@ def _payee_bank(session: Session, member_id: int, payee_id: int) -> str | None:
             select(Payee.bank_code).where(Payee.id == payee_id, Payee.member_id == member_id)
         )
         if bank_code is not None:
-            if len(_PAYEE_BANKS) > 100_000:
-                forget_payees()
-            _PAYEE_BANKS[key] = bank_code
-            _PAYEE_BANK_BY_ID[payee_id] = bank_code
+            _remember_payee_bank(payee_id, bank_code, member_id)
     return bank_code
+
+
+def _remember_payee_bank(payee_id: int, bank_code: str, member_id: int | None = None) -> None:
+    if len(_PAYEE_BANKS) > 100_000 or len(_PAYEE_BANK_BY_ID) > 100_000:
+        forget_payees()
+    if member_id is not None:
+        _PAYEE_BANKS[(member_id, payee_id)] = bank_code
+    _PAYEE_BANK_BY_ID[payee_id] = bank_code
 
 
 def autocommit(session: Session) -> None:
@@ -137,13 +142,21 @@ def try_accept_fast(
     the precise refusal (or the idempotent replay). Same rules, fewer round trips: on the
     hot path each round trip costs more than the work it carries."""
     settings = get_settings()
-    bank_code = _PAYEE_BANK_BY_ID.get(payee_id)
-    if bank_code is None or service_reopens_at(now) is not None:
+    if service_reopens_at(now) is not None:
         return None
     try:
         validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     except ShunfuriError:
         return None
+    autocommit(session)
+    bank_code = _PAYEE_BANK_BY_ID.get(payee_id)
+    if bank_code is None:
+        # A member's first transfer through this process: one short read instead of the
+        # full path. Who owns the payee is checked by the insert itself.
+        bank_code = session.scalar(select(Payee.bank_code).where(Payee.id == payee_id))
+        if bank_code is None:
+            return None
+        _remember_payee_bank(payee_id, bank_code)
     decided = quote(get_bank(bank_code), now)
     row = dict(
         id=str(uuid.uuid4()), payee_id=payee_id, amount=amount, status="accepted",
@@ -171,7 +184,6 @@ def try_accept_fast(
         .from_select(names, source)
         .returning(columns.member_id)
     )
-    autocommit(session)
     try:
         inserted = session.execute(statement).first()
     except IntegrityError:
