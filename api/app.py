@@ -30,7 +30,9 @@ def create_app() -> FastAPI:
     )
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, availability, auth, me, payees, transfers, admin):
+    # The transfer routes first: every request is matched against the routes in order,
+    # and they carry nearly all of the traffic.
+    for module in (transfers, health, availability, auth, me, payees, admin):
         app.include_router(module.router)
     return app
 

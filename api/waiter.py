@@ -67,6 +67,8 @@ class TransferWaiter:
                     await client.aclose()
 
     async def _ensure_started(self) -> None:
+        if self._subscribed.is_set() and self._task is not None and not self._task.done():
+            return
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._listen())
         with contextlib.suppress(TimeoutError):
