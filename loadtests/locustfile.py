@@ -93,7 +93,7 @@ MEMBERS = _load_members()
 _next_local = itertools.count()
 _go = gevent.event.Event()
 _started = {"done": 0}  # users of this process past on_start (logged in, payee registered)
-_schedule = {"t0": 0.0, "users": 1}
+_schedule: dict = {"t0": 0.0, "users": 1}
 
 
 class Samples:
@@ -133,9 +133,17 @@ class Samples:
 SAMPLES = Samples()
 
 
+@events.init.add_listener
+def _on_init(environment, **_: object) -> None:  # type: ignore[no-untyped-def]
+    _schedule["environment"] = environment
+
+
 @events.spawning_complete.add_listener
 def _on_spawned(user_count: int, **_: object) -> None:
-    gevent.spawn(_start_together, user_count)
+    # `user_count` is the whole test's on a Locust worker; wait for this process's own.
+    runner = getattr(_schedule.get("environment"), "runner", None)
+    local = getattr(runner, "user_count", None)
+    gevent.spawn(_start_together, local if isinstance(local, int) and local > 0 else user_count)
 
 
 def _start_together(expected: int) -> None:

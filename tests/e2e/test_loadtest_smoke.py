@@ -52,3 +52,30 @@ def test_instant_smoke_writes_summary_with_no_failures(tmp_path):
     assert summary["reconcile"]["missing"] == 0
     assert summary["reconcile"]["doubled"] == 0
     assert summary["reconcile"]["mismatched"] == 0
+    # The offered rate was held for the whole duration (10/s x 4 s), not only at the start.
+    assert summary["accepted"] >= 30
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(240)
+def test_distributed_smoke_runs_every_locust_worker_for_the_whole_duration(tmp_path):
+    """Master + 2 Locust workers: each worker's users start once *its own* users have
+    logged in (a worker once waited for the whole test's count, and sent almost nothing)."""
+    for problem in (check_database(), check_redis()):
+        if problem:
+            pytest.fail(problem, False)
+    out = tmp_path / "results"
+    done = subprocess.run(
+        [sys.executable, "-m", "shunfuri.cli", "loadtest", "distributed",
+         "--rate", "10", "--duration", "4", "--workers", "2", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=220,
+    )
+    summary_path = out / "summary.json"
+    assert summary_path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads(summary_path.read_text())
+    assert summary["scenario"] == "distributed"
+    assert summary["failed"] == 0, summary.get("locust")
+    assert summary["settled"] == summary["accepted"] >= 30
+    per_worker = list((out / "samples").glob("samples-*.csv"))
+    assert len(per_worker) == 2
+    assert all(len(f.read_text().splitlines()) > 10 for f in per_worker)
