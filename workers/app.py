@@ -84,30 +84,29 @@ def _quiet_collector(**_: object) -> None:
 
 
 def _warm_pipeline() -> None:
-    """Import the pipeline, connect, and compile its claim queries before the first task.
+    """Connect, load the bank master and the bank client, and compile the claim queries
+    before the first task: either child may be handed the next long-lived drain, and a
+    cold one spent ~0.3 s on these while transfers waited.
 
-    Either child may be handed the next long-lived drain; a cold one spent ~0.3 s on
-    imports, the bank master, the bank client and compiling while transfers waited.
+    Nothing is claimed or sent here (the queries ask for rows that cannot exist, and the
+    transaction is rolled back): Celery gives a new child 4 s to report ready, and a
+    payment stuck on a slow bank must not turn into a restart loop.
     """
     import logging
     from datetime import datetime
 
     try:
         from shunfuri.domain.banks import bank_codes
-        from shunfuri.services import pipeline
+        from shunfuri.services import settlement
         from workers.context import context
 
-        bank_codes()  # the Zengin master: ~150 ms to parse, needed by the first claim
+        bank_codes()
         ctx = context()
         ctx.gateway.warm()
-        # Rows untouched since 1970 do not exist: the queries run, nothing is claimed.
-        pipeline.drain(ctx, older_than=datetime(1970, 1, 1, tzinfo=UTC))
+        never = datetime(1970, 1, 1, tzinfo=UTC)
+        with ctx.sessions() as session:
+            settlement.claim_accepted(session, now=ctx.now(), wall=never, limit=1, older_than=never)
+            settlement.claim_retries(session, wall=never, limit=1)
+            session.rollback()
     except Exception as exc:  # noqa: BLE001 - a database still starting is not fatal here
         logging.getLogger("shunfuri.workers").warning("warm-up skipped: %s", exc)
-
-
-@app.task(name="ops.ping", ignore_result=True, acks_late=False)
-def ping(token: str) -> None:
-    from shunfuri.broker import get_redis
-
-    get_redis().set(f"shunfuri:ping:{token}", b"1", ex=30)

@@ -29,7 +29,7 @@ class HttpBankGateway:
         # Building the client (TLS context, imports) and connecting cost ~70 ms, paid
         # otherwise by the first transfers after a worker starts.
         try:
-            self.client.get("/healthz")
+            self.client.get("/healthz", timeout=0.5)
         except httpx.HTTPError:
             pass
 

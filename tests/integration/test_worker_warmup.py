@@ -1,0 +1,53 @@
+"""A new worker child warms up without doing any work: nothing claimed, nothing sent.
+
+Celery gives a child 4 s to report ready; a warm-up that paid a due retry to a slow or
+dead bank would turn a bank outage into a worker restart loop.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+
+from shunfuri.db.models import Member, Transfer
+from shunfuri.db.session import session_factory
+from shunfuri.domain.instants import parse_instant
+from shunfuri.services import transfers
+from tests import factories
+
+NOW = parse_instant("2026-12-01T10:00:00+09:00")
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def test_warm_up_leaves_accepted_and_due_retry_rows_alone(db, monkeypatch):
+    from shunfuri.settings import get_settings
+    from workers import app as worker_app
+    from workers.context import context
+
+    monkeypatch.setenv("SHUNFURI_BANK_URL", "http://127.0.0.1:9")  # nothing listens
+    get_settings.cache_clear()
+    context.cache_clear()
+    member = factories.member()
+    payee = factories.payee(member)
+    ids = []
+    with session_factory()() as session:
+        for _ in range(2):
+            ids.append(transfers.accept(
+                session, member=session.get(Member, member), payee_id=payee,
+                amount=1000, idempotency_key=None, now=NOW, wall=LONG_AGO,
+            ).transfer["id"])
+    with session_factory().begin() as session:  # the second one: a retry long due
+        session.execute(update(Transfer).where(Transfer.id == ids[1]).values(
+            status="processing", next_attempt_at=LONG_AGO))
+    try:
+        worker_app._warm_pipeline()
+    finally:
+        context.cache_clear()
+        monkeypatch.delenv("SHUNFURI_BANK_URL")
+        get_settings.cache_clear()
+    with session_factory()() as session:
+        fresh, retry = (session.get(Transfer, i) for i in ids)
+        assert (fresh.status, fresh.attempts) == ("accepted", 0)
+        assert (retry.status, retry.attempts) == ("processing", 0)
+        assert retry.next_attempt_at.replace(tzinfo=UTC) == LONG_AGO  # not re-leased
