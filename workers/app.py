@@ -110,3 +110,10 @@ def _warm_pipeline() -> None:
             session.rollback()
     except Exception as exc:  # noqa: BLE001 - a database still starting is not fatal here
         logging.getLogger("shunfuri.workers").warning("warm-up skipped: %s", exc)
+
+
+@app.task(name="ops.ping", ignore_result=True, acks_late=False)
+def ping(token: str) -> None:
+    from shunfuri.broker import get_redis
+
+    get_redis().set(f"shunfuri:ping:{token}", b"1", ex=30)
