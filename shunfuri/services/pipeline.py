@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shunfuri import metrics
@@ -19,6 +21,7 @@ from shunfuri.gateway.base import BankGateway
 from shunfuri.services import settlement
 from shunfuri.services.settlement import Outcome
 
+T = TypeVar("T")
 Now = Callable[[], datetime]
 Publish = Callable[[list[tuple[str, dict]]], None]
 Claim = Callable[[Session, datetime, datetime], tuple[list, Outcome]]
@@ -35,20 +38,43 @@ class Context:
     publish: Publish
 
 
+def _transaction(ctx: Context, work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction; once more if the pooled connection turned out dead.
+
+    A connection that outlived a PostgreSQL restart fails on first use (SQLAlchemy then
+    drops the pool's other old connections). Both steps are safe to repeat: nothing was
+    committed, and `finish` only moves rows still `processing`. Without this, a 09:30
+    chunk that met such a connection waited out its 120 s lease.
+    """
+    try:
+        with ctx.sessions.begin() as session:
+            return work(session)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with ctx.sessions.begin() as session:
+        return work(session)
+
+
 def run_pass(ctx: Context, claim: Claim, *, queue: str) -> Outcome:
     started = time.perf_counter()
-    with ctx.sessions.begin() as session:
+
+    def claim_step(session: Session) -> tuple[Outcome, list]:
         claimed, outcome = claim(session, ctx.now(), ctx.wall())
         sendable, guarded = settlement.guard_maintenance(claimed, now=ctx.now())
         outcome.merge(guarded)
-        orders = settlement.orders_for(session, sendable) if sendable else []
+        return outcome, settlement.orders_for(session, sendable) if sendable else []
+
+    outcome, orders = _transaction(ctx, claim_step)
     ctx.publish(outcome.changes)
     results = settlement.call_bank(ctx.gateway, orders)
-    with ctx.sessions.begin() as session:
-        finished = settlement.finish(
+    finished = _transaction(
+        ctx,
+        lambda session: settlement.finish(
             session, ids=[o.transfer_id for o in orders], results=results,
             now=ctx.now(), wall=ctx.wall(),
-        )
+        ),
+    )
     ctx.publish(finished.changes)
     outcome.merge(finished)
     if outcome.claimed:
@@ -99,5 +125,9 @@ def settle_chunk(ctx: Context, ids: list[str]) -> Outcome:
 
 
 def dispatch_due(ctx: Context, *, limit: int = 20_000) -> list[str]:
-    with ctx.sessions.begin() as session:
-        return settlement.dispatch_due(session, now=ctx.now(), wall=ctx.wall(), limit=limit)
+    return _transaction(
+        ctx,
+        lambda session: settlement.dispatch_due(
+            session, now=ctx.now(), wall=ctx.wall(), limit=limit
+        ),
+    )

@@ -222,3 +222,38 @@ def test_cancel_only_while_scheduled_and_it_releases_the_hold(db):
         transfers.cancel(session, member_id=other, transfer_id=accepted["id"],
                          now=TUESDAY_15, wall=WALL)
     assert err.value.code == "not_found"
+
+
+def test_a_pass_survives_pooled_connections_killed_by_a_database_restart(db):
+    """Connections that outlived a PostgreSQL restart fail on first use; the pass
+    retries on a fresh one instead of leaving its rows to the lease."""
+    from sqlalchemy import text
+
+    from shunfuri.db.session import engine_for
+    from shunfuri.settings import get_settings
+
+    m = factories.member(credit_limit=100_000)
+    p = factories.payee(m, bank_code="0009")
+    accepted = accept(m, p, 10_000, TUESDAY_10).transfer
+    engine = engine_for(get_settings().resolved_database_url)
+    with engine.connect() as conn:  # put a connection in the pool for the pass to find
+        conn.execute(text("SELECT 1"))
+    with psycopg_admin() as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (engine.url.database,),
+        ).fetchone()[0]
+    assert killed >= 1
+    outcome, _ = pipeline.drain(make_ctx(FakeBank(), Clocks(TUESDAY_10)))
+    assert outcome.settled == 1
+    assert row(accepted["id"]).status == "settled"
+
+
+def psycopg_admin():
+    import psycopg
+
+    from shunfuri.settings import get_settings
+
+    url = get_settings().resolved_database_url.replace("postgresql+psycopg://", "postgresql://")
+    return psycopg.connect(url, autocommit=True)
