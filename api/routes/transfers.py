@@ -58,7 +58,7 @@ def _accept_fast(
 async def _wake_worker() -> None:
     try:
         if await request_drain_async("instant"):
-            # Rare (a drain lives for a minute): Celery's producer is sync.
+            # Rare (a busy drain lives on, handing over to its successor): the producer is sync.
             await run_in_threadpool(send_task, "transfers.drain_instant", queue="instant")
     except (redis.RedisError, OSError) as exc:
         # Committed already: the recovery sweep will find it within seconds.
