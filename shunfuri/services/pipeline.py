@@ -125,9 +125,11 @@ def settle_chunk(ctx: Context, ids: list[str]) -> Outcome:
 
 
 def dispatch_due(ctx: Context, *, limit: int = 20_000) -> list[str]:
-    return _transaction(
+    ids, outcome = _transaction(
         ctx,
         lambda session: settlement.dispatch_due(
             session, now=ctx.now(), wall=ctx.wall(), limit=limit
         ),
     )
+    ctx.publish(outcome.changes)
+    return ids

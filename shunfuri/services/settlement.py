@@ -170,16 +170,38 @@ def claim_retries(
     return list(transfers)
 
 
-def dispatch_due(session: Session, *, now: datetime, wall: datetime, limit: int) -> list[str]:
+def dispatch_due(
+    session: Session, *, now: datetime, wall: datetime, limit: int
+) -> tuple[list[str], Outcome]:
     """The 09:30 batch (and any due `scheduled` row): move due rows to `processing` and
-    return their ids for the batch queue. Holds are already in place since acceptance."""
-    ids = session.scalars(
-        select(Transfer.id)
+    return their ids for the batch queue. Holds are already in place since acceptance.
+
+    A member suspended since acceptance gets no transfer ("no transfer until reinstated"):
+    their due rows, never sent to the bank, are rejected `account_suspended` and the
+    hold is released, instead of paying out at 09:30.
+    """
+    due = session.execute(
+        select(Transfer.id, Transfer.member_id)
         .where(Transfer.status == "scheduled", Transfer.settle_at <= now)
         .order_by(Transfer.settle_at, Transfer.id)
         .limit(limit)
-        .with_for_update(skip_locked=True, key_share=True)
+        .with_for_update(skip_locked=True, key_share=True, of=Transfer)
     ).all()
+    outcome = Outcome()
+    suspended: set[int] = set()
+    if due:
+        suspended.update(
+            session.scalars(
+                select(Member.id).where(
+                    Member.id.in_({r.member_id for r in due}), Member.status == "suspended"
+                )
+            )
+        )
+    if suspended:
+        _reject_suspended(
+            session, [r.id for r in due if r.member_id in suspended], wall=wall, outcome=outcome
+        )
+    ids = [r.id for r in due if r.member_id not in suspended]
     if ids:
         session.execute(
             update(Transfer)
@@ -187,7 +209,19 @@ def dispatch_due(session: Session, *, now: datetime, wall: datetime, limit: int)
             .values(status="processing", next_attempt_at=wall + BATCH_LEASE, updated_at=wall),
             execution_options={"synchronize_session": False},
         )
-    return list(ids)
+    return ids, outcome
+
+
+def _reject_suspended(
+    session: Session, ids: list[str], *, wall: datetime, outcome: Outcome
+) -> None:
+    transfers = session.scalars(select(Transfer).where(Transfer.id.in_(ids))).all()
+    members = _lock_members(session, (t.member_id for t in transfers))
+    for t in transfers:
+        members[t.member_id].held -= t.amount
+        t.next_attempt_at = None
+        t.updated_at = wall
+        _reject(t, "account_suspended", outcome)
 
 
 def guard_maintenance(

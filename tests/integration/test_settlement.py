@@ -257,3 +257,31 @@ def psycopg_admin():
 
     url = get_settings().resolved_database_url.replace("postgresql+psycopg://", "postgresql://")
     return psycopg.connect(url, autocommit=True)
+
+
+def test_a_member_suspended_before_0930_gets_no_transfer_and_the_hold_back(db):
+    """Suspension means "no transfer until reinstated": a scheduled transfer, never
+    sent yet, is rejected at 09:30 instead of paid, and its hold is released."""
+    from sqlalchemy import update as sql_update
+
+    suspended, active = factories.member(credit_limit=50_000), factories.member()
+    mine = accept(suspended, factories.payee(suspended, bank_code="0005"), 10_000,
+                  TUESDAY_15).transfer
+    theirs = accept(active, factories.payee(active, bank_code="0005"), 10_000,
+                    TUESDAY_15).transfer
+    bank, clocks, events = FakeBank(), Clocks(TUESDAY_15), []
+    ctx = make_ctx(bank, clocks, events)
+    pipeline.drain(ctx)
+    assert member_row(suspended).held == 10_000
+    with session_factory().begin() as session:
+        session.execute(sql_update(Member).where(Member.id == suspended)
+                        .values(status="suspended"))
+    clocks.business = parse_instant("2026-12-02T09:30:00+09:00")
+    ids = pipeline.dispatch_due(ctx)
+    assert ids == [theirs["id"]]
+    assert pipeline.settle_chunk(ctx, ids).settled == 1
+    rejected = row(mine["id"])
+    assert (rejected.status, rejected.failure_code) == ("rejected", "account_suspended")
+    assert (member_row(suspended).held, member_row(suspended).outstanding) == (0, 0)
+    assert mine["id"] not in {order.transfer_id for order in bank.paid.values()}
+    assert (mine["id"], "rejected") in {(i, v["status"]) for i, v in events}
