@@ -7,6 +7,7 @@ Each system gets its own PostgreSQL database and a flushed Redis db, and is stop
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -83,17 +84,22 @@ def running_system(
     database_url: str | None = None,
     broker_url: str | None = None,
     ready_timeout: float = 90,
+    embedded: bool = False,
     **extra_env: str,
 ) -> Iterator[System]:
     """`database_url` / `broker_url` point the system at servers the caller owns (e.g. a
     private PostgreSQL cluster or redis-server that a chaos test restarts); the caller
     then also owns that database (it is not dropped here)."""
-    own_database = database_url is None
-    if database_url is None:
+    own_database = database_url is None and not embedded
+    if embedded:
+        # `make run` on a laptop: SQLite in the data folder, a private redis-server.
+        database_url, broker_url = "", ""
+    if own_database:
         database_url = create_database()
     if broker_url is None:
         broker_url = str(make_url(TEST_BROKER_URL).set(database=str(redis_db)))
-    redis.Redis.from_url(broker_url).flushdb()
+    if broker_url:
+        redis.Redis.from_url(broker_url).flushdb()
     data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"shunfuri-e2e-{os.getpid()}-{redis_db}"
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -107,6 +113,11 @@ def running_system(
         **extra_env,
     }
     env.pop("SHUNFURI_CLOCK", None)
+    if embedded:
+        env.pop("DATABASE_URL")
+        env.pop("BROKER_URL")
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
     if clock:
         env["SHUNFURI_CLOCK"] = clock
     log = open(data_dir / "up.log", "w")  # noqa: SIM115 - closed below

@@ -57,6 +57,11 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
+        # An AUTOCOMMIT connection (one atomic statement, e.g. the one-statement accept)
+        # must not open a transaction: nothing would ever commit it, and the row would
+        # silently vanish when the connection goes back to the pool.
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

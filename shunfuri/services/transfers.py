@@ -15,9 +15,10 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, literal, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -164,33 +165,50 @@ def try_accept_fast(
         settle_at=decided.settle_at, idempotency_key=idempotency_key,
         request_hash=request_hash(payee_id, amount), attempts=0, updated_at=wall,
     )
-    columns = Transfer.__table__.c
-    values = [literal(v, type_=columns[k].type).label(k) for k, v in row.items()]
-    source = (
-        select(Member.id.label("member_id"), *values)
-        .join(AuthSession, AuthSession.member_id == Member.id)
-        .where(
-            AuthSession.token_hash == tokens.digest(token),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > wall,
-            Member.status == "active",
-            Member.credit_limit - Member.outstanding - Member.held >= amount,
-            exists().where(Payee.id == payee_id, Payee.member_id == Member.id),
-        )
-    )
-    names = ["member_id", *row]
-    statement = (
-        Transfer.__table__.insert()
-        .from_select(names, source)
-        .returning(columns.member_id)
-    )
+    params = {f"v_{k}": v for k, v in row.items()}
+    params.update(token_hash=tokens.digest(token), wall=wall, need=amount, payee=payee_id)
     try:
-        inserted = session.execute(statement).first()
+        inserted = session.execute(_accept_statement(), params).first()
     except IntegrityError:
         return None  # the key was used before: `accept` replays or refuses
     if inserted is None:
         return None
     return view(Transfer(member_id=inserted.member_id, **row))
+
+
+_FAST_COLUMNS = (
+    "id", "payee_id", "amount", "status", "decision", "bank_code", "accepted_at",
+    "settle_at", "idempotency_key", "request_hash", "attempts", "updated_at",
+)
+
+
+@lru_cache(maxsize=1)
+def _accept_statement():  # type: ignore[no-untyped-def]
+    """Built once with bound parameters: constructing the statement and its cache key on
+    every request cost more CPU than PostgreSQL spends running it."""
+    columns = Transfer.__table__.c
+    values = [bindparam(f"v_{k}", type_=columns[k].type).label(k) for k in _FAST_COLUMNS]
+    source = (
+        select(Member.id.label("member_id"), *values)
+        .join(AuthSession, AuthSession.member_id == Member.id)
+        .where(
+            AuthSession.token_hash == bindparam("token_hash", type_=AuthSession.token_hash.type),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > bindparam("wall", type_=AuthSession.expires_at.type),
+            Member.status == "active",
+            Member.credit_limit - Member.outstanding - Member.held
+            >= bindparam("need", type_=Member.credit_limit.type),
+            exists().where(
+                Payee.id == bindparam("payee", type_=Payee.id.type),
+                Payee.member_id == Member.id,
+            ),
+        )
+    )
+    return (
+        Transfer.__table__.insert()
+        .from_select(["member_id", *_FAST_COLUMNS], source)
+        .returning(columns.member_id)
+    )
 
 
 def accept(
@@ -297,10 +315,7 @@ def read_with_token(session: Session, *, token: str, transfer_id: str, wall: dat
     """A member's transfer in one query that also checks the token: the long-poll path
     reads twice per wait, so authentication rides along instead of costing a query."""
     row = session.execute(
-        select(Transfer, AuthSession.expires_at, AuthSession.revoked_at, Member.status)
-        .join(AuthSession, AuthSession.member_id == Transfer.member_id)
-        .join(Member, Member.id == Transfer.member_id)
-        .where(AuthSession.token_hash == tokens.digest(token), Transfer.id == transfer_id)
+        _read_statement(), {"token_hash": tokens.digest(token), "transfer_id": transfer_id}
     ).first()
     if row is not None and row.revoked_at is None and row.status == "active":
         if aware(row.expires_at) > wall:
@@ -308,6 +323,19 @@ def read_with_token(session: Session, *, token: str, transfer_id: str, wall: dat
     # Slow path: the precise refusal (expired, revoked, suspended...) or not_found.
     member = tokens.member_for(session, token=token, now=wall)
     return get(session, member_id=member.id, transfer_id=transfer_id)
+
+
+@lru_cache(maxsize=1)
+def _read_statement():  # type: ignore[no-untyped-def]
+    return (
+        select(Transfer, AuthSession.expires_at, AuthSession.revoked_at, Member.status)
+        .join(AuthSession, AuthSession.member_id == Transfer.member_id)
+        .join(Member, Member.id == Transfer.member_id)
+        .where(
+            AuthSession.token_hash == bindparam("token_hash", type_=AuthSession.token_hash.type),
+            Transfer.id == bindparam("transfer_id", type_=Transfer.id.type),
+        )
+    )
 
 
 def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
