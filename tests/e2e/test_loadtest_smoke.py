@@ -18,21 +18,26 @@ from tests.services import check_database, check_redis
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.e2e
-@pytest.mark.timeout(240)
-def test_instant_smoke_writes_summary_with_no_failures(tmp_path):
+def loadtest(out: Path, scenario: str, *extra: str) -> dict:
+    """`shunfuri loadtest SCENARIO` at 10/s for 4 s; its summary.json."""
     for problem in (check_database(), check_redis()):
         if problem:
             pytest.fail(problem, False)
-    out = tmp_path / "results"
     done = subprocess.run(
-        [sys.executable, "-m", "shunfuri.cli", "loadtest", "instant",
-         "--rate", "10", "--duration", "4", "--out", str(out)],
+        [sys.executable, "-m", "shunfuri.cli", "loadtest", scenario,
+         "--rate", "10", "--duration", "4", *extra, "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=220,
     )
     summary_path = out / "summary.json"
     assert summary_path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    summary = json.loads(summary_path.read_text())
+    return json.loads(summary_path.read_text())
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(240)
+def test_instant_smoke_writes_summary_with_no_failures(tmp_path):
+    out = tmp_path / "results"
+    summary = loadtest(out, "instant")
     for key in ("scenario", "settled_per_s", "accepted", "settled", "failed",
                 "within_10s_ratio", "pgbench_tps"):
         assert key in summary, key
@@ -61,18 +66,8 @@ def test_instant_smoke_writes_summary_with_no_failures(tmp_path):
 def test_distributed_smoke_runs_every_locust_worker_for_the_whole_duration(tmp_path):
     """Master + 2 Locust workers: each worker's users start once *its own* users have
     logged in (a worker once waited for the whole test's count, and sent almost nothing)."""
-    for problem in (check_database(), check_redis()):
-        if problem:
-            pytest.fail(problem, False)
     out = tmp_path / "results"
-    done = subprocess.run(
-        [sys.executable, "-m", "shunfuri.cli", "loadtest", "distributed",
-         "--rate", "10", "--duration", "4", "--workers", "2", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=220,
-    )
-    summary_path = out / "summary.json"
-    assert summary_path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    summary = json.loads(summary_path.read_text())
+    summary = loadtest(out, "distributed", "--workers", "2")
     assert summary["scenario"] == "distributed"
     assert summary["failed"] == 0, summary.get("locust")
     assert summary["settled"] == summary["accepted"] >= 30
