@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -176,11 +177,9 @@ def claim_drainer(client: redis.Redis, queue: str, handover: str | None = None) 
     Returns the lock's token, or None when another drain holds it. `handover` is the
     token of a drain that ended its life and sent this message as its successor.
     """
-    import secrets
-
     token = handover or secrets.token_hex(8)
-    taken = client.eval(
-        _CLAIM, 1, DRAINER_LOCK.format(queue=queue), token, handover or "", FLAG_TTL
+    taken = _script(client, _CLAIM)(
+        keys=[DRAINER_LOCK.format(queue=queue)], args=[token, handover or "", FLAG_TTL]
     )
     return token if taken else None
 

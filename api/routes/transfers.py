@@ -91,8 +91,8 @@ async def create_transfer(
 
 def _json(view: dict, status_code: int = 200) -> Response:
     """A transfer's view, already in the shape of `TransferOut` (`transfers.view` builds
-    it), serialised directly: re-validating it against the model cost more than the
-    database round trip on these two hot endpoints."""
+    it), serialised directly: validating it against the model again is work these two
+    hot endpoints need not do on every request."""
     body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status_code=status_code, media_type="application/json")
 
