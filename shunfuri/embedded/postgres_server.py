@@ -103,10 +103,11 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "fast") -> None:
         """`fast`: roll back open transactions and stop; `immediate`: as if it crashed."""
+        if not (self.data / "postmaster.pid").exists():
+            return
         with self._locked():
-            if (self.data / "postmaster.pid").exists():
-                self._run("pg_ctl", "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "60",
-                          check=False)
+            self._run("pg_ctl", "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "60",
+                      check=False)
 
     def create_database(self, name: str) -> str:
         """The URL of database `name`, created when missing."""
