@@ -166,15 +166,22 @@ class PrivatePostgres:
         prefix, options, owner = self._launch()
         # Output to a file, not a pipe: the server started by pg_ctl would hold a pipe open.
         with tempfile.TemporaryFile("w+") as out:
-            done = subprocess.run(
-                [*prefix, str(bin_dir() / tool), *args], stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, timeout=120, cwd=self.folder, **options,
-            )
-            out.seek(0)
-            output = out.read()
-        if check and done.returncode != 0:
+            try:
+                done = subprocess.run(
+                    [*prefix, str(bin_dir() / tool), *args], stdout=out, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, timeout=120, cwd=self.folder, **options,
+                )
+            except OSError as exc:  # e.g. the server's user cannot reach the program
+                output, failed = str(exc), True
+            else:
+                out.seek(0)
+                output, failed = out.read(), done.returncode != 0
+        if check and failed:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-            who = f" (run as user {pwd.getpwuid(owner).pw_name})" if owner is not None else ""
+            who = ""
+            if owner is not None:
+                who = (f" (run as user {pwd.getpwuid(owner).pw_name}, as PostgreSQL refuses "
+                       "root: that user must be able to reach the folder and .venv)")
             raise RuntimeError(
                 f"private PostgreSQL in {self.folder}: {tool} failed{who}\n{output}\n{log}\n"
                 "Set DATABASE_URL to use another PostgreSQL instead."
