@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # the recovery sweep: the bound on how long a lost broker message can delay money.
     recovery_after_seconds: float = Field(default=3.0, validation_alias="SHUNFURI_RECOVERY_AFTER")
     max_body_bytes: int = 64 * 1024
-    # Where mail goes (`shunfuri.mail.smtp`: smtps://, smtp+starttls:// or smtp://); a
+    # Where mail goes (`shunfuri.smtp_url`: smtps://, smtp+starttls:// or smtp://); a
     # SecretStr because the URL may carry the relay's password.
     smtp_url: SecretStr | None = Field(default=None, validation_alias="SMTP_URL")
     smtp_allow_insecure: bool = Field(
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     @classmethod
     def _smtp_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            from shunfuri.mail.smtp import parse_smtp_url
+            from shunfuri.smtp_url import parse_smtp_url
 
             parse_smtp_url(value.get_secret_value())  # ValueError names the problem only
         return value
@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     def smtp_is_encrypted(self) -> bool:
         if self.smtp_url is None:
             return False
-        from shunfuri.mail.smtp import parse_smtp_url
+        from shunfuri.smtp_url import parse_smtp_url
 
         return parse_smtp_url(self.smtp_url.get_secret_value()).encrypted
 

@@ -1,16 +1,7 @@
-"""Sending mail over SMTP, configured by one URL (`SMTP_URL`).
-
-| URL | connection | default port |
-|---|---|---|
-| `smtps://user:pass@host:465` | TLS from the first byte (implicit TLS, RFC 8314) | 465 |
-| `smtp+starttls://user:pass@host:587` | plain, then STARTTLS; refused if not offered | 587 |
-| `smtp://host:25` | clear text: development, the embedded sink, a local relay | 25 |
-
-User and password are percent-decoded (`p%40ss` is `p@ss`). Query parameters:
-`timeout` (seconds, default 10) and `cafile` (a PEM bundle to trust instead of the
-system's, for a private relay). A TLS connection always verifies the certificate and the
-host name. Production refuses a missing or clear-text URL unless told otherwise
-(`Settings`).
+"""Sending mail over SMTP, to the server `SMTP_URL` names (`shunfuri.smtp_url`: smtps://,
+smtp+starttls:// or smtp://). A TLS connection always verifies the certificate and the host
+name, and STARTTLS is never given up for clear text. Production refuses a missing or
+clear-text URL unless told otherwise (`Settings`).
 
 `SmtpSender.send` opens a connection per message: mail is rare next to transfers, and a
 fresh connection leaves no half-dead session between retries. Failures come out as two
@@ -27,18 +18,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Literal
-from urllib.parse import parse_qs, unquote, urlsplit
 
-Security = Literal["tls", "starttls", "plain"]
-SCHEMES: dict[str, tuple[Security, int]] = {
-    "smtps": ("tls", 465),
-    "smtp+starttls": ("starttls", 587),
-    "smtp": ("plain", 25),
-}
-DEFAULT_TIMEOUT = 10.0
+from shunfuri.smtp_url import SmtpTarget, parse_smtp_url
 
 
 class MailTransient(Exception):
@@ -47,59 +29,6 @@ class MailTransient(Exception):
 
 class MailPermanent(Exception):
     """Refused for good (5xx for this message or its recipient)."""
-
-
-@dataclass(frozen=True)
-class SmtpTarget:
-    security: Security
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    timeout: float = DEFAULT_TIMEOUT
-    cafile: str | None = None
-
-    @property
-    def encrypted(self) -> bool:
-        return self.security != "plain"
-
-    def redacted(self) -> str:
-        """The URL without the password, for logs and error messages."""
-        scheme = next(s for s, (sec, _) in SCHEMES.items() if sec == self.security)
-        user = f"{self.username}:***@" if self.username else ""
-        return f"{scheme}://{user}{self.host}:{self.port}"
-
-
-def parse_smtp_url(url: str) -> SmtpTarget:
-    """Read an `SMTP_URL`; a `ValueError` says what is wrong (never echoing a password)."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES:
-        raise ValueError(f"SMTP_URL must start with {', '.join(s + '://' for s in SCHEMES)}"
-                         f" (got {scheme or 'no scheme'!r})")
-    security, default_port = SCHEMES[scheme]
-    try:
-        host, port = parts.hostname, parts.port or default_port
-    except ValueError:
-        raise ValueError("SMTP_URL has a port that is not a number from 1 to 65535") from None
-    if not host:
-        raise ValueError("SMTP_URL has no host")
-    query = parse_qs(parts.query)
-    unknown = set(query) - {"timeout", "cafile"}
-    if unknown:
-        raise ValueError(f"SMTP_URL has unknown parameters: {', '.join(sorted(unknown))}")
-    try:
-        timeout = float(query.get("timeout", [DEFAULT_TIMEOUT])[-1])
-    except ValueError:
-        raise ValueError("SMTP_URL timeout must be a number of seconds") from None
-    if not 0 < timeout <= 300:
-        raise ValueError("SMTP_URL timeout must be between 0 and 300 seconds")
-    return SmtpTarget(
-        security=security, host=host, port=port,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password is not None else None,
-        timeout=timeout, cafile=query.get("cafile", [None])[-1],
-    )
 
 
 class SmtpSender:

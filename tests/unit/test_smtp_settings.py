@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shunfuri.mail.smtp import parse_smtp_url
 from shunfuri.settings import Settings
+from shunfuri.smtp_url import parse_smtp_url
 
 PRODUCTION = {"SHUNFURI_ENV": "production", "SHUNFURI_ADMIN_KEY": "k" * 20,
               "SHUNFURI_PIN_PEPPER": "p" * 20, "DATABASE_URL": "postgresql://db/x",
