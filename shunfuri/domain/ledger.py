@@ -344,9 +344,10 @@ def replay(
     `rate_bp` and `due_day` are the member's values before any change event."""
     state = LedgerState(rate_bp=rate_bp, due_day=dd.check_due_day(due_day))
     day = as_of_day(as_of)
+    events = list(events)
+    if any(event.at.tzinfo is None for event in events):
+        raise ValueError("event instants must be timezone-aware")
     for event in sorted(events, key=lambda e: e.at):
-        if event.at.tzinfo is None:
-            raise ValueError("event instants must be timezone-aware")
         if isinstance(as_of, datetime) and event.at > as_of:
             continue
         if not isinstance(as_of, datetime) and to_jst(event.at).date() > day:

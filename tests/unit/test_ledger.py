@@ -301,3 +301,8 @@ def test_the_state_can_be_driven_event_by_event() -> None:
         [*FIRST, rep("2026-12-10T10:00", 10_000)], d("2026-12-28"))
     with pytest.raises(ValueError):
         state.apply(rep("2026-12-01T10:00", 1_000))  # older than what was applied
+
+
+def test_naive_instants_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        replay([AdvanceSettled(datetime(2026, 11, 2, 10, 0), 1_000)], d("2026-11-03"))
