@@ -94,12 +94,17 @@ def build(start: date, steps) -> list:  # type: ignore[no-untyped-def]
     return events
 
 
+def scenario(start: date, steps, tail: int, **options):  # type: ignore[no-untyped-def]
+    """The drawn events, the day `tail` days after the last one, and the replay there."""
+    events = build(start, steps)
+    as_of = to_jst(max(e.at for e in events)).date() + timedelta(days=tail)
+    return events, as_of, replay(events, as_of, **options)
+
+
 @settings(max_examples=250, deadline=None)
 @given(start=starts, steps=actions, tail=st.integers(0, 60))
 def test_replay_matches_day_by_day_exact_accrual(start: date, steps, tail: int) -> None:  # type: ignore[no-untyped-def]
-    events = build(start, steps)
-    as_of = to_jst(max(e.at for e in events)).date() + timedelta(days=tail)
-    view = replay(events, as_of)
+    events, as_of, view = scenario(start, steps, tail)
     principal, interest, splits = oracle(events, as_of)
     assert view.balances.principal == principal
     assert view.balances.interest_due_today == interest
@@ -109,9 +114,7 @@ def test_replay_matches_day_by_day_exact_accrual(start: date, steps, tail: int) 
 @settings(max_examples=200, deadline=None)
 @given(start=starts, steps=actions, tail=st.integers(0, 60))
 def test_no_yen_created_or_lost(start: date, steps, tail: int) -> None:  # type: ignore[no-untyped-def]
-    events = build(start, steps)
-    as_of = to_jst(max(e.at for e in events)).date() + timedelta(days=tail)
-    view = replay(events, as_of)
+    events, as_of, view = scenario(start, steps, tail)
     advanced = sum(e.amount for e in events if isinstance(e, AdvanceSettled))
     repaid = sum(e.amount for e in events if isinstance(e, RepaymentSettled))
     charged = sum(ln.amount for ln in view.lines if ln.kind == "interest")
@@ -132,9 +135,7 @@ def test_no_yen_created_or_lost(start: date, steps, tail: int) -> None:  # type:
 @given(start=starts, steps=actions, tail=st.integers(0, 120),
        due_day=st.sampled_from([5, 15, 25, 31]))
 def test_due_dates_windows_and_shortfalls(start: date, steps, tail: int, due_day: int) -> None:  # type: ignore[no-untyped-def]
-    events = build(start, steps)
-    as_of = to_jst(max(e.at for e in events)).date() + timedelta(days=tail)
-    view = replay(events, as_of, due_day=due_day)
+    events, as_of, view = scenario(start, steps, tail, due_day=due_day)
     outcomes = view.due.outcomes
     first_advance = to_jst(events[0].at).date()
     previous = None
@@ -175,9 +176,7 @@ def test_due_dates_windows_and_shortfalls(start: date, steps, tail: int, due_day
 @given(start=starts, steps=actions, tail=st.integers(30, 150))
 def test_paying_the_amount_to_lift_lifts_and_a_yen_less_does_not(start: date, steps,  # type: ignore[no-untyped-def]
                                                                  tail: int) -> None:
-    events = build(start, steps)
-    as_of = to_jst(max(e.at for e in events)).date() + timedelta(days=tail)
-    view = replay(events, as_of)
+    events, as_of, view = scenario(start, steps, tail)
     assume(view.due.overdue)
     late = datetime.combine(as_of, time(23, 59), JST)
     amount = view.due.amount_to_lift
