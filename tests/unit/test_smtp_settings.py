@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from shunfuri.settings import Settings
 from shunfuri.smtp_url import parse_smtp_url
@@ -45,8 +45,17 @@ def test_bad_urls_say_why(url: str, why: str) -> None:
         parse_smtp_url(url)
 
 
+def setting_names() -> set[str]:
+    names: set[str] = set()
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        names.update(alias.choices if isinstance(alias, AliasChoices) else [alias] if alias else [])
+    return {n for n in names if isinstance(n, str)}
+
+
 def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
-    for key in ("SMTP_URL", "SHUNFURI_SMTP_ALLOW_INSECURE"):
+    """Settings from exactly `env` (the test session sets some, e.g. no login rate limit)."""
+    for key in setting_names():
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
