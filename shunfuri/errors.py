@@ -125,6 +125,62 @@ CATALOGUE: dict[str, Entry] = {
         "Only a transfer that is still `scheduled` can be cancelled; this one is past that.",
         "予約中（scheduled）のお振込みだけが取り消せます。このお振込みは取り消せません。",
     ),
+    "invalid_repayment_amount": Entry(
+        422, "Invalid repayment amount",
+        "A repayment must be whole yen and at least 1,000, or exactly today's full payoff "
+        "amount (`payoff_today`) whatever its yen.",
+        "ご返済額は1,000円以上（1円単位）で指定するか、本日の完済金額ちょうどを"
+        "指定してください。",
+    ),
+    "repayment_too_large": Entry(
+        422, "Repayment too large",
+        "The amount is more than today's full payoff amount (`payoff_today`); nothing was "
+        "collected. Repay at most that amount.",
+        "ご返済額が本日の完済金額を超えているため、お受けできませんでした（お引落としは"
+        "ありません）。完済金額以下の金額を指定してください。",
+    ),
+    "nothing_to_repay": Entry(
+        409, "Nothing to repay",
+        "There is no balance to repay (principal and interest are both 0); nothing was "
+        "collected.",
+        "現在ご返済いただくお借入れ残高はありません（お引落としはありません）。",
+    ),
+    "repayment_overdue": Entry(
+        409, "Repayment overdue",
+        "A minimum repayment is past its due date, so new transfers are refused. Repay "
+        "`amount_due` yen (the overdue minimum plus interest due) by internet repayment; "
+        "transfers are accepted again as soon as it is settled.",
+        "返済期日までのご返済が確認できないため、新しいお振込みはお受けできません。"
+        "遅れている最低返済額と利息をインターネット返済でお支払いいただくと、"
+        "すぐにご利用を再開できます。",
+    ),
+    "invalid_rate": Entry(
+        422, "Invalid rate",
+        "The annual rate must be a whole number of basis points, 0 or more "
+        "(1780 = 17.8 %).",
+        "年率は0以上の整数のベーシスポイントで指定してください（1780 = 17.8%）。",
+    ),
+    "rate_above_legal_cap": Entry(
+        422, "Rate above the legal cap",
+        "The rate exceeds the Interest Rate Restriction Act cap for this member's credit "
+        "limit (20 % below 100,000 yen, 18 % below 1,000,000 yen, 15 % from 1,000,000 yen). "
+        "Set at most `cap_bp`.",
+        "この利用限度額に対する利息制限法の上限金利を超えています（10万円未満は20%、"
+        "100万円未満は18%、100万円以上は15%）。cap_bp 以下の年率を指定してください。",
+    ),
+    "limit_needs_lower_rate": Entry(
+        409, "Limit needs a lower rate",
+        "At this credit limit the member's current rate would exceed the Interest Rate "
+        "Restriction Act cap (`cap_bp`). Lower the rate to at most `cap_bp` first, then "
+        "change the limit.",
+        "この利用限度額では、現在の年率が利息制限法の上限金利（cap_bp）を超えます。"
+        "先に年率を上限以下に変更してから、利用限度額を変更してください。",
+    ),
+    "invalid_due_day": Entry(
+        422, "Invalid due day",
+        "The due day must be 5, 15, 25 or 31 (31 = the last day of each month).",
+        "返済日は5日・15日・25日・月末（31）のいずれかを指定してください。",
+    ),
     "not_found": Entry(
         404, "Not found",
         "Nothing here for you. Check the id or the path.",
@@ -169,12 +225,18 @@ CATALOGUE: dict[str, Entry] = {
 class ShunfuriError(Exception):
     """A refusal with a stable code; `extra` fields go into the problem body as-is."""
 
-    def __init__(self, code: str, detail: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, code: str, detail: str | None = None, *, detail_ja: str | None = None,
+        **extra: Any,
+    ) -> None:
         if code not in CATALOGUE:
             raise KeyError(f"error code {code!r} is not in the catalogue")
         self.code = code
         self.entry = CATALOGUE[code]
         self.detail = detail or self.entry.detail
+        # A refusal may say the very amount or date to the member (`repayment_overdue`);
+        # the catalogue's sentence is the fallback.
+        self.detail_ja = detail_ja or self.entry.detail_ja
         self.extra = extra
         super().__init__(f"{code}: {self.detail}")
 
@@ -189,6 +251,6 @@ class ShunfuriError(Exception):
             "status": self.status,
             "code": self.code,
             "detail": self.detail,
-            "detail_ja": self.entry.detail_ja,
+            "detail_ja": self.detail_ja,
             **self.extra,
         }

@@ -22,7 +22,10 @@ _PERIOD = {"second": 1, "minute": 60, "hour": 3600}
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    # hide_input_in_errors: a refusal must not print SMTP_URL's password or the keys.
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", case_sensitive=False, hide_input_in_errors=True
+    )
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     broker_url: str | None = Field(default=None, validation_alias="BROKER_URL")
@@ -56,6 +59,15 @@ class Settings(BaseSettings):
     # the recovery sweep: the bound on how long a lost broker message can delay money.
     recovery_after_seconds: float = Field(default=3.0, validation_alias="SHUNFURI_RECOVERY_AFTER")
     max_body_bytes: int = 64 * 1024
+    # Where mail goes (`shunfuri.smtp_url`: smtps://, smtp+starttls:// or smtp://); a
+    # SecretStr because the URL may carry the relay's password.
+    smtp_url: SecretStr | None = Field(default=None, validation_alias="SMTP_URL")
+    smtp_allow_insecure: bool = Field(
+        default=False, validation_alias="SHUNFURI_SMTP_ALLOW_INSECURE"
+    )
+    mail_from: str = Field(
+        default="瞬フリ <no-reply@shunfuri.localhost>", validation_alias="SHUNFURI_MAIL_FROM"
+    )
 
     @field_validator("database_url", "bank_database_url")
     @classmethod
@@ -76,6 +88,15 @@ class Settings(BaseSettings):
             raise ValueError("SHUNFURI_LOGIN_RATE_LIMIT must be N/second, N/minute, N/hour or 0")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from shunfuri.smtp_url import parse_smtp_url
+
+            parse_smtp_url(value.get_secret_value())  # ValueError names the problem only
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env != "production":
@@ -93,6 +114,11 @@ class Settings(BaseSettings):
             problems.append("SHUNFURI_LOGIN_RATE_LIMIT=0 (no rate limit) is refused in production")
         if not self.database_url or not self.broker_url:
             problems.append("production needs DATABASE_URL and BROKER_URL (no embedded defaults)")
+        if not self.smtp_allow_insecure and not self.smtp_is_encrypted:
+            problems.append(
+                "SMTP_URL must be set and use TLS (smtps:// or smtp+starttls://) in production;"
+                " SHUNFURI_SMTP_ALLOW_INSECURE=true accepts a missing or clear-text one"
+            )
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
@@ -104,6 +130,14 @@ class Settings(BaseSettings):
         if not match:
             return None
         return int(match.group(1)), _PERIOD[match.group(2)]
+
+    @property
+    def smtp_is_encrypted(self) -> bool:
+        if self.smtp_url is None:
+            return False
+        from shunfuri.smtp_url import parse_smtp_url
+
+        return parse_smtp_url(self.smtp_url.get_secret_value()).encrypted
 
     @property
     def resolved_database_url(self) -> str:

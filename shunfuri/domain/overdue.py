@@ -1,0 +1,58 @@
+"""Overdue (延滞): an unmet due date, what lifts it, and the refusal a member then meets.
+
+- At the end of a due date whose minimum was not met, the unpaid part of the minimum (the
+  shortfall) is added to the member's **arrears**, and the member is overdue from the next
+  day. Arrears of several unmet due dates add up.
+- New transfers are refused with `repayment_overdue` while arrears remain; login still
+  works so the member can repay. Staff suspension is another state, not touched here.
+- "Paying the overdue minimum (plus interest due) lifts it at once": a repayment pays the
+  interest due first (as every repayment does), and its principal part pays the arrears
+  down. The arrears are cleared, and the overdue lifted, when the principal parts since
+  cover them, or when nothing is owed any more. So the amount that lifts it in one
+  repayment on a given day is `interest due that day + min(arrears, principal)`.
+- A repayment made after a due date also counts toward the next due date's minimum, as
+  the window rule says (repayments from the day after the previous due date).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from shunfuri.errors import ShunfuriError
+
+
+def add_shortfall(arrears: int, required: int, paid_in_window: int) -> int:
+    """Arrears after a due date closes with `paid_in_window` against `required`."""
+    return arrears + max(0, required - paid_in_window)
+
+
+def reduce_arrears(arrears: int, principal_paid: int, principal_after: int) -> int:
+    """Arrears after a settled repayment whose principal part was `principal_paid`."""
+    if principal_after == 0:
+        return 0
+    return max(0, arrears - principal_paid)
+
+
+def amount_to_lift(arrears: int, principal: int, interest_due_today: int) -> int:
+    """What one repayment today must be to lift the overdue: the interest due (accrued
+    through today) plus the arrears, never more than the full payoff. 0 when not overdue."""
+    if arrears <= 0:
+        return 0
+    return interest_due_today + min(arrears, principal)
+
+
+def overdue_refusal(amount_due: int, missed_due_date: date) -> ShunfuriError:
+    """The `repayment_overdue` refusal of a new transfer: the amount that lifts it (from
+    `amount_to_lift`), the due date first missed, and the remedy."""
+    due = missed_due_date
+    return ShunfuriError(
+        "repayment_overdue", amount_due=amount_due, missed_due_date=due.isoformat(),
+        detail=f"The minimum repayment due on {due.isoformat()} is unpaid, so new transfers "
+               f"are refused. Repay {amount_due:,} yen (the overdue minimum plus interest "
+               "due) by internet repayment; transfers are accepted again as soon as it is "
+               "settled.",
+        detail_ja=f"{due.month}月{due.day}日の返済期日までに最低返済額のお支払いが確認できない"
+                  "ため、新しいお振込みはお受けできません。インターネット返済で"
+                  f"{amount_due:,}円（遅れている最低返済額と利息）をお支払いいただくと、"
+                  "お支払いの確認後すぐにご利用を再開できます。",
+    )

@@ -1,0 +1,77 @@
+"""A repayment: what it may be, and how it splits into interest and principal.
+
+- The full payoff amount (完済金額) for a day is `principal + interest_due` with interest
+  accrued up to and including that day (see `interest.accrued_interest`).
+- A repayment above it is refused (`repayment_too_large`), nothing taken; with nothing owed
+  at all, `nothing_to_repay`.
+- Any whole-yen amount >= ¥1,000 is accepted at any time, and so is the full payoff
+  whatever its yen (¥873 clears a balance of ¥873); anything else is
+  `invalid_repayment_amount`.
+- Settled, it pays `interest_due` first, then `principal` (`allocate`); the principal part
+  returns to `available` at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shunfuri.errors import ShunfuriError
+
+MINIMUM_REPAYMENT = 1000
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How one repayment was applied; `interest + principal == amount`, always."""
+
+    amount: int
+    interest: int
+    principal: int
+
+
+def payoff(principal: int, interest_due: int) -> int:
+    """The full payoff amount: everything owed, given interest accrued through the day."""
+    if principal < 0 or interest_due < 0:
+        raise ValueError("balances are never negative")
+    return principal + interest_due
+
+
+def check_repayment_amount(amount: int, payoff_today: int) -> int:
+    """Return `amount` if a member may repay it now, when the full payoff is `payoff_today`.
+
+    Checked when the repayment is asked for; the same amount can still be settled a day
+    later, when the payoff has grown by a day's interest.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ShunfuriError("invalid_repayment_amount", payoff_today=payoff_today)
+    if payoff_today <= 0:
+        raise ShunfuriError("nothing_to_repay", payoff_today=0)
+    if amount > payoff_today:
+        raise ShunfuriError(
+            "repayment_too_large", payoff_today=payoff_today,
+            detail_ja=f"ご返済額（{amount:,}円）が本日の完済金額（{payoff_today:,}円）を"
+                      "超えているため、お受けできませんでした（お引落としはありません）。"
+                      f"{payoff_today:,}円以下の金額を指定してください。",
+        )
+    if amount < MINIMUM_REPAYMENT and amount != payoff_today:
+        raise ShunfuriError(
+            "invalid_repayment_amount", payoff_today=payoff_today,
+            detail_ja=f"ご返済額は{MINIMUM_REPAYMENT:,}円以上で指定するか、本日の完済金額"
+                      f"（{payoff_today:,}円）ちょうどを指定してください。",
+        )
+    return amount
+
+
+def allocate(amount: int, interest_due: int, principal: int) -> Allocation:
+    """Split a settled repayment: interest due first, then principal.
+
+    `interest_due` must already include the interest accrued through the repayment's day.
+    An amount above the payoff is a broken caller (it was refused at request time), so it
+    raises instead of inventing an overpayment.
+    """
+    if amount <= 0 or interest_due < 0 or principal < 0:
+        raise ValueError("allocate needs amount > 0 and balances >= 0")
+    if amount > interest_due + principal:
+        raise ValueError(f"repayment {amount} exceeds the payoff {interest_due + principal}")
+    to_interest = min(amount, interest_due)
+    return Allocation(amount=amount, interest=to_interest, principal=amount - to_interest)
