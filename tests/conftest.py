@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,11 @@ from tests.services import (
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    chaos = Path(__file__).with_name("chaos")
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if paths and all(path == chaos or chaos in path.parents for path in paths):
+        return ["chaos: a private PostgreSQL and redis-server of its own (shunfuri.embedded), "
+                "which it stops and restarts"]
     return Choice.make().lines()
 
 
