@@ -125,6 +125,18 @@ CATALOGUE: dict[str, Entry] = {
         "Only a transfer that is still `scheduled` can be cancelled; this one is past that.",
         "予約中（scheduled）のお振込みだけが取り消せます。このお振込みは取り消せません。",
     ),
+    "web_id_taken": Entry(
+        409, "Web-ID taken",
+        "This Web-ID is already used by someone else. Choose another one.",
+        "このWeb-IDはほかの方が使用しています。別のWeb-IDを指定してください。",
+    ),
+    "csrf_failed": Entry(
+        403, "Form expired",
+        "The form was sent without a valid form token (it expired, or came from another "
+        "site). Open the page again and resend it.",
+        "フォームの有効期限が切れたか、正しくない送信元からのお申し込みのため、受け付けられませんでした。"
+        "ページを開き直してから、もう一度送信してください。",
+    ),
     "not_found": Entry(
         404, "Not found",
         "Nothing here for you. Check the id or the path.",
