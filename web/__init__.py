@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from web import errors  # noqa: F401 - `web.errors.page_for` serves the app's 404 pages
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 

@@ -125,9 +125,12 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def not_found_page(request: Request, code: str = "not_found") -> Response:
+def page_for(request: Request, code: str) -> Response | None:
+    """A page for a browser asking for a path no route serves; None for API clients."""
     from web.security import secure_headers
 
+    if not wants_html(request):
+        return None
     response = error_page(request, ShunfuriError(code))
     secure_headers(response)
     return response

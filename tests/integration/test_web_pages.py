@@ -1,0 +1,303 @@
+"""The member site in-process (TestClient, real PostgreSQL and Redis): sessions, CSRF,
+headers, the login catalogue as pages, isolation. The browser journeys are in
+tests/browser; these are the rules a browser test would only show indirectly."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from shunfuri.clock import SimulatedClock, set_clock
+from tests.integration.member_helpers import PASSWORD, PIN, bearer, create_member, token_for
+
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+
+@pytest.fixture()
+def weekday():
+    """Tuesday 2026-12-01 13:00 JST: every bank instant."""
+    set_clock(SimulatedClock(start=datetime(2026, 12, 1, 4, 0, tzinfo=UTC), speed=1))
+    yield
+    set_clock(None)
+
+
+def csrf_of(client, path: str = "/login") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    return CSRF.search(page.text).group(1)
+
+
+def web_login(client, card_number: str, pin: str = PIN, **extra):
+    token = csrf_of(client)
+    return client.post(
+        "/login/card",
+        data={"card_number": card_number, "pin": pin, "csrf_token": token, **extra},
+        follow_redirects=False,
+    )
+
+
+def signed_in(client, admin_headers, **kwargs) -> dict:
+    member = create_member(client, admin_headers, **kwargs)
+    response = web_login(client, member["card_number"])
+    assert response.status_code == 303, response.text
+    return member
+
+
+def test_login_page_has_two_doors_with_the_right_inputs(client):
+    page = client.get("/login")
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="ja">' in html
+    assert 'action="/login/card"' in html and 'action="/login/web"' in html
+    assert re.search(r'id="f-card_number"[^>]*inputmode="numeric"[^>]*autocomplete="username"', html)
+    assert re.search(r'id="f-pin"[^>]*inputmode="numeric"[^>]*autocomplete="current-password"', html)
+    assert re.search(r'<label for="f-web_id">', html)
+
+
+def test_pages_carry_the_security_headers_and_cookies_are_safe(client, admin_headers):
+    page = client.get("/login")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
+    form_cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in form_cookie and "SameSite=lax" in form_cookie.replace("Lax", "lax")
+    member = create_member(client, admin_headers)
+    response = web_login(client, member["card_number"])
+    cookie = response.headers["set-cookie"]
+    assert "shunfuri_session=" in cookie and "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert "Secure" not in cookie  # development over http; production sets Secure + __Host-
+    home = client.get("/")
+    assert home.status_code == 200 and home.headers["cache-control"] == "no-store"
+
+
+def test_login_with_full_width_hyphenated_card_number(client, admin_headers):
+    member = create_member(client, admin_headers)
+    card = member["card_number"]
+    typed = "－".join(card[i:i + 4] for i in range(0, 16, 4)).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = web_login(client, typed, "４８２１")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    home = client.get("/")
+    assert "ご利用可能額" in home.text and "300,000円" in home.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, admin_headers):
+    member = create_member(client, admin_headers)
+    client.get("/login")
+    no_token = client.post("/login/card", data={"card_number": member["card_number"], "pin": PIN})
+    assert no_token.status_code == 403
+    assert "送信を受け付けられませんでした" in no_token.text
+    assert "shunfuri_session" not in no_token.headers.get("set-cookie", "")
+    wrong = client.post("/login/card", data={"card_number": member["card_number"], "pin": PIN,
+                                             "csrf_token": "0" * 64})
+    assert wrong.status_code == 403
+    # A token is bound to the visitor's cookie: another visitor's token does not pass.
+    from fastapi.testclient import TestClient
+
+    other = TestClient(client.app)
+    stolen = csrf_of(other)
+    assert client.post("/login/card", data={"card_number": member["card_number"], "pin": PIN,
+                                            "csrf_token": stolen}).status_code == 403
+
+
+def test_wrong_pin_three_times_then_the_locked_page_even_with_the_right_pin(client, admin_headers):
+    member = create_member(client, admin_headers)
+    for attempt in range(3):
+        response = web_login(client, member["card_number"], "0000")
+        assert response.status_code == 401, attempt
+        assert "正しくありません" in response.text
+    locked = web_login(client, member["card_number"], PIN)
+    assert locked.status_code == 423
+    assert "ログインがロックされています" in locked.text
+    assert "自動契約機" in locked.text and "運転免許証" in locked.text
+    assert "メールやお電話では" in locked.text
+
+
+def test_malformed_card_number_is_a_field_error_and_never_counts(client, admin_headers):
+    member = create_member(client, admin_headers)
+    for _ in range(4):
+        response = web_login(client, member["card_number"][:-1] + "x", "0000")
+        assert response.status_code == 422
+        assert 'aria-invalid="true"' in response.text
+    assert web_login(client, member["card_number"]).status_code == 303
+
+
+def test_lost_card_and_suspended_pages(client, admin_headers):
+    lost = create_member(client, admin_headers)
+    client.post(f"/v1/admin/members/{lost['member_id']}/report-card-lost", headers=admin_headers)
+    page = web_login(client, lost["card_number"])
+    assert page.status_code == 403 and "このカードではログインできません" in page.text
+    assert "Web-ID" in page.text
+    gone = create_member(client, admin_headers)
+    client.post(f"/v1/admin/members/{gone['member_id']}/suspend", headers=admin_headers)
+    page = web_login(client, gone["card_number"])
+    assert page.status_code == 403 and "ご利用が停止されています" in page.text
+
+
+def test_suspension_ends_a_live_web_session(client, admin_headers):
+    member = signed_in(client, admin_headers)
+    assert client.get("/").status_code == 200
+    client.post(f"/v1/admin/members/{member['member_id']}/suspend", headers=admin_headers)
+    page = client.get("/", follow_redirects=False)
+    # Revoked with every token at suspension: back to the login page.
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+def test_logout_ends_the_session(client, admin_headers):
+    signed_in(client, admin_headers)
+    token = CSRF.search(client.get("/").text).group(1)
+    cookie = client.cookies.get("shunfuri_session")
+    response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    client.cookies.set("shunfuri_session", cookie)  # even if the browser kept it
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_pages_need_a_session(client):
+    response = client.get("/transfers", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Ftransfers"
+
+
+def test_open_redirect_after_login_is_refused(client, admin_headers):
+    member = create_member(client, admin_headers)
+    response = web_login(client, member["card_number"], next="//evil.example/")
+    assert response.headers["location"] == "/"
+
+
+def test_another_members_transfer_and_unknown_pages_are_404_pages(client, admin_headers, weekday):
+    owner = create_member(client, admin_headers)
+    headers = bearer(token_for(client, owner["card_number"]))
+    payee = client.post("/v1/payees", headers=headers, json={
+        "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()
+    transfer = client.post("/v1/transfers", headers=headers,
+                           json={"payee_id": payee["id"], "amount": 1000}).json()
+    signed_in(client, admin_headers)
+    page = client.get(f"/transfers/{transfer['id']}")
+    assert page.status_code == 404 and "ページが見つかりません" in page.text
+    assert client.get(f"/transfers/{transfer['id']}/cancel").status_code == 404
+    assert client.get("/no/such/page", headers={"accept": "text/html"}).status_code == 404
+    assert "text/html" in client.get("/nope", headers={"accept": "text/html"}).headers["content-type"]
+    api = client.get("/v1/nope")
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_set_web_id_then_log_in_with_it(client, admin_headers):
+    signed_in(client, admin_headers)
+    token = csrf_of(client, "/settings/web-id")
+    response = client.post("/settings/web-id", data={
+        "web_id": "Taro.Yamada", "new_password": PASSWORD, "password_again": PASSWORD,
+        "current_pin": PIN, "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert "Web-IDとパスワードを登録しました" in client.get("/?done=web_id").text
+    from fastapi.testclient import TestClient
+
+    fresh = TestClient(client.app)
+    login = fresh.post("/login/web", data={"web_id": "taro.yamada", "password": PASSWORD,
+                                           "csrf_token": csrf_of(fresh)}, follow_redirects=False)
+    assert login.status_code == 303
+
+
+def test_web_id_form_marks_a_wrong_pin_and_a_taken_id(client, admin_headers):
+    create_member(client, admin_headers, web_id="taken.id")
+    signed_in(client, admin_headers)
+    token = csrf_of(client, "/settings/web-id")
+    wrong = client.post("/settings/web-id", data={
+        "web_id": "new.one", "new_password": PASSWORD, "password_again": PASSWORD,
+        "current_pin": "0000", "csrf_token": token})
+    assert wrong.status_code == 401 and "暗証番号が正しくありません" in wrong.text
+    taken = client.post("/settings/web-id", data={
+        "web_id": "taken.id", "new_password": PASSWORD, "password_again": PASSWORD,
+        "current_pin": PIN, "csrf_token": token})
+    assert taken.status_code == 409 and "ほかの方が使用しています" in taken.text
+
+
+def test_payee_preview_shows_the_name_as_sent_then_registers(client, admin_headers):
+    signed_in(client, admin_headers)
+    picker = client.get("/payees/new", params={"bank_q": "みついすみとも"})
+    assert 'href="/payees/new?bank=0009"' in picker.text
+    branches = client.get("/payees/new", params={"bank": "0009", "branch_q": "じんぼうちょう"})
+    assert "branch=001" in branches.text
+    token = CSRF.search(branches.text).group(1)
+    bad = client.post("/payees/preview", data={
+        "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
+        "account_number": "12345678", "holder_name": "山田", "csrf_token": token})
+    assert bad.status_code == 422
+    assert 'id="e-account_number"' in bad.text and 'id="e-holder_name"' in bad.text
+    preview = client.post("/payees/preview", data={
+        "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
+        "account_number": "１２３４５", "holder_name": "ヤマダ　タロウ", "csrf_token": token})
+    assert preview.status_code == 200 and "ﾔﾏﾀﾞ ﾀﾛｳ" in preview.text and "0012345" in preview.text
+    done = client.post("/payees", data={
+        "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
+        "account_number": "１２３４５", "holder_name": "ヤマダ　タロウ", "csrf_token": token},
+        follow_redirects=False)
+    assert done.status_code == 303
+    assert "ﾔﾏﾀﾞ ﾀﾛｳ" in client.get("/payees").text
+
+
+def test_transfer_review_confirm_is_idempotent_per_form(client, admin_headers, weekday):
+    member = signed_in(client, admin_headers)
+    headers = bearer(token_for(client, member["card_number"]))
+    payee = client.post("/v1/payees", headers=headers, json={
+        "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()
+    form = client.get("/transfer")
+    key = re.search(r'name="key" value="(web-[0-9a-f]+)"', form.text).group(1)
+    token = CSRF.search(form.text).group(1)
+    review = client.post("/transfer/review", data={
+        "payee_id": str(payee["id"]), "amount": "１０，０００円", "key": key, "csrf_token": token})
+    assert review.status_code == 200 and "最短10秒" in review.text
+    data = {"payee_id": str(payee["id"]), "amount": "10000", "key": key, "shown": "instant",
+            "csrf_token": token}
+    first = client.post("/transfer/confirm", data=data, follow_redirects=False)
+    again = client.post("/transfer/confirm", data=data, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    listed = client.get("/v1/transfers", headers=headers).json()["items"]
+    assert len(listed) == 1 and listed[0]["amount"] == 10000
+    over = client.post("/transfer/review", data={
+        "payee_id": str(payee["id"]), "amount": "999,000", "key": key, "csrf_token": token})
+    assert over.status_code == 409 and 'id="e-amount"' in over.text
+
+
+def test_put_web_id_api(client, admin_headers):
+    member = create_member(client, admin_headers)
+    token = token_for(client, member["card_number"])
+    other = token_for(client, member["card_number"])
+    body = {"web_id": "Hanako＿Web", "password": PASSWORD, "current_pin": PIN}
+    ok = client.put("/v1/me/web-id", json=body, headers=bearer(token))
+    assert ok.status_code == 200 and ok.json() == {"web_id": "hanako_web"}
+    assert client.get("/v1/me", headers=bearer(token)).status_code == 200
+    assert client.get("/v1/me", headers=bearer(other)).json()["code"] == "token_expired"
+    assert client.post("/v1/login", json={"web_id": "hanako_web", "password": PASSWORD}).status_code == 200
+    second = create_member(client, admin_headers)
+    clash = client.put("/v1/me/web-id", json=body,
+                       headers=bearer(token_for(client, second["card_number"])))
+    assert clash.status_code == 409 and clash.json()["code"] == "web_id_taken"
+    short = client.put("/v1/me/web-id", json={**body, "password": "short"}, headers=bearer(token))
+    assert short.status_code == 422
+
+
+def test_put_web_id_wrong_pins_lock_like_logins(client, admin_headers):
+    member = create_member(client, admin_headers)
+    token = token_for(client, member["card_number"])
+    body = {"web_id": "someone", "password": PASSWORD, "current_pin": "0000"}
+    for _ in range(2):
+        response = client.put("/v1/me/web-id", json=body, headers=bearer(token))
+        assert response.status_code == 401 and response.json()["code"] == "invalid_credentials"
+    third = client.put("/v1/me/web-id", json=body, headers=bearer(token))
+    assert third.status_code == 401
+    # Locked now: the token is revoked and the right PIN does not log in.
+    assert client.get("/v1/me", headers=bearer(token)).status_code in (401, 423)
+    login = client.post("/v1/login", json={"card_number": member["card_number"], "pin": PIN})
+    assert login.status_code == 423
+    audit = client.get(f"/v1/admin/members/{member['member_id']}", headers=admin_headers).json()
+    assert audit["status"] == "locked"
