@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from sqlalchemy.orm import Session
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.settings import get_settings
+
+log = logging.getLogger("shunfuri.web")
 
 CSRF_FIELD = "csrf_token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -202,6 +205,10 @@ def route_class(site: Site, render_error: Callable[..., Response]) -> type[APIRo
                     response = render_error(request, exc)
                 except RequestValidationError:
                     response = render_error(request, ShunfuriError("validation_error"))
+                except Exception:
+                    # The database being down, a bug: a page that says so, never a trace.
+                    log.exception("page %s failed", request.url.path)
+                    response = render_error(request, ShunfuriError("internal_error"))
                 if getattr(request.state, "drop_session", False):
                     clear_session_cookie(response, site)
                 new_anon = getattr(request.state, "new_anon", None)

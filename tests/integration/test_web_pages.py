@@ -263,6 +263,9 @@ def test_transfer_review_confirm_is_idempotent_per_form(client, admin_headers, w
     assert first.headers["location"] == again.headers["location"]
     listed = client.get("/v1/transfers", headers=headers).json()["items"]
     assert len(listed) == 1 and listed[0]["amount"] == 10000
+    history = client.get("/transfers")
+    assert history.text.count('class="transfer"') == 1, history.text
+    assert client.get("/transfers", params={"status": "settled"}).status_code == 200
     over = client.post("/transfer/review", data={
         "payee_id": str(payee["id"]), "amount": "999,000", "key": key, "csrf_token": token})
     assert over.status_code == 409 and 'id="e-amount"' in over.text

@@ -85,7 +85,7 @@ def history(
                                   limit=PAGE, cursor=cursor or None)
         known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
     return render(
-        request, "transfers.html", section="history", page=page, status=chosen,
+        request, "transfers.html", section="history", page=page, status_filter=chosen,
         payees=known, first_page=not cursor,
     )
 
