@@ -10,6 +10,21 @@ from tests.browser import journey
 from tests.system import poll
 
 
+# What a browser's "resend the form" does: the same fields, posted again.
+RESEND = """fields => {
+  const form = document.createElement('form');
+  form.method = 'post';
+  form.action = '/transfer/confirm';
+  for (const [name, value] of Object.entries(fields)) {
+    const input = document.createElement('input');
+    input.type = 'hidden'; input.name = name; input.value = value;
+    form.appendChild(input);
+  }
+  document.body.appendChild(form);
+  form.submit();
+}"""
+
+
 def fill_transfer(page, amount: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("link", name="瞬フリ（お借入れ）").click()
     page.get_by_label("お借入れ金額（円）").fill(amount)
@@ -71,10 +86,16 @@ def test_double_click_on_confirm_makes_one_transfer(page, system, clock):
     journey.log_in(page, member)
     fill_transfer(page, "5000")
     page.get_by_role("button", name="振込日時を確認する").click()
+    sent = page.eval_on_selector("form[action='/transfer/confirm']",
+                                 "f => Object.fromEntries(new FormData(f))")
     page.locator("#confirm").dblclick()
     expect(page).to_have_url(re.compile(r"/transfers/[0-9a-f-]{36}$"))
-    page.go_back()  # the back button and a resend of the confirm form: still one
-    page.reload()
+    status_url = page.url
+    # Back and "resend": the review page is never cached (no-store), so going back to it
+    # posts the same confirm form again - the same key - and lands on the same transfer.
+    page.goto("/transfer")
+    page.evaluate(RESEND, sent)
+    expect(page).to_have_url(status_url)
     poll(lambda: journey.transfers_of(system.url, member), timeout=10, what="the transfer")
     made = journey.transfers_of(system.url, member)
     assert len(made) == 1, made
