@@ -37,16 +37,14 @@ def field_errors(error: ShunfuriError, *, rename: dict[str, str] | None = None) 
     out: dict[str, str] = {}
     rename = rename or {}
     if error.code == "invalid_holder_name":
-        ch, pos = error.extra.get("character", ""), error.extra.get("position", "")
-        out["holder_name"] = (
-            f"「{ch}」（{pos}文字目）は口座名義に使えません。"
-            "カタカナ、英大文字、数字、空白と ( ) . - / で入力してください。"
-        )
+        out["holder_name"] = _holder_ja(error.extra)
         return out
     for item in error.extra.get("errors") or []:
         field = rename.get(item.get("field", ""), item.get("field", ""))
         message = str(item.get("message", ""))
-        if field == "card_number" and "check digit" in message:
+        if field == "holder_name" and "character" in item:
+            out[field] = _holder_ja(item)
+        elif field == "card_number" and "check digit" in message:
             out[field] = LUHN_JA
         elif field in LENGTH_JA and "at most" in message:
             out[field] = LENGTH_JA[field]
@@ -55,6 +53,12 @@ def field_errors(error: ShunfuriError, *, rename: dict[str, str] | None = None) 
         else:
             out[field] = FIELD_HELP_JA.get(field, "入力内容をご確認ください。")
     return out
+
+
+def _holder_ja(found: dict) -> str:
+    ch, pos = found.get("character", ""), found.get("position", "")
+    return (f"「{ch}」（{pos}文字目）は口座名義に使えません。"
+            "カタカナ、英大文字、数字、空白と ( ) . - / で入力してください。")
 
 
 _AMOUNT_NOISE = re.compile(r"[,\s円¥￥]")

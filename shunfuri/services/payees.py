@@ -75,7 +75,10 @@ def check_payee(
             raise problems[0]
         errors = []
         for exc in problems:
-            errors += exc.extra.get("errors") or [{"field": _field_of(exc), "message": exc.detail}]
+            item = {"field": _field_of(exc), "message": exc.detail}
+            if exc.code == "invalid_holder_name":
+                item.update(character=exc.extra["character"], position=exc.extra["position"])
+            errors += exc.extra.get("errors") or [item]
         raise ShunfuriError("validation_error", errors=errors)
     assert bank_info and branch and number and name
     return CheckedPayee(

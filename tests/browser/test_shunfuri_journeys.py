@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from tests.browser import journey
 from tests.system import poll
 
-
 # What a browser's "resend the form" does: the same fields, posted again.
 RESEND = """fields => {
   const form = document.createElement('form');

@@ -231,6 +231,7 @@ def test_payee_preview_shows_the_name_as_sent_then_registers(client, admin_heade
         "account_number": "12345678", "holder_name": "山田", "csrf_token": token})
     assert bad.status_code == 422
     assert 'id="e-account_number"' in bad.text and 'id="e-holder_name"' in bad.text
+    assert "「山」（1文字目）は口座名義に使えません" in bad.text
     preview = client.post("/payees/preview", data={
         "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
         "account_number": "１２３４５", "holder_name": "ヤマダ　タロウ", "csrf_token": token})
