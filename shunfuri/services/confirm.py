@@ -10,6 +10,7 @@ gives the transfer already made rather than a second one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,7 +76,7 @@ def review(session: Session, *, member: Member, payee_id: int, amount: int,
         raise ShunfuriError(
             "service_closed",
             retry_at=iso_jst(retry_at),
-            retry_after=max(1, int((retry_at - now).total_seconds())) if retry_at else 1,
+            retry_after=max(1, math.ceil((retry_at - now).total_seconds())) if retry_at else 1,
         )
     free = available(member.credit_limit, member.outstanding, member.held)
     if amount > free:

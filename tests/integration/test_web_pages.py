@@ -305,3 +305,145 @@ def test_put_web_id_wrong_pins_lock_like_logins(client, admin_headers):
     assert login.status_code == 423
     audit = client.get(f"/v1/admin/members/{member['member_id']}", headers=admin_headers).json()
     assert audit["status"] == "locked"
+
+
+def _clock_at(iso: str) -> None:
+    from shunfuri.domain.instants import parse_instant
+
+    set_clock(SimulatedClock(start=parse_instant(iso), speed=1))
+
+
+def _api_payee(client, member, bank_code="0005") -> tuple[dict, int]:
+    headers = bearer(token_for(client, member["card_number"]))
+    payee = client.post("/v1/payees", headers=headers, json={
+        "bank_code": bank_code, "branch_code": "001", "account_type": "ordinary",
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()
+    return headers, payee["id"]
+
+
+def test_a_decision_that_moved_since_the_review_is_shown_again_not_accepted(client, admin_headers):
+    try:
+        member = signed_in(client, admin_headers)
+        headers, payee = _api_payee(client, member, "0005")  # a standard bank
+        _clock_at("2026-12-01T14:49:59+09:00")
+        form = client.get("/transfer")
+        token = CSRF.search(form.text).group(1)
+        key = re.search(r'name="key" value="(web-[0-9a-f]+)"', form.text).group(1)
+        review = client.post("/transfer/review", data={
+            "payee_id": str(payee), "amount": "3000", "key": key, "csrf_token": token})
+        shown = re.search(r'name="shown" value="([^"]+)"', review.text).group(1)
+        assert shown == "instant"
+        _clock_at("2026-12-01T14:50:00+09:00")
+        data = {"payee_id": str(payee), "amount": "3000", "key": key, "shown": shown,
+                "csrf_token": token}
+        changed = client.post("/transfer/confirm", data=data)
+        assert changed.status_code == 200 and 'id="decision-changed"' in changed.text
+        assert "2026年12月2日(水) 09:30ごろ" in changed.text
+        assert client.get("/v1/transfers", headers=headers).json()["items"] == []
+        new_shown = re.search(r'name="shown" value="([^"]+)"', changed.text).group(1)
+        done = client.post("/transfer/confirm", data={**data, "shown": new_shown},
+                           follow_redirects=False)
+        assert done.status_code == 303
+        made = client.get("/v1/transfers", headers=headers).json()["items"]
+        assert [t["decision"] for t in made] == ["scheduled"]
+        assert made[0]["settle_at"] == "2026-12-02T09:30:00+09:00"
+    finally:
+        set_clock(None)
+
+
+def test_service_closed_page_says_when_to_come_back(client, admin_headers):
+    try:
+        member = signed_in(client, admin_headers)
+        _, payee = _api_payee(client, member, "0009")
+        _clock_at("2026-12-07T03:00:00+09:00")  # Monday night: the whole service is closed
+        form = client.get("/transfer")
+        response = client.post("/transfer/review", data={
+            "payee_id": str(payee), "amount": "3000", "csrf_token": CSRF.search(form.text).group(1),
+            "key": "web-1"})
+        assert response.status_code == 503
+        assert "2026年12月7日(月) 07:00以降に" in response.text
+        assert 4 * 3600 - 30 <= int(response.headers["retry-after"]) <= 4 * 3600
+    finally:
+        set_clock(None)
+
+
+def test_history_filters_and_pages(client, admin_headers, weekday):
+    member = signed_in(client, admin_headers)
+    headers, payee = _api_payee(client, member, "0009")
+    for _ in range(22):
+        assert client.post("/v1/transfers", headers=headers,
+                           json={"payee_id": payee, "amount": 1000}).status_code == 202
+    first = client.get("/transfers")
+    assert first.text.count('class="transfer"') == 20
+    cursor = re.search(r'cursor=([A-Za-z0-9_-]+)" rel="next"', first.text).group(1)
+    second = client.get("/transfers", params={"cursor": cursor})
+    assert second.text.count('class="transfer"') == 2 and 'rel="next"' not in second.text
+    none = client.get("/transfers", params={"status": "settled"})
+    assert none.text.count('class="transfer"') == 0 and "この状況のお取引はありません" in none.text
+    bad = client.get("/transfers", params={"cursor": "not-ours"})
+    assert bad.status_code == 422 and "入力内容" in bad.text
+
+
+def test_an_idle_web_session_ends(client, admin_headers):
+    from sqlalchemy import update
+
+    from shunfuri.db.models import AuthSession
+    from shunfuri.db.session import session_factory
+
+    signed_in(client, admin_headers)
+    assert client.get("/").status_code == 200
+    with session_factory()() as session:
+        session.execute(update(AuthSession).where(AuthSession.kind == "web")
+                        .values(expires_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.commit()
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303 and "expired=1" in response.headers["location"]
+    page = client.get(response.headers["location"])
+    assert "ログアウトしました" in page.text
+
+
+def test_a_web_session_slides_forward_while_used(client, admin_headers):
+    from sqlalchemy import select, update
+
+    from shunfuri.db.models import AuthSession
+    from shunfuri.db.session import session_factory
+
+    signed_in(client, admin_headers)
+    from datetime import timedelta
+
+    soon = datetime.now(UTC)
+    with session_factory()() as session:
+        session.execute(update(AuthSession).where(AuthSession.kind == "web")
+                        .values(expires_at=soon + timedelta(seconds=30)))
+        session.commit()
+    assert client.get("/").status_code == 200
+    with session_factory()() as session:
+        expires = session.scalar(select(AuthSession.expires_at).where(AuthSession.kind == "web"))
+    assert (expires - soon).total_seconds() > 800  # moved to now + 900 s
+
+
+def test_an_api_token_is_not_a_web_session(client, admin_headers):
+    member = create_member(client, admin_headers)
+    client.cookies.set("shunfuri_session", token_for(client, member["card_number"]))
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_web_logins_share_the_apis_rate_limit(client, admin_headers):
+    import os
+
+    from shunfuri.settings import get_settings
+
+    member = create_member(client, admin_headers)
+    os.environ["SHUNFURI_LOGIN_RATE_LIMIT"] = "2/minute"
+    get_settings.cache_clear()
+    try:
+        assert client.post("/v1/login", json={"card_number": member["card_number"],
+                                               "pin": PIN}).status_code == 200
+        assert web_login(client, member["card_number"]).status_code == 303
+        limited = web_login(client, member["card_number"])
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) > 0
+        assert "秒ほど待ってから" in limited.text
+    finally:
+        os.environ["SHUNFURI_LOGIN_RATE_LIMIT"] = "0"
+        get_settings.cache_clear()
