@@ -188,7 +188,7 @@ def route_class(site: Site, render_error: Callable[..., Response]) -> type[APIRo
             if methods & UNSAFE:
                 deps = list(kwargs.get("dependencies") or [])
                 kwargs["dependencies"] = [Depends(_csrf_dependency(site)), *deps]
-            kwargs.setdefault("include_in_schema", False)
+            kwargs["include_in_schema"] = False  # pages are not part of the JSON API
             super().__init__(path, endpoint, **kwargs)
 
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

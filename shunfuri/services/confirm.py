@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -115,15 +114,8 @@ def confirm(
     current = review(session, member=member, payee_id=payee_id, amount=amount, now=now)
     if current.fingerprint != shown:
         return Changed(current)
-    accepted = _accept(session, member=member, payee_id=payee_id, amount=amount, key=key,
-                       now=now, wall=wall)
-    return Confirmed(accepted.transfer, created=accepted.created)
-
-
-def _accept(session: Session, **kwargs: Any) -> transfers.Accepted:
-    """The one place the member site accepts a transfer: the JSON API's full path."""
-    return transfers.accept(
-        session, member=kwargs["member"], payee_id=kwargs["payee_id"],
-        amount=kwargs["amount"], idempotency_key=kwargs["key"], now=kwargs["now"],
-        wall=kwargs["wall"],
+    accepted = transfers.accept(  # the JSON API's full path: the one place pages accept
+        session, member=member, payee_id=payee_id, amount=amount, idempotency_key=key,
+        now=now, wall=wall,
     )
+    return Confirmed(accepted.transfer, created=accepted.created)

@@ -76,19 +76,14 @@ def member_for_web_session(
     moves the expiry to `now + ttl` (an idle timeout), never past `WEB_SESSION_MAX` after
     the login. An API bearer token is not a web session (`not_authenticated`)."""
     row = session.execute(
-        select(Member, AuthSession).join(Member, Member.id == AuthSession.member_id)
+        select(Member, AuthSession, AuthSession.expires_at, AuthSession.revoked_at,
+               Member.status)
+        .join(Member, Member.id == AuthSession.member_id)
         .where(AuthSession.token_hash == digest(token), AuthSession.kind == "web")
     ).first()
-    if row is None:
-        raise ShunfuriError("not_authenticated")
+    _check(row, now)
     auth: AuthSession = row.AuthSession
     member: Member = row.Member
-    if auth.revoked_at is not None or _aware(auth.expires_at) <= now:
-        raise ShunfuriError("token_expired")
-    if member.status == "suspended":
-        raise ShunfuriError("account_suspended")
-    if member.status == "locked":
-        raise ShunfuriError("account_locked")
     wanted = min(now + timedelta(seconds=ttl_seconds), _aware(auth.created_at) + WEB_SESSION_MAX)
     if wanted - _aware(auth.expires_at) >= SLIDE_EVERY:
         auth.expires_at = wanted

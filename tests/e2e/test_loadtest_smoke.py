@@ -85,7 +85,8 @@ def test_web_smoke_measures_pages_beside_the_api_load(tmp_path):
     summary = loadtest(out, "web", "--web-rate", "10")
     assert summary["scenario"] == "web"
     assert summary["failed"] == 0, summary.get("locust")
-    assert summary["settled"] == summary["accepted"] >= 30  # the API users, as in `instant`
+    # The API users' transfers (the rate held over the run is the instant smoke's check).
+    assert summary["settled"] == summary["accepted"] > 0
     web = summary["web"]
     assert web["users"] == 2
     assert web["accepted"] > 0 and web["settled"] == web["accepted"], web

@@ -117,3 +117,30 @@ def test_the_reason_agrees_with_the_decision(at, code):
     assert decided.decision == expected[reason]
     if reason == "before_opening":
         assert decided.settle_at - at < timedelta(hours=9, minutes=30)
+
+
+def test_production_cookies_are_secure_host_only(monkeypatch):
+    from starlette.responses import Response
+
+    from web import security
+    from web.site import MEMBER_SITE
+
+    monkeypatch.setattr(security, "production", lambda: True)
+    response = Response()
+    security.set_session_cookie(response, MEMBER_SITE, "token")
+    security.secure_headers(response)
+    cookies = response.headers.getlist("set-cookie")
+    session = next(c for c in cookies if c.startswith("__Host-shunfuri_session=token"))
+    assert "Secure" in session and "HttpOnly" in session and "Path=/" in session
+    assert "samesite=lax" in session.lower() and "Domain" not in session
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/transfers", "/transfers"), ("//evil.example", "/"), ("https://evil.example", "/"),
+    ("/\\evil.example", "/"), ("", "/"),
+])
+def test_only_paths_of_this_site_after_login(target, expected):
+    from web.security import safe_next
+
+    assert safe_next(target) == expected

@@ -16,17 +16,13 @@ router = site_router()
 RECENT = 5
 
 
-def payee_names(session, member_id: int) -> dict[int, object]:  # type: ignore[no-untyped-def]
-    return {p.id: p for p in payees.list_payees(session, member_id=member_id)}
-
-
 @router.get("/")
 def home(request: Request, member: SignedIn, done: str = "") -> Response:
     with session_factory()() as session:
         recent = transfers.list_for(
             session, member_id=member.id, status=None, limit=RECENT, cursor=None
         )["items"]
-        known = payee_names(session, member.id)
+        known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
     notice = {"web_id": "Web-IDとパスワードを登録しました。次回からWeb-IDでもログインできます。"}
     return render(
         request, "home.html", section="home", recent=recent, payees=known,
