@@ -3,8 +3,6 @@ and a standard bank across 14:50; then cancelling a scheduled transfer."""
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import expect
 
 from tests.browser import journey
@@ -36,8 +34,9 @@ def test_standard_bank_at_14_49_58_crossing_14_50_before_confirm(page, system, c
     journey.log_in(page, member)
     page.goto("/transfer")
     page.get_by_label("お借入れ金額（円）").fill("12000")
-    # Slowed down: 2 simulated seconds to 14:50 last 8 real ones, time to read the review.
-    clock(f"{journey.BEFORE_CUTOFF}@0.25")
+    # Slowed down: 2 simulated seconds to 14:50 last 20 real ones, time to read the review
+    # even on a busy machine.
+    clock(f"{journey.BEFORE_CUTOFF}@0.1")
     page.get_by_role("button", name="振込日時を確認する").click()
     expect(page.locator("#decision")).to_have_text("最短10秒でお振込みします")
 
@@ -45,7 +44,7 @@ def test_standard_bank_at_14_49_58_crossing_14_50_before_confirm(page, system, c
         quote = system.http.get("/v1/availability", params={"bank_code": "0005"}).json()
         return quote["decision"] == "scheduled"
 
-    poll(crossed, timeout=30, interval=0.1, what="the clock to cross 14:50")
+    poll(crossed, timeout=60, interval=0.1, what="the clock to cross 14:50")
     page.get_by_role("button", name="この内容で振り込む").click()
     expect(page.locator("#decision-changed")).to_be_visible()
     expect(page.locator("#decision")).to_have_text("2026年12月2日(水) 09:30ごろのお振込みになります")
@@ -68,6 +67,6 @@ def test_standard_bank_at_14_49_58_crossing_14_50_before_confirm(page, system, c
     expect(page.get_by_role("heading", name="このお振込みは取り消せません")).to_be_visible()
     expect(page.locator("main")).to_contain_text("取り消せません")
     checked(page)
-    assert re.search(r"held", "held")  # the hold is back: checked below through the API
+    # The hold is released: all of the credit line is available again.
     me = system.http.get("/v1/me", headers=journey.api_token(system.url, member)).json()
     assert me["held"] == 0 and me["available"] == 500_000
