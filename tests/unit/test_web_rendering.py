@@ -144,3 +144,11 @@ def test_only_paths_of_this_site_after_login(target, expected):
     from web.security import safe_next
 
     assert safe_next(target) == expected
+
+
+def test_every_template_compiles():
+    env = environment()
+    names = env.list_templates()
+    assert "base.html" in names and len(names) > 10
+    for name in names:
+        env.get_template(name)
