@@ -21,8 +21,10 @@ from tests.system import poll, running_system
 expect.set_options(timeout=20_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system():
+    """Stopped once this folder's tests are done (not at the end of the whole run), so its
+    processes and database connections are gone before the other suites start theirs."""
     with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=12) as running:
         yield running
 
@@ -32,16 +34,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, **journey.launch_options()}
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args, system):
-    return {**browser_context_args, "base_url": system.url, "locale": "ja-JP",
-            "timezone_id": "Asia/Tokyo", "viewport": journey.PC}
-
-
 @pytest.fixture()
-def page(page):
-    page.set_default_timeout(20_000)
-    return page
+def page(browser, system):
+    """A PC-sized page of a fresh browser context (cookies of its own) on the system."""
+    context = browser.new_context(base_url=system.url, locale="ja-JP",
+                                  timezone_id="Asia/Tokyo", viewport=journey.PC)
+    pc_page = context.new_page()
+    pc_page.set_default_timeout(20_000)
+    yield pc_page
+    context.close()
 
 
 @pytest.fixture()
