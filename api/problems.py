@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -75,7 +76,12 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-def install(app: FastAPI) -> None:
+def install(
+    app: FastAPI, pages: Callable[[Request, str], Response | None] | None = None
+) -> None:
+    """`pages(request, code)` may answer a browser's request for a path no route serves
+    with an HTML page instead of problem JSON (None: it is not a page request)."""
+
     @app.exception_handler(ShunfuriError)
     async def _shunfuri(_: Request, exc: ShunfuriError) -> JSONResponse:
         headers = {}
@@ -88,10 +94,13 @@ def install(app: FastAPI) -> None:
         return problem_response(ShunfuriError("validation_error", errors=_field_errors(exc)))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code)
         if code is None:
             code = "validation_error" if exc.status_code < 500 else "internal_error"
+        page = pages(request, code) if pages is not None else None
+        if page is not None:
+            return page
         error = ShunfuriError(code)
         response = problem_response(error, getattr(exc, "headers", None))
         response.status_code = exc.status_code if code != "validation_error" else 422

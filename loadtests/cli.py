@@ -13,7 +13,7 @@ from shunfuri.cli import app
 @app.command()
 def loadtest(
     scenario: Annotated[
-        str, typer.Argument(help="instant | ramp | batch | distributed")
+        str, typer.Argument(help="instant | ramp | batch | distributed | web")
     ] = "instant",
     rate: Annotated[
         float | None, typer.Option(help="transfers/s offered (ramp: first step)")
@@ -39,6 +39,9 @@ def loadtest(
     api_workers: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
     worker_concurrency: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
     keep_db: Annotated[bool, typer.Option(help="keep the load database after the run")] = False,
+    web_rate: Annotated[
+        float | None, typer.Option(help="web: page requests/s of the members on the pages")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="results folder (default loadtests/results/<stamp>)")
     ] = None,
@@ -63,6 +66,7 @@ def loadtest(
         worker_concurrency=worker_concurrency,
         keep_db=keep_db,
         out=out,
+        web_rate=web_rate,
     )
     summary, rows, folder = run.execute(opts)
     report.print_verdict(summary, rows, chosen, console=run.console)

@@ -110,7 +110,9 @@ def clock_cmd(
 def main() -> None:
     # Sub-command modules register themselves on import (kept out of this file so each
     # stays small and named for what it holds).
-    for module in ("shunfuri.cli_quote", "shunfuri.cli_reconcile", "loadtests.cli"):
+    for module in (
+        "shunfuri.cli_quote", "shunfuri.cli_reconcile", "shunfuri.cli_members", "loadtests.cli",
+    ):
         try:
             __import__(module)
         except ModuleNotFoundError as exc:

@@ -181,6 +181,18 @@ CATALOGUE: dict[str, Entry] = {
         "The due day must be 5, 15, 25 or 31 (31 = the last day of each month).",
         "返済日は5日・15日・25日・月末（31）のいずれかを指定してください。",
     ),
+    "web_id_taken": Entry(
+        409, "Web-ID taken",
+        "This Web-ID is already used by someone else. Choose another one.",
+        "このWeb-IDはほかの方が使用しています。別のWeb-IDを指定してください。",
+    ),
+    "csrf_failed": Entry(
+        403, "Form expired",
+        "The form was sent without a valid form token (it expired, or came from another "
+        "site). Open the page again and resend it.",
+        "フォームの有効期限が切れたか、正しくない送信元からのお申し込みのため、受け付けられませんでした。"
+        "ページを開き直してから、もう一度送信してください。",
+    ),
     "not_found": Entry(
         404, "Not found",
         "Nothing here for you. Check the id or the path.",

@@ -74,12 +74,17 @@ class LoginFailure(Base):
 
 
 class AuthSession(Base):
-    """A bearer token, stored only as its SHA-256; revocable by setting `revoked_at`."""
+    """A bearer token, stored only as its SHA-256; revocable by setting `revoked_at`.
+
+    `kind` is `api` (a bearer token: fixed lifetime) or `web` (the member site's session
+    cookie: its expiry slides forward while it is used, an idle timeout).
+    """
 
     __tablename__ = "auth_sessions"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
