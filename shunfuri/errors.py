@@ -125,6 +125,19 @@ CATALOGUE: dict[str, Entry] = {
         "Only a transfer that is still `scheduled` can be cancelled; this one is past that.",
         "予約中（scheduled）のお振込みだけが取り消せます。このお振込みは取り消せません。",
     ),
+    "bank_unavailable": Entry(
+        503, "Bank unavailable",
+        "The bank did not answer the status inquiry; nothing was changed. Ask again in a "
+        "few minutes.",
+        "銀行から回答が得られませんでした（変更はされていません）。数分後にもう一度確認してください。",
+    ),
+    "not_in_doubt": Entry(
+        409, "Not in doubt",
+        "This transfer is not waiting for staff (`needs_attention`), so there is nothing to "
+        "send again; its status shows what is happening.",
+        "このお振込みは担当者の確認待ち（needs_attention）ではないため、再送はできません。"
+        "現在の状態をご確認ください。",
+    ),
     "not_found": Entry(
         404, "Not found",
         "Nothing here for you. Check the id or the path.",
@@ -169,12 +182,18 @@ CATALOGUE: dict[str, Entry] = {
 class ShunfuriError(Exception):
     """A refusal with a stable code; `extra` fields go into the problem body as-is."""
 
-    def __init__(self, code: str, detail: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, code: str, detail: str | None = None, *, detail_ja: str | None = None,
+        **extra: Any,
+    ) -> None:
         if code not in CATALOGUE:
             raise KeyError(f"error code {code!r} is not in the catalogue")
         self.code = code
         self.entry = CATALOGUE[code]
         self.detail = detail or self.entry.detail
+        # A refusal whose reason is more precise than the code (same code, same remedy
+        # class) says so in both languages.
+        self.detail_ja = detail_ja or self.entry.detail_ja
         self.extra = extra
         super().__init__(f"{code}: {self.detail}")
 
@@ -189,6 +208,6 @@ class ShunfuriError(Exception):
             "status": self.status,
             "code": self.code,
             "detail": self.detail,
-            "detail_ja": self.entry.detail_ja,
+            "detail_ja": self.detail_ja,
             **self.extra,
         }
