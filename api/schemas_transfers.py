@@ -8,8 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 MAX_ID = 2**63 - 1
 
+# `needs_attention`: sent, the bank has not confirmed it after the retry budget; the
+# hold is kept and staff resolve it with the bank.
 Status = Literal[
-    "accepted", "processing", "scheduled", "settled", "rejected", "failed", "cancelled"
+    "accepted", "processing", "scheduled", "needs_attention", "settled", "rejected", "failed",
+    "cancelled",
 ]
 
 
