@@ -261,10 +261,18 @@ class DrainLease:
 
 @lru_cache(maxsize=8)
 def _async_client(url: str, loop: int):  # type: ignore[no-untyped-def]
-    """Per event loop, like every asyncio connection pool."""
-    import redis.asyncio as aioredis
+    """Per event loop, like every asyncio connection pool.
 
-    return aioredis.Redis(**redis_kwargs(url), socket_timeout=2, socket_connect_timeout=1)
+    One immediate retry (a pooled connection may have outlived a Redis restart), no
+    backoff: the wake-up after a commit is best effort, and redis-py's default retries
+    with backoff held every `POST /v1/transfers` for 4 s while Redis was down.
+    """
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return aioredis.Redis(**redis_kwargs(url), socket_timeout=2, socket_connect_timeout=1,
+                          retry=Retry(NoBackoff(), 1))
 
 
 async def request_drain_async(queue: str = "instant") -> bool:

@@ -144,7 +144,8 @@ def create_app() -> FastAPI:
                 batch.append(Payment.model_validate(item))
             except ValidationError:
                 batch.append(_invalid(item))
-        ids = [p.transfer_id for p in batch if isinstance(p, Payment) or p["transfer_id"]]
+        ids = [p.transfer_id if isinstance(p, Payment) else p["transfer_id"] for p in batch]
+        ids = [i for i in ids if i is not None]
         with lock, engine.begin() as conn:
             known = {
                 row.transfer_id: row
