@@ -28,7 +28,8 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.base import BankGateway, Inquiry
 from shunfuri.services import bank_step, settlement
 from shunfuri.services.members import audit
-from shunfuri.services.settlement import Outcome
+from shunfuri.services.outcome import Outcome
+from shunfuri.services.sending import DOUBT_NOTE
 from shunfuri.services.transfers import aware, view
 from shunfuri.services.transitions import may, move
 
@@ -152,7 +153,7 @@ def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
         locked.attempts = 0
         locked.attention_at = wall + budget.after
         locked.next_attempt_at = wall
-        locked.note = (f"{settlement.DOUBT_NOTE} staff confirmed the bank never received it; "
+        locked.note = (f"{DOUBT_NOTE} staff confirmed the bank never received it; "
                        "sending it again")
         outcome.retrying += 1
         outcome.changes.append((transfer_id, view(locked)))

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from shunfuri import metrics
 from shunfuri.domain.orders import Budget
 from shunfuri.gateway.base import BankGateway
-from shunfuri.services import bank_step, settlement
-from shunfuri.services.settlement import Outcome
+from shunfuri.services import bank_step, sending, settlement
+from shunfuri.services.outcome import Outcome
 
 T = TypeVar("T")
 Now = Callable[[], datetime]
@@ -71,15 +71,15 @@ def run_pass(ctx: Context, claim: Claim, *, queue: str) -> Outcome:
     def claim_step(session: Session) -> tuple[Outcome, list, set[str]]:
         now, wall = ctx.now(), ctx.wall()
         claimed, outcome = claim(session, now, wall)
-        sendable, guarded = settlement.guard_maintenance(
+        sendable, guarded = sending.guard_maintenance(
             claimed, now=now, wall=wall, real_delay=ctx.real_delay, budget=ctx.budget
         )
         outcome.merge(guarded)
-        sendable, spent = settlement.give_up_spent(sendable, wall=wall, budget=ctx.budget)
+        sendable, spent = sending.give_up_spent(sendable, wall=wall, budget=ctx.budget)
         outcome.merge(spent)
         if not sendable:
             return outcome, [], set()
-        doubtful = settlement.mark_sent(sendable, wall=wall)
+        doubtful = sending.mark_sent(sendable, wall=wall)
         return outcome, settlement.orders_for(session, sendable), doubtful
 
     outcome, orders, doubtful = _transaction(ctx, claim_step)

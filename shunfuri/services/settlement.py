@@ -8,9 +8,9 @@ A batch goes through three short transactions, never holding a lock across the b
 call:
   1. claim: lock rows (FOR UPDATE SKIP LOCKED), lock their members (in id order), check
      `amount <= limit - outstanding - held`, place holds, mark `processing` with a lease
-     (or `scheduled`, or `rejected`); keep rows out of a real-time bank's maintenance;
-     and record the send (`sent_at`, `attempts`) *before* the call, so a worker dying
-     during the call leaves a row that says the bank may have paid;
+     (or `scheduled`, or `rejected`); then (`sending`) keep rows out of a real-time
+     bank's maintenance and record the send (`sent_at`, `attempts`) *before* the call,
+     so a worker dying during the call leaves a row that says the bank may have paid;
   2. the bank step (`bank_step.exchange`), outside any transaction, keyed by transfer
      id: new orders are paid; orders in doubt are first asked about, and only those the
      bank has no record of are sent again;
@@ -26,71 +26,23 @@ rule forbids (`shunfuri.domain.orders`).
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shunfuri import metrics
 from shunfuri.db.models import LedgerEntry, Member, Payee, Transfer
-from shunfuri.domain.banks import get_bank
-from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.limits import available
 from shunfuri.domain.orders import PROCESSING, Budget
-from shunfuri.domain.windows import maintenance_ends_at
 from shunfuri.gateway.base import PaymentOrder, PaymentResult
+from shunfuri.services import sending
+from shunfuri.services.outcome import BATCH_LEASE, LEASE, Outcome
+from shunfuri.services.sending import NO_ANSWER
 from shunfuri.services.transfers import aware, view
 from shunfuri.services.transitions import Move, may, move, move_where
-
-# A claimed row is left alone this long. A pass that asks the bank about an order in
-# doubt and then sends it again can take two bank timeouts; if the lease runs out first
-# the sweep repeats the question, which the bank answers the same way.
-LEASE = timedelta(seconds=10)
-BATCH_LEASE = timedelta(seconds=120)  # rows handed to the 09:30 batch queue
-MAX_BACKOFF = 30.0
-DOUBT_NOTE = "in doubt:"  # notes the doubt handling writes start so; cleared by an answer
-NO_ANSWER = "no answer from the bank"
-
-RealDelay = Callable[[timedelta], timedelta]
-
-
-@dataclass
-class Outcome:
-    """What a pass did, for metrics, events and the caller's loop."""
-
-    # (transfer id, its public view after the change): published so a long-poll can
-    # answer from the event instead of reading the row again.
-    changes: list[tuple[str, dict]] = field(default_factory=list)
-    claimed: int = 0
-    settled: int = 0
-    failed: int = 0
-    rejected: int = 0
-    scheduled: int = 0
-    retrying: int = 0
-    waiting: int = 0  # in doubt, held until a bank's maintenance ends
-    attention: int = 0  # retry budget spent: handed to staff
-
-    _COUNTS = ("claimed", "settled", "failed", "rejected", "scheduled", "retrying", "waiting",
-               "attention")
-
-    def merge(self, other: Outcome) -> None:
-        self.changes += other.changes
-        for name in self._COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def touched(self) -> int:
-        return sum(getattr(self, name) for name in self._COUNTS[1:])
-
-
-def backoff(attempts: int) -> timedelta:
-    """Exponential with full jitter, capped: retries spread out instead of stampeding."""
-    ceiling = min(MAX_BACKOFF, 0.25 * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
 def _lock_members(session: Session, member_ids: Iterable[int]) -> dict[int, Member]:
@@ -247,85 +199,6 @@ def _reject_suspended(
     return refused
 
 
-def guard_maintenance(
-    transfers: list[Transfer], *, now: datetime, wall: datetime,
-    real_delay: RealDelay = lambda business: business, budget: Budget | None = None,
-) -> tuple[list[Transfer], Outcome]:
-    """Never send to a real-time bank inside its maintenance window: queue lag can carry
-    an instant transfer into one, so reschedule it to the window's end, saying why.
-
-    A transfer already sent may have been paid, so it is never rescheduled (a scheduled
-    transfer can be cancelled): it stays `processing`, hold kept, with its next attempt
-    at the window's end - converted to real time, since `next_attempt_at` is real time
-    and a simulated business clock may run faster (`real_delay`).
-    """
-    budget = budget or Budget()
-    outcome, sendable = Outcome(), []
-    for t in transfers:
-        ends = maintenance_ends_at(get_bank(t.bank_code), now)
-        if ends is None:
-            sendable.append(t)
-            continue
-        if may(t, Move.RESCHEDULE):
-            move(t, Move.RESCHEDULE, wall=wall)
-            t.settle_at = ends
-            t.next_attempt_at = None
-            t.note = f"rescheduled: bank maintenance at {iso_jst(now)} until {iso_jst(ends)}"
-            outcome.scheduled += 1
-            outcome.changes.append((t.id, view(t)))
-            metrics.RESCHEDULED.inc()
-            continue
-        resume = wall + real_delay(ends - now)
-        t.next_attempt_at = resume
-        t.updated_at = wall
-        t.attention_at = budget.attention_after_hold(aware(t.attention_at), resume)
-        t.note = (f"{DOUBT_NOTE} sent before bank maintenance ({iso_jst(now)} until "
-                  f"{iso_jst(ends)}); the bank will be asked when it reopens")
-        outcome.waiting += 1
-    return sendable, outcome
-
-
-def give_up_spent(
-    transfers: list[Transfer], *, wall: datetime, budget: Budget
-) -> tuple[list[Transfer], Outcome]:
-    """Orders in doubt whose retry budget is already spent (e.g. a worker died during
-    every attempt) go to staff instead of to the bank again."""
-    outcome, remaining = Outcome(), []
-    for t in transfers:
-        if t.sent_at is not None and budget.spent(
-            attempts=t.attempts, sent_at=aware(t.sent_at), attention_at=aware(t.attention_at),
-            wall=wall,
-        ):
-            _give_up(t, wall, outcome)
-        else:
-            remaining.append(t)
-    return remaining, outcome
-
-
-def _give_up(t: Transfer, wall: datetime, outcome: Outcome) -> None:
-    move(t, Move.GIVE_UP, wall=wall)
-    t.next_attempt_at = None
-    t.note = (f"{DOUBT_NOTE} the bank has not confirmed this transfer after "
-              f"{t.attempts} attempts; staff are checking it with the bank")
-    outcome.attention += 1
-    outcome.changes.append((t.id, view(t)))
-    metrics.NEEDS_ATTENTION.inc()
-
-
-def mark_sent(transfers: list[Transfer], *, wall: datetime) -> set[str]:
-    """Record, before the bank call and in the claim's transaction, that these orders
-    are going out. Returns the ids that were already in doubt (sent before)."""
-    doubtful = set()
-    for t in transfers:
-        if t.sent_at is None:
-            t.sent_at = wall
-        else:
-            doubtful.add(t.id)
-        t.attempts += 1
-        t.next_attempt_at = wall + LEASE
-    return doubtful
-
-
 def orders_for(session: Session, transfers: list[Transfer]) -> list[PaymentOrder]:
     payees = {
         p.id: p
@@ -374,23 +247,10 @@ def finish(
         elif result.outcome == "rejected" and may(t, Move.BANK_REFUSED):
             answered.append((t, result))
         elif result.outcome == "unanswered" and t.status == PROCESSING:
-            _retry_later(t, result.error or NO_ANSWER, wall, budget, outcome)
+            sending.retry_later(t, result.error or NO_ANSWER, wall, budget, outcome)
     if answered:
         _apply_answers(session, answered, now, wall, outcome)
     return outcome
-
-
-def _retry_later(t: Transfer, error: str, wall: datetime, budget: Budget,
-                 outcome: Outcome) -> None:
-    t.last_error = error[:255]
-    t.updated_at = wall
-    if budget.spent(attempts=t.attempts, sent_at=aware(t.sent_at),
-                    attention_at=aware(t.attention_at), wall=wall):
-        _give_up(t, wall, outcome)
-        return
-    t.next_attempt_at = wall + backoff(t.attempts)
-    t.note = f"{DOUBT_NOTE} sent; the bank's answer has not arrived; asking the bank again"
-    outcome.retrying += 1
 
 
 def _apply_answers(
@@ -403,7 +263,7 @@ def _apply_answers(
     ledger = []
     for t, result in answered:
         t.next_attempt_at = None
-        if t.note and t.note.startswith(DOUBT_NOTE):
+        if t.note and t.note.startswith(sending.DOUBT_NOTE):
             t.note = None
         held_delta[t.member_id] -= t.amount
         if result.outcome == "paid":

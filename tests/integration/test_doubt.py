@@ -150,7 +150,8 @@ def test_a_scheduled_transfer_marked_sent_is_not_rejected_for_a_suspension(db):
     bank, clocks = FakeBank(), Clocks(TUESDAY_15)
     ctx = make_ctx(bank, clocks)
     pipeline.drain(ctx)
-    bank.pay([pipeline.settlement.orders_for(session_factory()(), [row(accepted["id"])])[0]])
+    with session_factory()() as session:  # the old guard's victim: sent, then rescheduled
+        bank.pay(pipeline.settlement.orders_for(session, [row(accepted["id"])]))
     with session_factory().begin() as session:
         session.execute(sql_update(Transfer).where(Transfer.id == accepted["id"])
                         .values(sent_at=WALL, attempts=1))
