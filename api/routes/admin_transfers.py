@@ -4,10 +4,12 @@ action, allowed or refused, is written to the audit log (real time)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy.orm import Session
 
 from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
 from api.schemas_transfers import DoubtOut, InquiryOut, StaffTransferOut
@@ -16,7 +18,7 @@ from shunfuri.gateway.base import BankGateway
 from shunfuri.gateway.http import HttpBankGateway
 from shunfuri.services import doubts
 from shunfuri.services.members import audit
-from shunfuri.settings import get_settings
+from shunfuri.settings import Settings, get_settings
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 
@@ -53,8 +55,7 @@ def get_transfer(transfer_id: TransferId, actor: StaffActor, session: SessionDep
 
 
 @router.post("/transfers/{transfer_id}/inquire", response_model=InquiryOut,
-             summary="Ask the bank; a transfer in doubt takes its definitive answer",
-             responses={503: {"description": "bank_unavailable: the bank did not answer"}})
+             summary="Ask the bank; a transfer in doubt takes its definitive answer")
 def inquire(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now: NowDep,
             wall: WallDep, settings: SettingsDep, bank: BankDep) -> dict:
     return _resolve(transfer_id, actor, session, now, wall, settings, bank, resend=False)
@@ -62,14 +63,14 @@ def inquire(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now
 
 @router.post("/transfers/{transfer_id}/resend", response_model=InquiryOut,
              summary="Ask the bank; if it never received this needs_attention transfer, "
-             "send it again (same id)",
-             responses={503: {"description": "bank_unavailable: the bank did not answer"}})
+             "send it again (same id)")
 def resend(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now: NowDep,
            wall: WallDep, settings: SettingsDep, bank: BankDep) -> dict:
     return _resolve(transfer_id, actor, session, now, wall, settings, bank, resend=True)
 
 
-def _resolve(transfer_id, actor, session, now, wall, settings, bank, *, resend):  # type: ignore[no-untyped-def]
+def _resolve(transfer_id: str, actor: str, session: Session, now: datetime, wall: datetime,
+             settings: Settings, bank: BankGateway, *, resend: bool) -> dict:
     resolved = doubts.inquire(
         session, bank, transfer_id=transfer_id, now=now, wall=wall, actor=actor,
         budget=settings.doubt_budget, resend=resend,
