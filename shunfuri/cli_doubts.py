@@ -47,7 +47,7 @@ def doubts(
         from rich.table import Table
 
         table = Table("kind", "id", "member", "amount", "bank", "status", "age", "attempts",
-                      "next attempt", "last error")
+                      "next attempt (real time)", "last error")
         for d in found:
             table.add_row(
                 d["kind"], d["id"], str(d["member_id"]), f"{d['amount']:,}", d["bank_code"],
