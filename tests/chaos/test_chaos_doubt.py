@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.chaos.harness import RECOVERY_BOUND_S, Load
-from tests.chaos.test_chaos import assert_clean, set_clock
+from tests.chaos.test_chaos import assert_clean, bank_stats, set_clock
 from tests.e2e.conftest import ADMIN, new_member
 from tests.system import poll
 
@@ -85,11 +85,6 @@ def sent_then_released(engine) -> list:  # type: ignore[no-untyped-def]
         return list(conn.execute(text(
             "SELECT id, status FROM transfers WHERE sent_at IS NOT NULL "
             "AND status IN ('scheduled', 'cancelled', 'rejected')")))
-
-
-def bank_stats(system) -> dict:  # type: ignore[no-untyped-def]
-    url = system.env_of_children()["SHUNFURI_BANK_URL"]
-    return httpx.get(f"{url}/v1/stats", timeout=5).json()
 
 
 def in_doubt(engine, ids: set[str] | None = None) -> int:  # type: ignore[no-untyped-def]
