@@ -112,7 +112,9 @@ def mark_sent(transfers: list[Transfer], *, wall: datetime) -> set[str]:
 
 
 def retry_later(t: Transfer, error: str, wall: datetime, budget: Budget,
-                 outcome: Outcome) -> None:
+                outcome: Outcome) -> None:
+    """No definitive answer: ask again after a backoff, or hand it to staff once the
+    budget is spent. The hold stays either way."""
     t.last_error = error[:255]
     t.updated_at = wall
     if budget.spent(attempts=t.attempts, sent_at=aware(t.sent_at),
