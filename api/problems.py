@@ -53,13 +53,15 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _documented("not_authenticated, token_expired or invalid_credentials"),
     403: _documented("forbidden (staff key), account_suspended or card_reported_lost"),
     404: _documented("not_found: nothing of yours at this id"),
-    409: _documented("insufficient_credit, idempotency_key_reused or not_cancellable"),
+    409: _documented("insufficient_credit, idempotency_key_reused, not_cancellable (with "
+                     "`in_doubt` when the bank may have paid) or not_in_doubt (staff)"),
     413: _documented("payload_too_large: refused before parsing"),
     422: _documented("validation_error (with `errors`), unknown_bank, unknown_branch, "
                      "invalid_amount, invalid_holder_name"),
     423: _documented("account_locked"),
     429: _documented("too_many_requests; see Retry-After"),
-    503: _documented("service_closed (with retry_at) or database_unavailable; see Retry-After"),
+    503: _documented("service_closed (with retry_at) or database_unavailable; see Retry-After; "
+                     "bank_unavailable (staff inquiries)"),
 }
 
 
