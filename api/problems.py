@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -52,13 +53,15 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _documented("not_authenticated, token_expired or invalid_credentials"),
     403: _documented("forbidden (staff key), account_suspended or card_reported_lost"),
     404: _documented("not_found: nothing of yours at this id"),
-    409: _documented("insufficient_credit, idempotency_key_reused or not_cancellable"),
+    409: _documented("insufficient_credit, idempotency_key_reused, not_cancellable (with "
+                     "`in_doubt` when the bank may have paid) or not_in_doubt (staff)"),
     413: _documented("payload_too_large: refused before parsing"),
     422: _documented("validation_error (with `errors`), unknown_bank, unknown_branch, "
                      "invalid_amount, invalid_holder_name"),
     423: _documented("account_locked"),
     429: _documented("too_many_requests; see Retry-After"),
-    503: _documented("service_closed (with retry_at) or database_unavailable; see Retry-After"),
+    503: _documented("service_closed (with retry_at) or database_unavailable; see Retry-After; "
+                     "bank_unavailable (staff inquiries)"),
 }
 
 
@@ -75,7 +78,12 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-def install(app: FastAPI) -> None:
+def install(
+    app: FastAPI, pages: Callable[[Request, str], Response | None] | None = None
+) -> None:
+    """`pages(request, code)` may answer a browser's request for a path no route serves
+    with an HTML page instead of problem JSON (None: it is not a page request)."""
+
     @app.exception_handler(ShunfuriError)
     async def _shunfuri(_: Request, exc: ShunfuriError) -> JSONResponse:
         headers = {}
@@ -88,10 +96,13 @@ def install(app: FastAPI) -> None:
         return problem_response(ShunfuriError("validation_error", errors=_field_errors(exc)))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code)
         if code is None:
             code = "validation_error" if exc.status_code < 500 else "internal_error"
+        page = pages(request, code) if pages is not None else None
+        if page is not None:
+            return page
         error = ShunfuriError(code)
         response = problem_response(error, getattr(exc, "headers", None))
         response.status_code = exc.status_code if code != "validation_error" else 422

@@ -71,6 +71,18 @@ class MeOut(BaseModel):
     available: int
 
 
+class WebIdIn(_Strict):
+    """The new Web-ID and password, and the current PIN to prove it is you."""
+
+    web_id: str = Field(min_length=1, max_length=128, examples=["taro.yamada"])
+    password: SecretStr = Field(min_length=1, max_length=1024)
+    current_pin: SecretStr = Field(min_length=1, max_length=32)
+
+
+class WebIdOut(BaseModel):
+    web_id: str
+
+
 AccountType = Literal["ordinary", "current", "savings"]
 
 

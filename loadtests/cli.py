@@ -13,7 +13,7 @@ from shunfuri.cli import app
 @app.command()
 def loadtest(
     scenario: Annotated[
-        str, typer.Argument(help="instant | ramp | batch | distributed")
+        str, typer.Argument(help="instant | ramp | batch | distributed | web")
     ] = "instant",
     rate: Annotated[
         float | None, typer.Option(help="transfers/s offered (ramp: first step)")
@@ -46,6 +46,9 @@ def loadtest(
             "the default when no LOADTEST_DATABASE_URL is set and nothing answers on :5432"
         ),
     ] = False,
+    web_rate: Annotated[
+        float | None, typer.Option(help="web: page requests/s of the members on the pages")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="results folder (default loadtests/results/<stamp>)")
     ] = None,
@@ -71,6 +74,7 @@ def loadtest(
         keep_db=keep_db,
         embedded=embedded,
         out=out,
+        web_rate=web_rate,
     )
     summary, rows, folder = run.execute(opts)
     report.print_verdict(summary, rows, chosen, console=run.console)

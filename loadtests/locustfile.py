@@ -336,3 +336,10 @@ class Member(FastHttpUser):
             exception=AssertionError(problem) if problem else None,
             context={},
         )
+
+
+if int(os.environ.get("LOADTEST_WEB_USERS", "0") or 0) > 0:
+    # The `web` scenario: members using the pages beside the API users.
+    from loadtests.web_member import web_member_class
+
+    WebMember = web_member_class(started=_started, go=_go, schedule=_schedule)

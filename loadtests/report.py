@@ -38,10 +38,10 @@ def distribution(values: Sequence[float]) -> dict[str, float | None]:
     }
 
 
-def read_samples(folder: Path) -> list[dict]:
+def read_samples(folder: Path, pattern: str = "samples-*.csv") -> list[dict]:
     """Every `samples-*.csv` in `folder` (one per Locust process), numbers parsed."""
     rows: list[dict] = []
-    for path in sorted(folder.glob("samples-*.csv")):
+    for path in sorted(folder.glob(pattern)):
         with path.open(newline="") as fh:
             for raw in csv.DictReader(fh):
                 rows.append(_parse(raw))
@@ -279,6 +279,23 @@ def locust_json_rows(path: Path) -> dict[str, dict]:
             "rps": round(entry["num_requests"] / span, 2),
         }
     return out
+
+
+def locust_json_all(
+    path: Path, *, prefix: str, exclude: tuple[str, ...] = ()
+) -> list[float]:
+    """Every response time (ms) of the Locust rows whose name starts with `prefix` and
+    contains none of `exclude`."""
+    if not path.exists():
+        return []
+    values: list[float] = []
+    for entry in json.loads(path.read_text() or "[]"):
+        name = entry["name"]
+        if not name.startswith(prefix) or any(x in name for x in exclude):
+            continue
+        for ms, n in entry.get("response_times", {}).items():
+            values.extend([float(ms)] * int(n))
+    return values
 
 
 def write_summary(path: Path, summary: dict) -> None:

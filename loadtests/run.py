@@ -77,6 +77,7 @@ class Options:
     keep_db: bool = False
     embedded: bool = False
     out: Path | None = None
+    web_rate: float | None = None
     pgbench_seconds: float = 5.0
     quiet: bool = False
 
@@ -522,6 +523,7 @@ def run_locust(
     workers: int = 0,
     stop_when: Callable[[], bool] | None = None,
     status: Callable[[], str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> LocustRun:
     """Locust headless for `seconds` of steady load (plus spawning), with progress shown."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -538,6 +540,7 @@ def run_locust(
             "LOADTEST_AMOUNT": str(TRANSFER_AMOUNT),
             "LOADTEST_WORKERS": str(max(workers, 1)),
             "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
         }
     )
     locust = python_bin("locust")
@@ -786,6 +789,76 @@ def steady(run: Run, *, label: str, workers: int = 0) -> dict:
             "postgres": pg_per_transfer(
                 pg_before, pg_counters(run.database_url), summary["accepted"]
             ),
+        }
+    )
+    return finish(run, summary, samples, run.out)
+
+
+def web(run: Run) -> dict:
+    """The instant scenario's API load, and beside it members using the pages: page
+    p50/p95/p99 (per page and over all) and their own accept -> settled."""
+    from loadtests.scenarios import PAGES_PER_WEB_TRANSFER
+
+    opts = run.opts
+    api_users = opts.users or max(1, math.ceil(opts.rate))
+    pages_per_s = opts.web_rate if opts.web_rate is not None else opts.scenario.extra["web_rate"]
+    flows_per_s = pages_per_s / PAGES_PER_WEB_TRANSFER
+    web_users = max(1, math.ceil(flows_per_s))
+    members = create_members(
+        run, members_needed(api_users, opts.rate, opts.duration), opts.scenario.payees
+    )
+    web_members = create_members(
+        run, members_needed(web_users, flows_per_s, opts.duration), opts.scenario.payees
+    )
+    mfile = _members_file(run.out, members)
+    wfile = run.out / "web-members.json"
+    wfile.write_text(json.dumps(web_members))
+    pg_before = pg_counters(run.database_url)
+    total = api_users + web_users
+    lr = run_locust(
+        run, folder=run.out, members_file=mfile, users=total,
+        # Locust spreads the offered rate over every user; the API users must offer
+        # `opts.rate` on their own, so the per-user rate is taken over the API users.
+        rate=opts.rate * total / api_users, seconds=opts.duration, label="web",
+        extra_env={
+            "LOADTEST_WEB_MEMBERS": str(wfile),
+            "LOADTEST_WEB_USERS": str(web_users),
+            "LOADTEST_WEB_USER_RATE": f"{flows_per_s / web_users:.6f}",
+        },
+    )
+    summary, samples = collect(run.out, "web", speed=run.speed)
+    web_samples = report.read_samples(run.out / "samples", pattern="web-samples-*.csv")
+    web_summary = report.summarise(web_samples, scenario="web")
+    pages = {k: v for k, v in summary["locust"].items() if " WEB " in f" {k} "}
+    locust_json = run.out / "locust.json"
+    # The 瞬フリ pages proper: not the one-off login and payee set-up, and not the
+    # status panel's long-poll, which is held open until the transfer moves by design.
+    flow = [k for k in pages if not any(x in k for x in ("/login", "/payees", "panel"))]
+    flow_requests = sum(pages[k]["requests"] for k in flow) + sum(
+        pages[k]["requests"] for k in pages if "panel" in k)
+    page_times = report.locust_json_all(locust_json, prefix="WEB ", exclude=("/login", "/payees",
+                                                                             "panel"))
+    login_times = report.locust_json_all(locust_json, prefix="WEB POST /login")
+    summary.update(
+        {
+            "offered_rate": opts.rate,
+            "users": api_users,
+            "duration_s_requested": opts.duration,
+            "locust_exit_code": lr.returncode,
+            "cpu": lr.cpu,
+            "postgres": pg_per_transfer(
+                pg_before, pg_counters(run.database_url), summary["accepted"]
+            ),
+            "web": {
+                **web_summary,
+                "users": web_users,
+                "offered_pages_per_s": pages_per_s,
+                "pages_ms": report.distribution(page_times),
+                "login_ms": report.distribution(login_times),
+                "pages_per_s": round(flow_requests / web_summary["duration_s"], 2)
+                if web_summary["duration_s"] else 0.0,
+                "by_page": pages,
+            },
         }
     )
     return finish(run, summary, samples, run.out)
@@ -1097,6 +1170,8 @@ def execute(opts: Options) -> tuple[dict, list[dict], Path]:
             summary = ramp(run)
         elif name == "batch":
             summary = batch(run)
+        elif name == "web":
+            summary = web(run)
         else:
             summary = steady(run, label=name, workers=opts.workers if name == "distributed" else 0)
         console.print("reconciling ...")

@@ -123,6 +123,17 @@ SCENARIOS: dict[str, Scenario] = {
         )
         + COMMON_TARGETS,
     ),
+    "web": Scenario(
+        name="web",
+        description="members on the pages (login form, 瞬フリ through the pages) at 50 page "
+        "requests/s beside the instant scenario's 150/s API load",
+        rate=150,
+        duration=60,
+        clock=INSTANT_CLOCK,
+        targets=INSTANT_TARGETS
+        + (Target("web: 100 % settled within 10 s", "web.within_10s_ratio", ">=", 1.0),),
+        extra={"web_rate": 50.0},
+    ),
     "distributed": Scenario(
         name="distributed",
         description="the instant scenario under Locust master + worker processes",
@@ -137,6 +148,9 @@ SCENARIOS: dict[str, Scenario] = {
 
 # Ramp: a step holds when its p99 (client) is within this and it keeps up with the offer.
 RAMP_P99_LIMIT_MS = 1_000.0
+# web: one 瞬フリ through the pages is about this many page requests (form, review,
+# confirm, status page, one long-poll of its panel); web users = pages/s / this.
+PAGES_PER_WEB_TRANSFER = 5
 RAMP_MIN_DELIVERED = 0.95  # settled/s must reach this share of the offered rate
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -158,6 +159,11 @@ def _script(client, source: str):  # type: ignore[no-untyped-def]
 
 
 DRAINER_LOCK = "shunfuri:drainer:{queue}"
+# The drainer lock's lease. Its holder renews it every RENEW_EVERY seconds from a thread
+# of its own (`DrainLease`), also while a bank call takes longer than the lease: a live
+# drain never loses the lock to a slow bank, and a dead one frees it within LOCK_TTL.
+LOCK_TTL = 5
+RENEW_EVERY = 1.0
 
 
 # Take the drainer lock when it is free, or when the current holder handed it to us.
@@ -170,6 +176,29 @@ end
 return 0
 """
 
+# Renew the lease (and the "drain running" flag) only while we still hold the lock.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+# Release only our own lock: a drain whose lease ran out must not free its successor's.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 1
+end
+return 0
+"""
+
+
+def _lock_keys(queue: str) -> list[str]:
+    return [DRAINER_LOCK.format(queue=queue), DRAIN_FLAG.format(queue=queue)]
+
 
 def claim_drainer(client: redis.Redis, queue: str, handover: str | None = None) -> str | None:
     """At most one long-lived drain per queue; a duplicate message only helps once.
@@ -179,17 +208,71 @@ def claim_drainer(client: redis.Redis, queue: str, handover: str | None = None) 
     """
     token = handover or secrets.token_hex(8)
     taken = _script(client, _CLAIM)(
-        keys=[DRAINER_LOCK.format(queue=queue)], args=[token, handover or "", FLAG_TTL]
+        keys=[DRAINER_LOCK.format(queue=queue)], args=[token, handover or "", LOCK_TTL]
     )
     return token if taken else None
 
 
+def renew_drain(client: redis.Redis, queue: str, token: str) -> bool:
+    """Extend the lease and the drain flag; False when the lock is no longer ours."""
+    return bool(_script(client, _RENEW)(keys=_lock_keys(queue), args=[token, LOCK_TTL, FLAG_TTL]))
+
+
+def release_drain(client: redis.Redis, queue: str, token: str) -> bool:
+    """Delete the lock and the drain flag if (and only if) `token` holds the lock."""
+    return bool(_script(client, _RELEASE)(keys=_lock_keys(queue), args=[token]))
+
+
+class DrainLease:
+    """Keeps a drainer lock alive from a background thread while the drain works.
+
+    `lost` is set when a renewal finds the lock taken by someone else (our lease ran out,
+    e.g. the process was stopped); the drain then ends without handing over.
+    """
+
+    def __init__(self, client: redis.Redis, queue: str, token: str,
+                 every: float = RENEW_EVERY) -> None:
+        self.client, self.queue, self.token, self.every = client, queue, token, every
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"drain-lease-{queue}",
+                                        daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                if not renew_drain(self.client, self.queue, self.token):
+                    self.lost.set()
+                    return
+            except redis.RedisError as exc:
+                # Redis is away: the lease may lapse; the claim decides who drains next.
+                logging.getLogger("shunfuri.broker").warning("lease renewal failed: %s", exc)
+
+    def __enter__(self) -> DrainLease:
+        if not renew_drain(self.client, self.queue, self.token):
+            self.lost.set()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 @lru_cache(maxsize=8)
 def _async_client(url: str, loop: int):  # type: ignore[no-untyped-def]
-    """Per event loop, like every asyncio connection pool."""
-    import redis.asyncio as aioredis
+    """Per event loop, like every asyncio connection pool.
 
-    return aioredis.Redis(**redis_kwargs(url), socket_timeout=2, socket_connect_timeout=1)
+    One immediate retry (a pooled connection may have outlived a Redis restart), no
+    backoff: the wake-up after a commit is best effort, and redis-py's default retries
+    with backoff held every `POST /v1/transfers` for 4 s while Redis was down.
+    """
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return aioredis.Redis(**redis_kwargs(url), socket_timeout=2, socket_connect_timeout=1,
+                          retry=Retry(NoBackoff(), 1))
 
 
 async def request_drain_async(queue: str = "instant") -> bool:
@@ -201,17 +284,6 @@ async def request_drain_async(queue: str = "instant") -> bool:
     client = _async_client(get_settings().resolved_broker_url, id(asyncio.get_running_loop()))
     started = await _script(client, _REQUEST_DRAIN)(keys=_drain_keys(queue), args=[FLAG_TTL])
     return bool(started)
-
-
-def hold_drain(client: redis.Redis, queue: str, token: str) -> None:
-    pipe = client.pipeline(transaction=False)
-    pipe.set(DRAIN_FLAG.format(queue=queue), b"1", ex=FLAG_TTL)
-    pipe.set(DRAINER_LOCK.format(queue=queue), token, ex=FLAG_TTL)
-    pipe.execute()
-
-
-def release_drain(client: redis.Redis, queue: str) -> None:
-    client.delete(DRAIN_FLAG.format(queue=queue), DRAINER_LOCK.format(queue=queue))
 
 
 def wait_for_wake(client: redis.Redis, queue: str, timeout: float) -> bool:

@@ -1,4 +1,4 @@
-"""`shunfuri`: run the system, quote availability, reconcile, load-test."""
+"""`shunfuri`: run the system, quote availability, reconcile, list doubts, load-test."""
 
 from __future__ import annotations
 
@@ -119,7 +119,10 @@ def clock_cmd(
 def main() -> None:
     # Sub-command modules register themselves on import (kept out of this file so each
     # stays small and named for what it holds).
-    for module in ("shunfuri.cli_quote", "shunfuri.cli_reconcile", "loadtests.cli"):
+    for module in (
+        "shunfuri.cli_quote", "shunfuri.cli_reconcile", "shunfuri.cli_members",
+        "shunfuri.cli_doubts", "loadtests.cli",
+    ):
         try:
             __import__(module)
         except ModuleNotFoundError as exc:

@@ -17,14 +17,25 @@ from typing import Protocol
 
 from shunfuri.domain.instants import parse_instant
 
+# How long a wait computed from a simulated clock that can be moved (`shunfuri clock`)
+# is trusted: after a jump, a row waiting for a business instant looks again this soon.
+JUMP_RECHECK = timedelta(seconds=15)
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+    def real_delay(self, business: timedelta) -> timedelta:
+        """How much real (wall) time a span of business time takes on this clock."""
+        ...
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def real_delay(self, business: timedelta) -> timedelta:
+        return business
 
 
 @dataclass
@@ -47,6 +58,17 @@ class SimulatedClock:
         if self.control is not None:
             self._reload()
         return self.start + timedelta(seconds=(time.time() - self.anchor) * self.speed)
+
+    def real_delay(self, business: timedelta) -> timedelta:
+        """`business` / speed: a window ending in 1 h of business time at speed 60 ends
+        in 1 min of real time. A clock that `shunfuri clock` can move may jump past the
+        end long before that, so such a wait is capped at JUMP_RECHECK."""
+        if self.control is not None:
+            self._reload()
+        delay = business / self.speed
+        if self.control is not None:
+            delay = min(delay, JUMP_RECHECK)
+        return max(delay, timedelta(0))
 
     def _reload(self) -> None:
         tick = time.monotonic()

@@ -181,6 +181,31 @@ CATALOGUE: dict[str, Entry] = {
         "The due day must be 5, 15, 25 or 31 (31 = the last day of each month).",
         "返済日は5日・15日・25日・月末（31）のいずれかを指定してください。",
     ),
+    "web_id_taken": Entry(
+        409, "Web-ID taken",
+        "This Web-ID is already used by someone else. Choose another one.",
+        "このWeb-IDはほかの方が使用しています。別のWeb-IDを指定してください。",
+    ),
+    "csrf_failed": Entry(
+        403, "Form expired",
+        "The form was sent without a valid form token (it expired, or came from another "
+        "site). Open the page again and resend it.",
+        "フォームの有効期限が切れたか、正しくない送信元からのお申し込みのため、受け付けられませんでした。"
+        "ページを開き直してから、もう一度送信してください。",
+    ),
+    "bank_unavailable": Entry(
+        503, "Bank unavailable",
+        "The bank did not answer the status inquiry; nothing was changed. Ask again in a "
+        "few minutes.",
+        "銀行から回答が得られませんでした（変更はされていません）。数分後にもう一度確認してください。",
+    ),
+    "not_in_doubt": Entry(
+        409, "Not in doubt",
+        "This transfer is not waiting for staff (`needs_attention`), so there is nothing to "
+        "send again; its status shows what is happening.",
+        "このお振込みは担当者の確認待ち（needs_attention）ではないため、再送はできません。"
+        "現在の状態をご確認ください。",
+    ),
     "not_found": Entry(
         404, "Not found",
         "Nothing here for you. Check the id or the path.",
@@ -234,8 +259,8 @@ class ShunfuriError(Exception):
         self.code = code
         self.entry = CATALOGUE[code]
         self.detail = detail or self.entry.detail
-        # A refusal may say the very amount or date to the member (`repayment_overdue`);
-        # the catalogue's sentence is the fallback.
+        # A refusal may say the very amount or date (`repayment_overdue`), or a reason more
+        # precise than the code (a transfer in doubt); the catalogue's sentence is the fallback.
         self.detail_ja = detail_ja or self.entry.detail_ja
         self.extra = extra
         super().__init__(f"{code}: {self.detail}")

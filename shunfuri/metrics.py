@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 
 from prometheus_client import (
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
 
@@ -41,12 +43,42 @@ BATCH_DURATION = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 BANK_ERRORS = Counter("shunfuri_bank_errors", "Bank gateway errors", ["kind"])
+INQUIRIES = Counter(
+    "shunfuri_bank_inquiries", "Status inquiries about orders in doubt, by answer", ["answer"]
+)
+NEEDS_ATTENTION = Counter(
+    "shunfuri_transfers_gave_up", "Transfers handed to staff after the retry budget (in doubt)"
+)
 LOGINS = Counter("shunfuri_logins", "Login attempts", ["outcome"])
 
 
-def render() -> bytes:
+class _Gauges:
+    """Gauges read from the database at scrape time (the database is the record; a
+    gauge kept by one process would be wrong for the others)."""
+
+    def __init__(self, values: dict[str, tuple[str, float]]) -> None:
+        self.values = values
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        for name, (help_text, value) in self.values.items():
+            yield GaugeMetricFamily(name, help_text, value=value)
+
+
+def render(gauges: dict[str, tuple[str, float]] | None = None) -> bytes:
+    """The exposition text; `gauges` maps a name to (help, value) read by the caller."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest()
+    else:
+        registry = CollectorRegistry()
+        registry.register(_Proxy())
+    if gauges:
+        registry.register(_Gauges(gauges))
+    return generate_latest(registry)
+
+
+class _Proxy:
+    """This process's default registry, inside a registry of its own for one scrape."""
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        return REGISTRY.collect()

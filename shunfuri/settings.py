@@ -7,12 +7,15 @@ sets goes through here so that nothing below the edges reads `os.environ` itself
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shunfuri.domain.orders import Budget
 
 DEV_ADMIN_KEY = "dev-admin-key-change-me"
 DEV_PIN_PEPPER = "dev-pin-pepper-change-me"
@@ -58,6 +61,14 @@ class Settings(BaseSettings):
     # A transfer left `accepted` or `processing` longer than this is picked up again by
     # the recovery sweep: the bound on how long a lost broker message can delay money.
     recovery_after_seconds: float = Field(default=3.0, validation_alias="SHUNFURI_RECOVERY_AFTER")
+    # A transfer in doubt (sent, no definitive answer) goes to `needs_attention` after
+    # this much real time since it was sent, or this many attempts, whichever first.
+    doubt_attention_after_seconds: float = Field(
+        default=1800.0, gt=0, validation_alias="SHUNFURI_DOUBT_ATTENTION_AFTER"
+    )
+    doubt_max_attempts: int = Field(
+        default=100, ge=1, validation_alias="SHUNFURI_DOUBT_MAX_ATTEMPTS"
+    )
     max_body_bytes: int = 64 * 1024
     # Where mail goes (`shunfuri.smtp_url`: smtps://, smtp+starttls:// or smtp://); a
     # SecretStr because the URL may carry the relay's password.
@@ -122,6 +133,11 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
+
+    @property
+    def doubt_budget(self) -> Budget:
+        return Budget(after=timedelta(seconds=self.doubt_attention_after_seconds),
+                      max_attempts=self.doubt_max_attempts)
 
     @property
     def login_rate(self) -> tuple[int, int] | None:

@@ -6,10 +6,18 @@ It keeps its own record of what it paid (table `bank_sim_payments`, in its own
 database or a table of ours it alone writes), so `shunfuri reconcile` can compare
 our ledger with what the "bank" says. Faults are switchable at run time through
 `POST /v1/control` for load and chaos tests: latency, transient-error rate, an
-outage, and "paid but the answer was lost".
+outage, and "paid but the answer was lost"; they apply to payments and to status
+inquiries alike. `GET /v1/stats` counts what happened (answers lost, inquiries).
 
 Permanent-error cases are fixed account numbers, so tests can ask for them:
   9999999 -> account_closed, 9999998 -> name_mismatch.
+Each order of a batch is checked on its own: one the bank cannot read is refused
+(`invalid_order`, recorded like any refusal) and the others are paid.
+
+Status inquiry (after ISO 20022 pacs.028 / Mojaloop `GET /transfers/{id}`):
+`GET /v1/payments/{transfer_id}` answers the recorded payment (paid or rejected, with
+its reference) or 404 `payment_not_found` (never received); `POST
+/v1/payments:inquire` asks about several ids at once.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -67,7 +75,12 @@ class Payment(BaseModel):
 
 
 class PaymentBatch(BaseModel):
-    payments: list[Payment] = Field(max_length=5000)
+    # Items are read one by one (`Payment`): one unreadable order is refused alone.
+    payments: list[dict] = Field(max_length=5000)
+
+
+class InquiryBatch(BaseModel):
+    transfer_ids: list[str] = Field(max_length=5000)
 
 
 class Control(BaseModel):
@@ -88,16 +101,51 @@ class Faults:
         return dict(vars(self))
 
 
+class Stats:
+    """What the bank saw, for tests: how many answers it lost, how often it was asked."""
+
+    def __init__(self) -> None:
+        self.orders = 0
+        self.lost_answers = 0  # orders whose answer was recorded, then lost (504)
+        self.inquiries = 0  # ids asked about
+        self.refused_invalid = 0
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def _invalid(raw: object) -> dict:
+    """The recordable parts of an order the bank cannot read (`transfer_id` None when it
+    has no usable id), cut to the columns' sizes."""
+    item = raw if isinstance(raw, dict) else {}
+    transfer_id, amount = item.get("transfer_id"), item.get("amount")
+    usable_id = isinstance(transfer_id, str) and 0 < len(transfer_id) <= 36
+    whole = isinstance(amount, int) and not isinstance(amount, bool) and 0 <= amount < 2**62
+    return dict(
+        transfer_id=transfer_id if usable_id else None,
+        amount=amount if whole else 0,
+        bank_code=str(item.get("bank_code", ""))[:4],
+        account_number=str(item.get("account_number", ""))[:7],
+    )
+
+
 def create_app() -> FastAPI:
     engine = engine_for(get_settings().resolved_bank_database_url)
     metadata.create_all(engine)
-    faults = Faults()
+    faults, stats = Faults(), Stats()
     lock = threading.Lock()  # one writer at a time keeps "pay once" trivially true
     app = FastAPI(title="Shunfuri bank simulator")
 
-    def record(batch: list[Payment]) -> list[dict]:
+    def record(raw: list[dict]) -> list[dict]:
         now = datetime.now(UTC)
-        ids = [p.transfer_id for p in batch]
+        batch: list[Payment | dict] = []
+        for item in raw:
+            try:
+                batch.append(Payment.model_validate(item))
+            except ValidationError:
+                batch.append(_invalid(item))
+        ids = [p.transfer_id if isinstance(p, Payment) else p["transfer_id"] for p in batch]
+        ids = [i for i in ids if i is not None]
         with lock, engine.begin() as conn:
             known = {
                 row.transfer_id: row
@@ -105,6 +153,12 @@ def create_app() -> FastAPI:
             }
             new_rows, results, repeats = [], [], []
             for p in batch:
+                if isinstance(p, dict):
+                    stats.refused_invalid += 1
+                    result = _refuse_invalid(p, known, new_rows, now)
+                    if result is not None:
+                        results.append(result)
+                    continue
                 row = known.get(p.transfer_id)
                 if row is True:
                     continue  # the same id twice in one batch: answered below, paid once
@@ -132,16 +186,72 @@ def create_app() -> FastAPI:
                 )
         return results
 
-    @app.post("/v1/payments:batch")
-    async def pay(batch: PaymentBatch) -> JSONResponse:
+    def look_up(ids: list[str]) -> list[dict]:
+        with engine.connect() as conn:
+            known = {
+                row.transfer_id: row
+                for row in conn.execute(select(payments).where(payments.c.transfer_id.in_(ids)))
+            }
+        out = []
+        for transfer_id in ids:
+            row = known.get(transfer_id)
+            if row is None:
+                out.append({"transfer_id": transfer_id, "status": "not_found"})
+            else:
+                out.append({**_result(row.transfer_id, row.status, row.code, row.reference),
+                            "amount": row.amount, "paid_at": row.paid_at.isoformat()})
+        return out
+
+    async def degraded() -> JSONResponse | None:
+        """The faults every endpoint honours before doing its work."""
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.outage or random.random() < faults.transient_rate:
             return JSONResponse({"error": "temporarily_unavailable"}, status_code=503)
-        results = await asyncio.to_thread(record, batch.payments)
+        return None
+
+    def answer_lost(count: int) -> bool:
         if random.random() < faults.lose_response_rate:
+            stats.lost_answers += count
+            return True
+        return False
+
+    @app.post("/v1/payments:batch")
+    async def pay(batch: PaymentBatch) -> JSONResponse:
+        if (refused := await degraded()) is not None:
+            return refused
+        results = await asyncio.to_thread(record, batch.payments)
+        stats.orders += len(batch.payments)
+        if answer_lost(len(results)):
             return JSONResponse({"error": "gateway_timeout"}, status_code=504)
         return JSONResponse({"results": results})
+
+    @app.get("/v1/payments/{transfer_id}")
+    async def inquire_one(transfer_id: str) -> JSONResponse:
+        if (refused := await degraded()) is not None:
+            return refused
+        [found] = await asyncio.to_thread(look_up, [transfer_id[:64]])
+        stats.inquiries += 1
+        if answer_lost(0):
+            return JSONResponse({"error": "gateway_timeout"}, status_code=504)
+        if found["status"] == "not_found":
+            return JSONResponse({"error": "payment_not_found", "transfer_id": transfer_id},
+                                status_code=404)
+        return JSONResponse(found)
+
+    @app.post("/v1/payments:inquire")
+    async def inquire_many(batch: InquiryBatch) -> JSONResponse:
+        if (refused := await degraded()) is not None:
+            return refused
+        found = await asyncio.to_thread(look_up, [i[:64] for i in batch.transfer_ids])
+        stats.inquiries += len(found)
+        if answer_lost(0):
+            return JSONResponse({"error": "gateway_timeout"}, status_code=504)
+        return JSONResponse({"results": found})
+
+    @app.get("/v1/stats")
+    def get_stats() -> dict:
+        return stats.as_dict()
 
     @app.get("/v1/control")
     def get_control() -> dict:
@@ -158,6 +268,23 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _refuse_invalid(order: dict, known: dict, new_rows: list, now: datetime) -> dict | None:
+    """Record and answer the refusal of an unreadable order; one without an id cannot
+    be keyed, so it is left out of the answer (the sender sees it as unanswered)."""
+    transfer_id = order["transfer_id"]
+    if transfer_id is None:
+        return None
+    row = known.get(transfer_id)
+    if row is True:
+        return None
+    if row is not None:
+        return _result(row.transfer_id, row.status, row.code, row.reference)
+    known[transfer_id] = True
+    new_rows.append(dict(order, status="rejected", code="invalid_order", reference=None,
+                         paid_at=now, requests=1))
+    return _result(transfer_id, "rejected", "invalid_order", None)
 
 
 def _result(transfer_id: str, status: str, code: str | None, reference: str | None) -> dict:

@@ -15,11 +15,13 @@ def context() -> Context:
     from shunfuri.gateway.http import HttpBankGateway
     from shunfuri.settings import get_settings
 
-    clock, wall = get_clock(), SystemClock()
+    clock, wall, settings = get_clock(), SystemClock(), get_settings()
     return Context(
         sessions=session_factory(),
-        gateway=HttpBankGateway(get_settings().bank_url),
+        gateway=HttpBankGateway(settings.bank_url),
         now=clock.now,
         wall=wall.now,
         publish=lambda changes: publish_transfer_events(get_redis(), changes),
+        real_delay=clock.real_delay,
+        budget=settings.doubt_budget,
     )

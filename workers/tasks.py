@@ -29,10 +29,11 @@ def drain_instant(handover: str | None = None) -> None:
     import time
 
     from shunfuri.broker import (
+        DrainLease,
         claim_drainer,
         get_redis,
-        hold_drain,
         release_drain,
+        renew_drain,
         send_task,
         wait_for_wake,
     )
@@ -47,25 +48,26 @@ def drain_instant(handover: str | None = None) -> None:
         return
     handed_over = False
     try:
-        worked = False
-        deadline = time.monotonic() + DRAIN_LIFETIME_S
-        while time.monotonic() < deadline:
-            hold_drain(client, "instant", token)
-            moved, more = pipeline.drain(ctx)
-            worked = worked or moved.claimed > 0
-            if not more and wait_for_wake(client, "instant", timeout=0.5):
-                time.sleep(GATHER_S)
-        if worked:
+        # The lease is renewed from a thread while we work, also during a slow bank call.
+        with DrainLease(client, "instant", token) as lease:
+            worked = False
+            deadline = time.monotonic() + DRAIN_LIFETIME_S
+            while time.monotonic() < deadline and not lease.lost.is_set():
+                moved, more = pipeline.drain(ctx)
+                worked = worked or moved.claimed > 0
+                if not more and wait_for_wake(client, "instant", timeout=0.5):
+                    time.sleep(GATHER_S)
+        if worked and not lease.lost.is_set() and renew_drain(client, "instant", token):
             # Still busy: start the successor while we hold the lock and the flag, so no
             # API process has to start a drain and no transfer waits for one to start.
-            hold_drain(client, "instant", token)
             send_task("transfers.drain_instant", args=[token], queue="instant")
             handed_over = True
     finally:
         if not handed_over:
-            # Release first, then one last pass: whatever was committed before an API
-            # process saw the flag is picked up here; anything later sends a new message.
-            release_drain(client, "instant")
+            # Release (only if still ours) first, then one last pass: whatever was
+            # committed before an API process saw the flag is picked up here; anything
+            # later sends a new message.
+            release_drain(client, "instant", token)
     pipeline.drain(ctx)
 
 

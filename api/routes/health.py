@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from shunfuri import metrics
-from shunfuri.services import readiness
+from shunfuri.db.session import session_factory
+from shunfuri.services import doubts, readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -32,4 +35,23 @@ def readyz(deep: bool = False) -> JSONResponse:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def prometheus() -> Response:
-    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    return Response(metrics.render(_doubt_gauges()), media_type=CONTENT_TYPE_LATEST)
+
+
+def _doubt_gauges() -> dict[str, tuple[str, float]]:
+    """Read from the database at scrape time; left out (logged) if it does not answer,
+    so /metrics still serves the process metrics during a database outage."""
+    try:
+        with session_factory()() as session:
+            found = doubts.counts(session)
+    except Exception as exc:  # noqa: BLE001 - a scrape must not fail with the database
+        logging.getLogger("shunfuri.api").warning("doubt gauges skipped: %s", type(exc).__name__)
+        return {}
+    return {
+        "shunfuri_transfers_needs_attention": (
+            "Transfers in doubt past the retry budget, waiting for staff (hold kept)",
+            found["needs_attention"]),
+        "shunfuri_transfers_in_doubt": (
+            "Transfers sent whose answer went missing, being asked about (hold kept)",
+            found["in_doubt"]),
+    }

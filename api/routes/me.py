@@ -1,14 +1,25 @@
-"""GET /v1/me: the member's status and credit."""
+"""GET /v1/me: the member's status and credit. PUT /v1/me/web-id: their own Web-ID."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentMember
-from api.schemas_members import MeOut
+from api.deps import CurrentMember, SessionDep, SettingsDep, TokenDep, WallDep
+from api.schemas_members import MeOut, WebIdIn, WebIdOut
+from shunfuri.services import members
 from shunfuri.services.members import available
 
 router = APIRouter(tags=["members"])
+
+_WEB_ID_REFUSALS = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in (
+        (401, "invalid_credentials: the current PIN is wrong (counts towards the lock)"),
+        (409, "web_id_taken: another member uses this Web-ID"),
+        (422, "validation_error: Web-ID 3-64 of a-z 0-9 _ . @; password 8-128 characters"),
+        (423, "account_locked: 3 wrong PINs in a row; reset in person"),
+    )
+}
 
 
 @router.get("/v1/me", response_model=MeOut, summary="Credit limit, used and available")
@@ -21,3 +32,28 @@ def me(member: CurrentMember) -> MeOut:
         held=member.held,
         available=available(member),
     )
+
+
+@router.put(
+    "/v1/me/web-id",
+    response_model=WebIdOut,
+    responses=_WEB_ID_REFUSALS,
+    summary="Set or change your own Web-ID and password (needs your current PIN)",
+)
+def set_web_id(
+    body: WebIdIn, member: CurrentMember, token: TokenDep, session: SessionDep,
+    wall: WallDep, settings: SettingsDep,
+) -> WebIdOut:
+    """The Web-ID is normalised like a login's (NFKC, hyphens and spaces dropped,
+    lower-cased). Your other tokens and sessions end; this one stays."""
+    web_id = members.set_web_id(
+        session,
+        member_id=member.id,
+        web_id=body.web_id,
+        password=body.password.get_secret_value(),
+        current_pin=body.current_pin.get_secret_value(),
+        now=wall,
+        pepper=settings.pin_pepper.get_secret_value(),
+        keep_token=token,
+    )
+    return WebIdOut(web_id=web_id)

@@ -9,7 +9,6 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-import redis
 from fastapi import APIRouter, Header, Path, Query, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +20,7 @@ from api.waiter import TransferWaiter
 from shunfuri import metrics
 from shunfuri.broker import get_redis, publish_transfer_events, request_drain_async, send_task
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import tokens, transfers
+from shunfuri.services import transfers
 from shunfuri.settings import get_settings
 
 log = logging.getLogger("shunfuri.api.transfers")
@@ -35,34 +34,25 @@ def _wall() -> datetime:
     return datetime.now(UTC)
 
 
-def _accept(
+def _submit(
     session: Session, token: str, body: TransferIn, now: datetime, key: str | None
 ) -> transfers.Accepted:
-    """Authenticate and accept in one session: the full path, with precise refusals."""
-    member = tokens.credit_for(session, token=token, now=_wall())
-    return transfers.accept(
-        session, member=member, payee_id=body.payee_id, amount=body.amount,
-        idempotency_key=key, now=now, wall=_wall(),
-    )
-
-
-def _accept_fast(
-    session: Session, token: str, body: TransferIn, now: datetime, key: str | None
-) -> dict | None:
-    return transfers.try_accept_fast(
+    return transfers.submit(
         session, token=token, payee_id=body.payee_id, amount=body.amount,
         idempotency_key=key, now=now, wall=_wall(),
     )
 
 
 async def _wake_worker() -> None:
+    """After the commit: nothing here may turn an accepted transfer into an error."""
     try:
         if await request_drain_async("instant"):
             # Rare (a busy drain lives on, handing over to its successor): the producer is sync.
             await run_in_threadpool(send_task, "transfers.drain_instant", queue="instant")
-    except (redis.RedisError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any of them may fail here
         # Committed already: the recovery sweep will find it within seconds.
-        log.warning("could not wake a worker (%s); recovery sweep will", exc)
+        log.warning("could not wake a worker (%s: %s); recovery sweep will",
+                    type(exc).__name__, exc)
 
 
 @router.post("/v1/transfers", status_code=202, response_model=TransferOut)
@@ -78,11 +68,7 @@ async def create_transfer(
             detail="Idempotency-Key must be 1-255 printable ASCII characters, no spaces.",
             errors=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
-    fast = await in_session(_accept_fast, token, body, now, idempotency_key)
-    if fast is not None:
-        result = transfers.Accepted(fast, created=True)
-    else:
-        result = await in_session(_accept, token, body, now, idempotency_key)
+    result = await in_session(_submit, token, body, now, idempotency_key)
     if result.created:
         metrics.ACCEPTED.labels(decision=result.transfer["decision"]).inc()
         await _wake_worker()

@@ -71,12 +71,17 @@ class LoginFailure(Base):
 
 
 class AuthSession(Base):
-    """A bearer token, stored only as its SHA-256; revocable by setting `revoked_at`."""
+    """A bearer token, stored only as its SHA-256; revocable by setting `revoked_at`.
+
+    `kind` is `api` (a bearer token: fixed lifetime) or `web` (the member site's session
+    cookie: its expiry slides forward while it is used, an idle timeout).
+    """
 
     __tablename__ = "auth_sessions"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -101,8 +106,10 @@ class Payee(Base):
 class Transfer(Base):
     """One cash advance. `decision` and `settle_at` are fixed at acceptance.
 
-    Internal life: accepted -> (worker: limit check + hold) -> processing | scheduled
-    -> processing -> settled | failed; accepted -> rejected; scheduled -> cancelled.
+    Internal life (the rules: `shunfuri.domain.orders`): accepted -> (worker: limit
+    check + hold) -> processing | scheduled -> processing -> settled | failed |
+    needs_attention; accepted -> rejected; scheduled -> cancelled. Once `sent_at` is set
+    the bank may have paid, and only its answer can end the transfer.
     """
 
     __tablename__ = "transfers"
@@ -141,6 +148,13 @@ class Transfer(Base):
     # recovery sweep's deadline for rows whose message or worker was lost.
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Real time the order first left for the bank, written by the claim *before* the
+    # call: from then on the transfer is in doubt until the bank answers.
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Real time after which a transfer still in doubt goes to `needs_attention`.
+    attention_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why the last attempt got no definitive answer (for `shunfuri doubts` and staff).
+    last_error: Mapped[str | None] = mapped_column(String(255))
 
 
 class LedgerEntry(Base):

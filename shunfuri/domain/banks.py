@@ -99,3 +99,57 @@ def get_branch(bank_code: str, branch_code: str) -> Branch:
             "unknown_branch", bank_code=bank_code, branch_code=_shown(branch_code)
         )
     return Branch(code=branch_code, name=zbranch.name)
+
+
+# --- finding a bank or a branch by what a member types ------------------------------
+
+_SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
+
+
+def _folded(text: str) -> str:
+    """What a search compares: NFKC, katakana as hiragana, small kana full size (the
+    Zengin master writes チヨウ for チョウ), long-vowel marks, dashes and spaces gone,
+    lower-case. So `ミツイ スミトモ`, `みついすみとも` and `ﾐﾂｲｽﾐﾄﾓ` all find 三井住友."""
+    import unicodedata
+
+    import jaconv
+
+    text = jaconv.kata2hira(unicodedata.normalize("NFKC", text)).translate(_SMALL_KANA)
+    return "".join(ch for ch in text.lower() if not ch.isspace() and ch not in "-ー‐－")
+
+
+@dataclass(frozen=True)
+class Found:
+    code: str
+    name: str
+    kana: str
+
+
+def _search(entries: Any, query: str, limit: int) -> list[Found]:
+    wanted = _folded(query)
+    if not wanted:
+        return []
+    exact, prefix, inside = [], [], []
+    for code in sorted(entries):
+        entry = entries[code]
+        found = Found(code=code, name=entry.name, kana=entry.kana)
+        names = (_folded(entry.name), _folded(entry.hira), _folded(entry.roma or ""))
+        if wanted == code or wanted in names:
+            exact.append(found)
+        elif code.startswith(wanted) or any(n.startswith(wanted) for n in names):
+            prefix.append(found)
+        elif any(wanted in n for n in names):
+            inside.append(found)
+    return (exact + prefix + inside)[:limit]
+
+
+def search_banks(query: str, *, limit: int = 20) -> list[Found]:
+    """Banks of the Zengin master whose code, name, kana or romaji match `query`:
+    exact matches first, then prefixes, then anything containing it."""
+    return _search(_zengin(), query, limit)
+
+
+def search_branches(bank_code: str, query: str, *, limit: int = 30) -> list[Found]:
+    """The same search among one bank's branches (`unknown_bank` for a bad code)."""
+    get_bank(bank_code)
+    return _search(_zengin()[bank_code].branches, query, limit)

@@ -244,3 +244,23 @@ def quote(bank: Bank, at: datetime) -> Quote:
     if clock < CUTOFF_CLOSE:
         return Quote("instant", now, None)
     return Quote("scheduled", _batch(next_business_day(day)), None)
+
+
+def quote_reason(bank: Bank, at: datetime) -> str:
+    """Why `quote(bank, at)` decides what it does, as a stable code a page can explain:
+    `service_closed`, `realtime` (instant, any hour), `realtime_maintenance`,
+    `business_hours` (a standard bank, 09:00-14:50 of a business day), `before_opening`
+    (same day 09:30), `after_cutoff` (from 14:50: next business day 09:30) or
+    `non_business_day`. It follows the same branches as `quote`."""
+    if service_reopens_at(at) is not None:
+        return "service_closed"
+    now = at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    if bank.realtime:
+        return "realtime" if maintenance_ends_at(bank, now) is None else "realtime_maintenance"
+    local = to_jst(now)
+    if not is_business_day(local.date()):
+        return "non_business_day"
+    clock = local.timetz().replace(tzinfo=None)
+    if clock < CUTOFF_OPEN:
+        return "before_opening"
+    return "business_hours" if clock < CUTOFF_CLOSE else "after_cutoff"

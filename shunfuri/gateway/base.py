@@ -1,16 +1,24 @@
 """What the settlement service needs from a bank, whichever bank it is.
 
 Permanent and transient failures are different on purpose: a permanent one (closed
-account, name mismatch) fails the transfer and releases the hold; a transient one
-(timeout, outage, 5xx) is retried with backoff, because the bank may have paid and
-only the answer was lost. A payment is keyed by transfer id at the bank, so sending
-again can only return the first result, never pay twice.
+account, name mismatch, an order the bank found invalid) fails that order and releases
+its hold; a transient one (timeout, outage, 5xx, an order missing from the answer) is
+retried, because the bank may have paid and only the answer was lost. A payment is
+keyed by our id at the bank, so sending again can only return the first result, never
+pay twice. Results are per order: one refused order never holds up the others of its
+batch.
+
+Before an order in doubt is sent again, the bank is asked about it (`inquire`, a
+payment status request after ISO 20022 pacs.028 and Mojaloop `GET /transfers/{id}`);
+only "no record of it" allows sending again, under the same id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal, Protocol
+
+from shunfuri.domain.orders import Answer
 
 
 @dataclass(frozen=True)
@@ -27,18 +35,38 @@ class PaymentOrder:
 @dataclass(frozen=True)
 class PaymentResult:
     transfer_id: str
-    outcome: Literal["paid", "rejected"]
+    # "unanswered": no trustworthy answer for this order; ask again later, same id.
+    outcome: Literal["paid", "rejected", "unanswered"]
     code: str | None = None
     reference: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """The bank's answer about one order id (see `shunfuri.domain.orders.Answer`)."""
+
+    order_id: str
+    answer: Answer
+    reference: str | None = None
+    code: str | None = None
+    amount: int | None = None
+    error: str | None = None
 
 
 class TransientBankError(Exception):
-    """The bank did not give an answer we can trust: retry later, same transfer id."""
+    """The bank did not give an answer we can trust: retry later, same id."""
 
 
 class BankGateway(Protocol):
     def pay(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
-        """One result per order, in order; raises TransientBankError for the whole call."""
+        """One result per order, in order; raises TransientBankError when the whole
+        call got no trustworthy answer."""
+        ...
+
+    def inquire(self, order_ids: list[str]) -> list[Inquiry]:
+        """What the bank knows of each id, in order; raises TransientBankError when the
+        whole call got no trustworthy answer."""
         ...
 
     def warm(self) -> None:

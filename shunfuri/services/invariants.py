@@ -22,10 +22,12 @@ LEDGER_MISMATCH = text(
     "LEFT JOIN ledger_entries l ON l.member_id = m.id GROUP BY m.id, m.outstanding "
     "HAVING m.outstanding <> COALESCE(SUM(l.amount), 0)"
 )
-# Holds must equal what is in flight: processing + scheduled transfers.
+# Holds must equal what is in flight: processing, scheduled and needs_attention
+# transfers (a transfer in doubt keeps its hold, whatever else happens).
 HOLD_MISMATCH = text(
     "SELECT m.id, m.held, COALESCE(SUM(t.amount), 0) AS in_flight FROM members m "
-    "LEFT JOIN transfers t ON t.member_id = m.id AND t.status IN ('processing', 'scheduled') "
+    "LEFT JOIN transfers t ON t.member_id = m.id "
+    "AND t.status IN ('processing', 'scheduled', 'needs_attention') "
     "GROUP BY m.id, m.held HAVING m.held <> COALESCE(SUM(t.amount), 0)"
 )
 SETTLED_WITHOUT_LEDGER = text(

@@ -83,6 +83,7 @@ def attempt(
     now: datetime,
     pepper: str,
     ttl_seconds: int,
+    session_kind: str = "api",
 ) -> LoginResult:
     """One login attempt. Commits its bookkeeping whatever the answer, then answers.
 
@@ -104,7 +105,8 @@ def attempt(
     key = passwords.identifier_key(kind, ident, pepper=pepper)
     try:
         result = _attempt(session, kind=kind, ident=ident, key=key, secret=clean_secret,
-                          now=now, pepper=pepper, ttl_seconds=ttl_seconds)
+                          now=now, pepper=pepper, ttl_seconds=ttl_seconds,
+                          session_kind=session_kind)
     except ShunfuriError as exc:
         session.commit()  # the failure count (or its reset) stands whatever we answer
         _outcome(exc.code)
@@ -129,6 +131,7 @@ def _attempt(
     now: datetime,
     pepper: str,
     ttl_seconds: int,
+    session_kind: str,
 ) -> LoginResult:
     failures = _failure_row(session, key, now)
     if failures.locked:
@@ -172,8 +175,52 @@ def _attempt(
             member.pin_hash = passwords.hash_pin(secret, pepper=pepper)
         else:
             member.password_hash = passwords.hash_password(secret, pepper=pepper)
-    token = tokens.issue(session, member_id=member.id, now=now, ttl_seconds=ttl_seconds)
+    token = tokens.issue(
+        session, member_id=member.id, now=now, ttl_seconds=ttl_seconds, kind=session_kind
+    )
     return LoginResult(access_token=token, expires_in=ttl_seconds, member_id=member.id)
+
+
+def confirm_pin(
+    session: Session, *, member_id: int, pin: str, now: datetime, pepper: str
+) -> Member:
+    """A logged-in member types their PIN again before a security change (Web-ID,
+    password). Counted exactly like a login with the card: a wrong PIN is +1 on the card
+    number's counter and the 3rd in a row locks, so a borrowed or stolen session cannot
+    be used to try PINs. Returns the member row, locked FOR UPDATE, with the counter reset
+    (uncommitted: the caller commits it with its change). On a refusal the count is
+    committed before raising `invalid_credentials` / `account_locked`; a malformed PIN is
+    a `validation_error` on `current_pin` and is not counted."""
+    clean = normalise.normalise_pin(pin, field="current_pin")
+    member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
+    if member is None:
+        raise ShunfuriError("not_authenticated")
+    key = passwords.identifier_key("card", member.card_number, pepper=pepper)
+    failures = _failure_row(session, key, now)
+    refusal = None
+    if failures.locked:
+        refusal = ShunfuriError("account_locked")
+    elif not passwords.verify_pin(member.pin_hash, clean, pepper=pepper):
+        failures.consecutive += 1
+        failures.updated_at = now
+        if failures.consecutive >= MAX_CONSECUTIVE_FAILURES:
+            failures.locked = True
+            if member.status == "active":
+                member.status = "locked"
+                member.updated_at = now
+            tokens.revoke_all(session, member_id=member.id, now=now)
+        refusal = ShunfuriError(
+            "invalid_credentials",
+            "The current PIN is wrong. After 3 wrong PINs in a row the account is locked.",
+            errors=[{"field": "current_pin", "message": "wrong PIN"}],
+        )
+    if refusal is not None:
+        session.commit()
+        _outcome(f"reauth_{refusal.code}")
+        raise refusal
+    failures.consecutive = 0
+    failures.updated_at = now
+    return member
 
 
 def logout(session: Session, *, token: str, now: datetime) -> None:

@@ -8,6 +8,7 @@ another member's id is `not_found`, exactly like an id that does not exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,6 +20,82 @@ from shunfuri.domain.banks import get_bank, get_branch
 from shunfuri.errors import ShunfuriError
 
 ACCOUNT_TYPES = ("ordinary", "current", "savings")
+
+
+@dataclass(frozen=True)
+class CheckedPayee:
+    """A payee as it will be stored and sent: codes, names from the master, the account
+    number padded to 7 digits and the holder name in Zengin half-width katakana."""
+
+    bank_code: str
+    branch_code: str
+    bank_name: str
+    branch_name: str
+    account_type: str
+    account_number: str
+    holder_name: str
+
+
+def check_payee(
+    *,
+    bank_code: str,
+    branch_code: str,
+    account_type: str,
+    account_number: str,
+    holder_name: str,
+    every_field: bool = False,
+) -> CheckedPayee:
+    """Validate and normalise without storing. Raises validation_error, unknown_bank,
+    unknown_branch or invalid_holder_name: the first problem, or with `every_field` (for
+    a form that marks each field) one `validation_error` listing every field that has
+    one (an `invalid_holder_name` alone keeps its own code, `character` and `position`)."""
+    problems: list[ShunfuriError] = []
+
+    def attempt(fn, *args):  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args)
+        except ShunfuriError as exc:
+            if not every_field:
+                raise
+            problems.append(exc)
+            return None
+
+    if account_type not in ACCOUNT_TYPES:
+        attempt(_refuse_account_type)
+    bank = attempt(normalise.normalise_code, bank_code, 4, "bank_code")
+    branch_code_clean = attempt(normalise.normalise_code, branch_code, 3, "branch_code")
+    number = attempt(normalise.normalise_account_number, account_number)
+    name = attempt(normalise.normalise_holder_name, holder_name)
+    bank_info = attempt(get_bank, bank) if bank else None
+    branch = None
+    if bank_info and branch_code_clean:
+        branch = attempt(get_branch, bank, branch_code_clean)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        errors = []
+        for exc in problems:
+            item = {"field": _field_of(exc), "message": exc.detail}
+            if exc.code == "invalid_holder_name":
+                item.update(character=exc.extra["character"], position=exc.extra["position"])
+            errors += exc.extra.get("errors") or [item]
+        raise ShunfuriError("validation_error", errors=errors)
+    assert bank_info and branch and number and name
+    return CheckedPayee(
+        bank_code=bank_info.code, branch_code=branch.code, bank_name=bank_info.name,
+        branch_name=branch.name, account_type=account_type, account_number=number,
+        holder_name=name,
+    )
+
+
+def _refuse_account_type() -> None:
+    raise normalise.invalid("account_type", "The account type is ordinary, current or savings.")
+
+
+def _field_of(exc: ShunfuriError) -> str:
+    return {"unknown_bank": "bank_code", "unknown_branch": "branch_code"}.get(
+        exc.code, str(exc.extra.get("field", "body"))
+    )
 
 
 def create_payee(
@@ -34,25 +111,11 @@ def create_payee(
 ) -> Payee:
     """Validate, normalise and store a payee; commits. Raises validation_error,
     unknown_bank, unknown_branch or invalid_holder_name."""
-    if account_type not in ACCOUNT_TYPES:
-        raise normalise.invalid("account_type", "The account type is ordinary, current or savings.")
-    bank = normalise.normalise_code(bank_code, 4, "bank_code")
-    branch_code_clean = normalise.normalise_code(branch_code, 3, "branch_code")
-    number = normalise.normalise_account_number(account_number)
-    name = normalise.normalise_holder_name(holder_name)
-    bank_info = get_bank(bank)
-    branch = get_branch(bank, branch_code_clean)
-    payee = Payee(
-        member_id=member_id,
-        bank_code=bank,
-        branch_code=branch.code,
-        account_type=account_type,
-        account_number=number,
-        holder_name=name,
-        bank_name=bank_info.name,
-        branch_name=branch.name,
-        created_at=now,
+    checked = check_payee(
+        bank_code=bank_code, branch_code=branch_code, account_type=account_type,
+        account_number=account_number, holder_name=holder_name,
     )
+    payee = Payee(member_id=member_id, created_at=now, **checked.__dict__)
     session.add(payee)
     session.commit()
     return payee

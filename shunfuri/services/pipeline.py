@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shunfuri import metrics
+from shunfuri.domain.orders import Budget
 from shunfuri.gateway.base import BankGateway
-from shunfuri.services import settlement
-from shunfuri.services.settlement import Outcome
+from shunfuri.services import bank_step, sending, settlement
+from shunfuri.services.outcome import Outcome
 
 T = TypeVar("T")
 Now = Callable[[], datetime]
@@ -27,15 +28,23 @@ Publish = Callable[[list[tuple[str, dict]]], None]
 Claim = Callable[[Session, datetime, datetime], tuple[list, Outcome]]
 
 
+def _same(business: timedelta) -> timedelta:
+    return business
+
+
 @dataclass
 class Context:
-    """What a pass needs from the edges: sessions, the bank, both clocks, an event sink."""
+    """What a pass needs from the edges: sessions, the bank, both clocks, an event sink,
+    and how long an order may stay in doubt."""
 
     sessions: sessionmaker[Session]
     gateway: BankGateway
     now: Now
     wall: Now
     publish: Publish
+    # Business time -> real time on the clock in use (the simulated one may run faster).
+    real_delay: Callable[[timedelta], timedelta] = _same
+    budget: Budget = field(default_factory=Budget)
 
 
 def _transaction(ctx: Context, work: Callable[[Session], T]) -> T:
@@ -59,20 +68,28 @@ def _transaction(ctx: Context, work: Callable[[Session], T]) -> T:
 def run_pass(ctx: Context, claim: Claim, *, queue: str) -> Outcome:
     started = time.perf_counter()
 
-    def claim_step(session: Session) -> tuple[Outcome, list]:
-        claimed, outcome = claim(session, ctx.now(), ctx.wall())
-        sendable, guarded = settlement.guard_maintenance(claimed, now=ctx.now())
+    def claim_step(session: Session) -> tuple[Outcome, list, set[str]]:
+        now, wall = ctx.now(), ctx.wall()
+        claimed, outcome = claim(session, now, wall)
+        sendable, guarded = sending.guard_maintenance(
+            claimed, now=now, wall=wall, real_delay=ctx.real_delay, budget=ctx.budget
+        )
         outcome.merge(guarded)
-        return outcome, settlement.orders_for(session, sendable) if sendable else []
+        sendable, spent = sending.give_up_spent(sendable, wall=wall, budget=ctx.budget)
+        outcome.merge(spent)
+        if not sendable:
+            return outcome, [], set()
+        doubtful = sending.mark_sent(sendable, wall=wall)
+        return outcome, settlement.orders_for(session, sendable), doubtful
 
-    outcome, orders = _transaction(ctx, claim_step)
+    outcome, orders, doubtful = _transaction(ctx, claim_step)
     ctx.publish(outcome.changes)
-    results = settlement.call_bank(ctx.gateway, orders)
+    results = bank_step.exchange(ctx.gateway, orders, doubtful) if orders else {}
     finished = _transaction(
         ctx,
         lambda session: settlement.finish(
             session, ids=[o.transfer_id for o in orders], results=results,
-            now=ctx.now(), wall=ctx.wall(),
+            now=ctx.now(), wall=ctx.wall(), budget=ctx.budget,
         ),
     )
     ctx.publish(finished.changes)

@@ -4,8 +4,9 @@
   us but unknown to the bank (a record, no money out);
 - doubled: more than one ledger entry or bank payment for one transfer;
 - mismatched: both sides know the transfer but disagree on amount or bank;
-- in_flight: paid by the bank while our row is still `processing` - the answer is on
-  its way (or was lost and will be fetched again); not an error, reported apart.
+- in_flight: paid by the bank while our row is still in doubt (`processing` or
+  `needs_attention`, hold kept) - the answer is on its way, or was lost and the bank
+  will be asked; not an error, reported apart (`shunfuri doubts` lists them).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def reconcile(ours: Engine, bank: Engine) -> Report:
     for transfer_id, detail in bank_by_id.items():
         if transfer_id in ours_by_id:
             mismatched += ours_by_id[transfer_id] != detail
-        elif statuses.get(transfer_id) == "processing":
+        elif statuses.get(transfer_id) in ("processing", "needs_attention"):
             in_flight += 1
         else:
             missing += 1

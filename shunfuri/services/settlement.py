@@ -8,68 +8,41 @@ A batch goes through three short transactions, never holding a lock across the b
 call:
   1. claim: lock rows (FOR UPDATE SKIP LOCKED), lock their members (in id order), check
      `amount <= limit - outstanding - held`, place holds, mark `processing` with a lease
-     (or `scheduled`, or `rejected`);
-  2. the bank call, outside any transaction, keyed by transfer id;
-  3. finish: re-lock, and only rows still `processing` move: paid -> `settled` + ledger
-     entry + hold becomes outstanding; rejected -> `failed` + hold released; transient
-     -> stays `processing` with a backoff.
+     (or `scheduled`, or `rejected`); then (`sending`) keep rows out of a real-time
+     bank's maintenance and record the send (`sent_at`, `attempts`) *before* the call,
+     so a worker dying during the call leaves a row that says the bank may have paid;
+  2. the bank step (`bank_step.exchange`), outside any transaction, keyed by transfer
+     id: new orders are paid; orders in doubt are first asked about, and only those the
+     bank has no record of are sent again;
+  3. finish: re-lock, and only rows the rules allow move (`transitions`): paid ->
+     `settled` + ledger entry + hold becomes outstanding; refused -> `failed` + hold
+     released; no answer -> stays `processing` with a backoff, or `needs_attention` once
+     the retry budget is spent (hold kept).
 A redelivered message, a second beat or a recovery sweep can at worst repeat step 2,
 which the bank answers from its record; step 3 is conditional, so nothing moves twice.
+Every status change goes through `transitions.move`, which refuses what the in-doubt
+rule forbids (`shunfuri.domain.orders`).
 """
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shunfuri import metrics
 from shunfuri.db.models import LedgerEntry, Member, Payee, Transfer
-from shunfuri.domain.banks import get_bank
-from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.limits import available
-from shunfuri.domain.windows import maintenance_ends_at
-from shunfuri.gateway.base import BankGateway, PaymentOrder, PaymentResult, TransientBankError
+from shunfuri.domain.orders import PROCESSING, Budget
+from shunfuri.gateway.base import PaymentOrder, PaymentResult
+from shunfuri.services import sending
+from shunfuri.services.outcome import BATCH_LEASE, LEASE, Outcome
+from shunfuri.services.sending import NO_ANSWER
 from shunfuri.services.transfers import aware, view
-
-LEASE = timedelta(seconds=10)  # a claimed row is left alone this long
-BATCH_LEASE = timedelta(seconds=120)  # rows handed to the 09:30 batch queue
-MAX_BACKOFF = 30.0
-
-
-@dataclass
-class Outcome:
-    """What a pass did, for metrics, events and the caller's loop."""
-
-    # (transfer id, its public view after the change): published so a long-poll can
-    # answer from the event instead of reading the row again.
-    changes: list[tuple[str, dict]] = field(default_factory=list)
-    claimed: int = 0
-    settled: int = 0
-    failed: int = 0
-    rejected: int = 0
-    scheduled: int = 0
-    retrying: int = 0
-
-    def merge(self, other: Outcome) -> None:
-        self.changes += other.changes
-        for name in ("claimed", "settled", "failed", "rejected", "scheduled", "retrying"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def touched(self) -> int:
-        return self.settled + self.failed + self.rejected + self.scheduled + self.retrying
-
-
-def backoff(attempts: int) -> timedelta:
-    """Exponential with full jitter, capped: retries spread out instead of stampeding."""
-    ceiling = min(MAX_BACKOFF, 0.25 * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+from shunfuri.services.transitions import Move, may, move, move_where
 
 
 def _lock_members(session: Session, member_ids: Iterable[int]) -> dict[int, Member]:
@@ -123,27 +96,26 @@ def claim_accepted(
     for t in transfers:
         metrics.QUEUE_LAG.observe(max(0.0, (now - aware(t.accepted_at)).total_seconds()))
         member = members[t.member_id]
-        t.updated_at = wall
         if member.status == "suspended":
-            _reject(t, "account_suspended", outcome)
+            _reject(t, "account_suspended", outcome, wall)
             continue
         if t.amount > available(member.credit_limit, member.outstanding, member.held):
-            _reject(t, "insufficient_credit", outcome)
+            _reject(t, "insufficient_credit", outcome, wall)
             continue
         member.held += t.amount
         if t.decision == "instant":
-            t.status = "processing"
+            move(t, Move.CLAIM, wall=wall)
             t.next_attempt_at = wall + LEASE
             to_send.append(t)
         else:
-            t.status = "scheduled"
+            move(t, Move.PARK, wall=wall)
             outcome.scheduled += 1
             outcome.changes.append((t.id, view(t)))
     return to_send, outcome
 
 
-def _reject(t: Transfer, code: str, outcome: Outcome) -> None:
-    t.status = "rejected"
+def _reject(t: Transfer, code: str, outcome: Outcome, wall: datetime) -> None:
+    move(t, Move.REFUSE, wall=wall)
     t.failure_code = code
     outcome.rejected += 1
     outcome.changes.append((t.id, view(t)))
@@ -178,7 +150,9 @@ def dispatch_due(
 
     A member suspended since acceptance gets no transfer ("no transfer until reinstated"):
     their due rows, never sent to the bank, are rejected `account_suspended` and the
-    hold is released, instead of paying out at 09:30.
+    hold is released, instead of paying out at 09:30. A row the bank may have paid is
+    not ours to reject (`transitions` refuses it): it goes on, and the bank's answer to
+    an inquiry decides, never the suspension.
     """
     due = session.execute(
         select(Transfer.id, Transfer.member_id)
@@ -197,52 +171,32 @@ def dispatch_due(
                 )
             )
         )
+    refused: set[str] = set()
     if suspended:
-        _reject_suspended(
+        refused = _reject_suspended(
             session, [r.id for r in due if r.member_id in suspended], wall=wall, outcome=outcome
         )
-    ids = [r.id for r in due if r.member_id not in suspended]
+    ids = [r.id for r in due if r.id not in refused]
     if ids:
-        session.execute(
-            update(Transfer)
-            .where(Transfer.id.in_(ids))
-            .values(status="processing", next_attempt_at=wall + BATCH_LEASE, updated_at=wall),
-            execution_options={"synchronize_session": False},
-        )
+        move_where(session, Transfer, ids, Move.DUE, wall=wall,
+                   next_attempt_at=wall + BATCH_LEASE)
     return ids, outcome
 
 
 def _reject_suspended(
     session: Session, ids: list[str], *, wall: datetime, outcome: Outcome
-) -> None:
+) -> set[str]:
     transfers = session.scalars(select(Transfer).where(Transfer.id.in_(ids))).all()
     members = _lock_members(session, (t.member_id for t in transfers))
+    refused = set()
     for t in transfers:
+        if not may(t, Move.REFUSE):
+            continue
         members[t.member_id].held -= t.amount
         t.next_attempt_at = None
-        t.updated_at = wall
-        _reject(t, "account_suspended", outcome)
-
-
-def guard_maintenance(
-    transfers: list[Transfer], *, now: datetime
-) -> tuple[list[Transfer], Outcome]:
-    """Never send to a real-time bank inside its maintenance window: queue lag can carry
-    an instant transfer into one, so reschedule it to the window's end, saying why."""
-    outcome, sendable = Outcome(), []
-    for t in transfers:
-        ends = maintenance_ends_at(get_bank(t.bank_code), now)
-        if ends is None:
-            sendable.append(t)
-            continue
-        t.status = "scheduled"
-        t.settle_at = ends
-        t.next_attempt_at = None
-        t.note = f"rescheduled: bank maintenance at {iso_jst(now)} until {iso_jst(ends)}"
-        outcome.scheduled += 1
-        outcome.changes.append((t.id, view(t)))
-        metrics.RESCHEDULED.inc()
-    return sendable, outcome
+        _reject(t, "account_suspended", outcome, wall)
+        refused.add(t.id)
+    return refused
 
 
 def orders_for(session: Session, transfers: list[Transfer]) -> list[PaymentOrder]:
@@ -262,28 +216,20 @@ def orders_for(session: Session, transfers: list[Transfer]) -> list[PaymentOrder
     ]
 
 
-def call_bank(
-    gateway: BankGateway, orders: list[PaymentOrder]
-) -> list[PaymentResult] | None:
-    """Step 2. None means "no trustworthy answer": every order is retried later."""
-    if not orders:
-        return []
-    try:
-        return gateway.pay(orders)
-    except TransientBankError:
-        metrics.BANK_ERRORS.labels(kind="transient").inc()
-        return None
-
-
 def finish(
     session: Session,
     *,
     ids: list[str],
-    results: list[PaymentResult] | None,
+    results: dict[str, PaymentResult],
     now: datetime,
     wall: datetime,
+    budget: Budget | None = None,
 ) -> Outcome:
-    """Step 3, conditional on each row still being `processing`."""
+    """Step 3: the bank's answers, applied only where the rules allow. A definitive
+    answer ends a transfer in `processing` or `needs_attention`; "no answer" only moves
+    a transfer still `processing` (its next attempt, or staff once the budget is spent).
+    """
+    budget = budget or Budget()
     outcome = Outcome()
     if not ids:
         return outcome
@@ -293,29 +239,35 @@ def finish(
         .order_by(Transfer.id)
         .with_for_update(key_share=True)
     ).all()
-    live = [t for t in transfers if t.status == "processing"]
-    if results is None:
-        for t in live:
-            t.attempts += 1
-            t.next_attempt_at = wall + backoff(t.attempts)
-            t.updated_at = wall
-            outcome.retrying += 1
-        return outcome
-    by_id = {r.transfer_id: r for r in results}
-    members = _lock_members(session, (t.member_id for t in live))
+    answered = []
+    for t in transfers:
+        result = results.get(t.id) or PaymentResult(t.id, "unanswered", error=NO_ANSWER)
+        if result.outcome == "paid" and may(t, Move.PAID):
+            answered.append((t, result))
+        elif result.outcome == "rejected" and may(t, Move.BANK_REFUSED):
+            answered.append((t, result))
+        elif result.outcome == "unanswered" and t.status == PROCESSING:
+            sending.retry_later(t, result.error or NO_ANSWER, wall, budget, outcome)
+    if answered:
+        _apply_answers(session, answered, now, wall, outcome)
+    return outcome
+
+
+def _apply_answers(
+    session: Session, answered: list[tuple[Transfer, PaymentResult]], now: datetime,
+    wall: datetime, outcome: Outcome,
+) -> None:
+    members = _lock_members(session, (t.member_id for t, _ in answered))
     held_delta: dict[int, int] = defaultdict(int)
     out_delta: dict[int, int] = defaultdict(int)
     ledger = []
-    for t in live:
-        result = by_id.get(t.id)
-        if result is None:
-            continue
-        t.attempts += 1
-        t.updated_at = wall
+    for t, result in answered:
         t.next_attempt_at = None
+        if t.note and t.note.startswith(sending.DOUBT_NOTE):
+            t.note = None
         held_delta[t.member_id] -= t.amount
         if result.outcome == "paid":
-            t.status = "settled"
+            move(t, Move.PAID, wall=wall)
             t.settled_at = now
             out_delta[t.member_id] += t.amount
             ledger.append(
@@ -323,23 +275,21 @@ def finish(
                      bank_code=t.bank_code, bank_reference=result.reference, created_at=now)
             )
             outcome.settled += 1
-            outcome.changes.append((t.id, view(t)))
             metrics.SETTLED.labels(decision=t.decision).inc()
             if t.decision == "instant":
                 metrics.ACCEPT_TO_SETTLED.observe((now - aware(t.accepted_at)).total_seconds())
         else:
-            t.status = "failed"
+            move(t, Move.BANK_REFUSED, wall=wall)
             t.failure_code = result.code or "bank_rejected"
             outcome.failed += 1
-            outcome.changes.append((t.id, view(t)))
             metrics.FAILED.labels(code=t.failure_code).inc()
+        outcome.changes.append((t.id, view(t)))
     for member_id, delta in held_delta.items():
         member = members[member_id]
         member.held += delta
         member.outstanding += out_delta.get(member_id, 0)
     if ledger:
         session.execute(LedgerEntry.__table__.insert(), ledger)
-    return outcome
 
 
 def count_waiting(session: Session, *, wall: datetime, older_than: datetime | None = None) -> int:

@@ -23,12 +23,15 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(session: Session, *, member_id: int, now: datetime, ttl_seconds: int) -> str:
+def issue(
+    session: Session, *, member_id: int, now: datetime, ttl_seconds: int, kind: str = "api"
+) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(
             token_hash=digest(token),
             member_id=member_id,
+            kind=kind,
             created_at=now,
             expires_at=now + timedelta(seconds=ttl_seconds),
         )
@@ -56,6 +59,36 @@ def member_for(session: Session, *, token: str, now: datetime) -> Member:
     ).first()
     _check(row, now)
     return row.Member
+
+
+# A web session slides forward at most once a minute: one write per minute of use,
+# not one per page.
+SLIDE_EVERY = timedelta(seconds=60)
+# However busy, a web session ends this long after its login.
+WEB_SESSION_MAX = timedelta(hours=8)
+
+
+def member_for_web_session(
+    session: Session, *, token: str, now: datetime, ttl_seconds: int
+) -> Member:
+    """The member behind a live *web* session (a cookie), refused exactly as a bearer
+    token is (expired, revoked, suspended, locked), and kept alive while in use: each use
+    moves the expiry to `now + ttl` (an idle timeout), never past `WEB_SESSION_MAX` after
+    the login. An API bearer token is not a web session (`not_authenticated`)."""
+    row = session.execute(
+        select(Member, AuthSession, AuthSession.expires_at, AuthSession.revoked_at,
+               Member.status)
+        .join(Member, Member.id == AuthSession.member_id)
+        .where(AuthSession.token_hash == digest(token), AuthSession.kind == "web")
+    ).first()
+    _check(row, now)
+    auth: AuthSession = row.AuthSession
+    member: Member = row.Member
+    wanted = min(now + timedelta(seconds=ttl_seconds), _aware(auth.created_at) + WEB_SESSION_MAX)
+    if wanted - _aware(auth.expires_at) >= SLIDE_EVERY:
+        auth.expires_at = wanted
+        session.commit()
+    return member
 
 
 # The columns the transfer hot path needs, read without building ORM objects.

@@ -23,16 +23,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuthSession, Member, Payee, Transfer
+from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.limits import available, validate_amount
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import tokens
+from shunfuri.services.transitions import Move, MoveRefused, move
 from shunfuri.settings import get_settings
 
-FINAL = frozenset({"settled", "rejected", "failed", "cancelled"})
-STATUSES = ("accepted", "processing", "scheduled", "settled", "rejected", "failed", "cancelled")
+FINAL = orders.FINAL
+STATUSES = orders.STATUSES
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -127,6 +129,52 @@ def autocommit(session: Session) -> None:
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+def submit(
+    session: Session,
+    *,
+    token: str,
+    payee_id: int,
+    amount: int,
+    idempotency_key: str | None,
+    now: datetime,
+    wall: datetime,
+) -> Accepted:
+    """The one acceptance the API offers: the one-statement insert when it applies (no
+    extra round trip in the common case), else the full path, which works out the
+    precise refusal or the idempotent replay. Both take the same inputs to the same
+    answer (a property test holds them to it)."""
+    fast = try_accept_fast(
+        session, token=token, payee_id=payee_id, amount=amount,
+        idempotency_key=idempotency_key, now=now, wall=wall,
+    )
+    if fast is not None:
+        return Accepted(fast, created=True)
+    # Leave the autocommitted connection: the full path runs in a transaction of its own.
+    session.rollback()
+    return accept_with_token(
+        session, token=token, payee_id=payee_id, amount=amount,
+        idempotency_key=idempotency_key, now=now, wall=wall,
+    )
+
+
+def accept_with_token(
+    session: Session,
+    *,
+    token: str,
+    payee_id: int,
+    amount: int,
+    idempotency_key: str | None,
+    now: datetime,
+    wall: datetime,
+) -> Accepted:
+    """The full path: authenticate, then `accept` with every check in turn."""
+    member = tokens.credit_for(session, token=token, now=wall)
+    return accept(
+        session, member=member, payee_id=payee_id, amount=amount,
+        idempotency_key=idempotency_key, now=now, wall=wall,
+    )
+
+
 def try_accept_fast(
     session: Session,
     *,
@@ -139,8 +187,8 @@ def try_accept_fast(
 ) -> dict | None:
     """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
     inserts when the token is live, the member active, the payee theirs and the credit
-    enough. None means "not the common case": the caller takes `accept`, which gives
-    the precise refusal (or the idempotent replay). Same rules, fewer round trips: on the
+    enough. None means "not the common case": `submit` then takes the full path, which
+    gives the precise refusal (or the idempotent replay). Same rules, fewer round trips: on the
     hot path each round trip costs more than the work it carries."""
     settings = get_settings()
     if service_reopens_at(now) is not None:
@@ -389,10 +437,26 @@ def list_for(
     }
 
 
+IN_DOUBT_DETAIL = (
+    "This transfer was sent to the bank and its answer has not arrived yet, so it cannot "
+    "be cancelled: the bank may already have paid it. We are asking the bank. The status "
+    "stays `processing` until it answers, then becomes `settled` (paid; the amount is "
+    "added to your balance) or `failed` (not paid; the amount is available again)."
+)
+IN_DOUBT_DETAIL_JA = (
+    "このお振込みは銀行へ送信済みで、銀行からの結果をまだ受け取っていないため、取り消しできません"
+    "（すでにお振込みが完了している可能性があります）。現在、銀行に結果を確認しています。"
+    "確認が取れるまで状態は「処理中（processing）」のままで、その金額はご利用可能額から"
+    "差し引かれています。お振込みが完了していれば「完了（settled）」となりご利用残高に加わり、"
+    "完了していなければ「不成立（failed）」となって金額はご利用可能額に戻ります。"
+)
+
+
 def cancel(
     session: Session, *, member_id: int, transfer_id: str, now: datetime, wall: datetime
 ) -> dict:
-    """Cancel a scheduled transfer and release its hold, in one transaction."""
+    """Cancel a scheduled transfer never sent to the bank and release its hold, in one
+    transaction. A transfer in doubt (sent, no answer yet) is refused and says why."""
     transfer = session.scalar(
         select(Transfer)
         .where(Transfer.id == transfer_id, Transfer.member_id == member_id)
@@ -400,13 +464,18 @@ def cancel(
     )
     if transfer is None:
         raise ShunfuriError("not_found")
-    if transfer.status != "scheduled":
-        raise ShunfuriError("not_cancellable", transfer_status=transfer.status)
+    try:
+        move(transfer, Move.CANCEL, wall=wall)
+    except MoveRefused as refused:
+        if refused.in_doubt:
+            raise ShunfuriError(
+                "not_cancellable", IN_DOUBT_DETAIL, detail_ja=IN_DOUBT_DETAIL_JA,
+                transfer_status=transfer.status, in_doubt=True,
+            ) from None
+        raise ShunfuriError("not_cancellable", transfer_status=transfer.status) from None
     session.execute(
         update(Member).where(Member.id == member_id).values(held=Member.held - transfer.amount)
     )
-    transfer.status = "cancelled"
-    transfer.updated_at = wall
     transfer.note = f"cancelled by the member at {iso_jst(now)}"
     session.commit()
     return view(transfer)

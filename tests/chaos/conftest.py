@@ -42,15 +42,16 @@ class Profile:
     lost_answers_s: float
     pg_down_s: float
     beat_load_s: float
+    doubt_s: float  # how long answers stay lost (and cancels are tried) in the doubt scenarios
 
 
 PROFILES = {
     "short": Profile("short", load_s=3, rate=8, kills=4, kill_every_s=2.5, redis_down_s=5,
                      bank_slow_s=4, bank_transient_s=4, bank_down_s=8, lost_answers_s=6,
-                     pg_down_s=5, beat_load_s=5),
+                     pg_down_s=5, beat_load_s=5, doubt_s=5),
     "full": Profile("full", load_s=10, rate=15, kills=15, kill_every_s=3, redis_down_s=20,
                     bank_slow_s=20, bank_transient_s=20, bank_down_s=30, lost_answers_s=30,
-                    pg_down_s=20, beat_load_s=20),
+                    pg_down_s=20, beat_load_s=20, doubt_s=20),
 }
 
 

@@ -71,6 +71,7 @@ class Load:
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         self.accepted: dict[str, float] = {}  # transfer id -> wall time of the 202
+        self.owners: dict[str, dict] = {}  # transfer id -> the member who asked for it
         self.refused: Counter = Counter()
         self.unclear_5xx = 0
         self.threads: list[threading.Thread] = []
@@ -113,6 +114,7 @@ class Load:
             if r is not None and r.status_code == 202:
                 with self.lock:
                     self.accepted[r.json()["id"]] = time.time()
+                    self.owners[r.json()["id"]] = member
                 return
             if r is not None and r.status_code < 500:
                 with self.lock:

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -141,19 +142,32 @@ def test_bank_slow_then_erratic_then_down_then_back(system, harness, profile):
     assert_clean(run.result)
 
 
+def bank_stats(system) -> dict:  # type: ignore[no-untyped-def]
+    """What the bank simulator counted: answers it lost, inquiries it answered."""
+    url = system.env_of_children()["SHUNFURI_BANK_URL"]
+    return httpx.get(f"{url}/v1/stats", timeout=5).json()
+
+
 def test_bank_pays_but_the_answer_is_lost(system, harness, profile):
+    before = bank_stats(system)
     try:
         with harness.scenario("bank_answer_lost") as (run, _load):
-            run.faults_from = "asked_again"  # each lost answer shows as a repeated request
+            # Each lost answer is a transfer in doubt, resolved by asking the bank (an
+            # inquiry), not by paying again: the faults are the answers the bank lost.
+            run.faults_from = "lost_answers"
             time.sleep(profile.load_s)
             with run.window(count=0):
                 system.bank(lose_response_rate=0.3)
                 time.sleep(profile.lost_answers_s)
                 system.bank(lose_response_rate=0.0)
             time.sleep(profile.load_s)
+            after = bank_stats(system)
+            run.stats["lost_answers"] = after["lost_answers"] - before["lost_answers"]
+            run.stats["inquiries"] = after["inquiries"] - before["inquiries"]
     finally:
         system.bank(lose_response_rate=0.0)
     assert run.result.faults > 0, "no answer was lost: the scenario tested nothing"
+    assert run.stats["inquiries"] > 0, "nobody asked the bank about a lost answer"
     assert_clean(run.result)
 
 

@@ -83,3 +83,24 @@ def test_distributed_smoke_runs_every_locust_worker_for_the_whole_duration(tmp_p
     per_worker = list((out / "samples").glob("samples-*.csv"))
     assert len(per_worker) == 2
     assert all(len(f.read_text().splitlines()) > 10 for f in per_worker)
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(240)
+def test_web_smoke_measures_pages_beside_the_api_load(tmp_path):
+    """Members logging in through the form and doing 瞬フリ through the pages, beside
+    the API users: page percentiles and the pages' own accept -> settled are reported."""
+    out = tmp_path / "results"
+    summary = loadtest(out, "web", "--web-rate", "10")
+    assert summary["scenario"] == "web"
+    assert summary["failed"] == 0, summary.get("locust")
+    # The API users' transfers (the rate held over the run is the instant smoke's check).
+    assert summary["settled"] == summary["accepted"] > 0
+    web = summary["web"]
+    assert web["users"] == 2
+    assert web["accepted"] > 0 and web["settled"] == web["accepted"], web
+    assert web["within_10s_ratio"] == 1.0
+    assert set(web["pages_ms"]) >= {"p50", "p95", "p99"} and web["pages_ms"]["count"] > 0
+    assert web["login_ms"]["count"] == 2 and web["pages_per_s"] > 0
+    assert {"GET WEB GET /login", "POST WEB POST /transfer/confirm"} <= set(web["by_page"])
+    assert list((out / "samples").glob("web-samples-*.csv"))

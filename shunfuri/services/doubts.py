@@ -1,0 +1,190 @@
+"""Orders in doubt, for operators and staff: list them, count them, and resolve one by
+asking the bank.
+
+An order is listed when the bank may have paid it and we do not know yet: sent, not
+final, and either an answer already went missing (or a worker died during the call, so
+it was sent again) or the retry budget is spent (`needs_attention`). Each entry says
+its kind: transfers today; collections (repayments) can be listed beside them later.
+
+Staff resolve a `needs_attention` transfer with the bank, never on a guess: `inquire`
+asks the bank and applies a definitive answer (paid -> settled, refused -> failed);
+`inquire(..., resend=True)` also hands the transfer back to the workers when the bank
+has no record of it, to be sent again under the same id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from shunfuri.db.models import Transfer
+from shunfuri.domain.instants import iso_jst
+from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
+from shunfuri.errors import ShunfuriError
+from shunfuri.gateway.base import BankGateway, Inquiry
+from shunfuri.services import bank_step, settlement
+from shunfuri.services.members import audit
+from shunfuri.services.outcome import Outcome
+from shunfuri.services.sending import DOUBT_NOTE
+from shunfuri.services.transfers import aware, view
+from shunfuri.services.transitions import may, move
+
+TRANSFER = "transfer"
+
+
+@dataclass(frozen=True)
+class Doubt:
+    kind: str
+    id: str
+    member_id: int
+    amount: int
+    bank_code: str
+    status: str
+    sent_at: datetime
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+    def as_dict(self, wall: datetime) -> dict:
+        return {
+            "kind": self.kind, "id": self.id, "member_id": self.member_id,
+            "amount": self.amount, "bank_code": self.bank_code, "status": self.status,
+            "sent_at": iso_jst(self.sent_at),
+            "age_seconds": round((wall - self.sent_at).total_seconds(), 1),
+            "attempts": self.attempts, "last_error": self.last_error,
+            "next_attempt_at": iso_jst(self.next_attempt_at),
+        }
+
+
+def _doubtful(include_in_flight: bool):  # type: ignore[no-untyped-def]
+    sent = Transfer.sent_at.is_not(None)
+    attention = Transfer.status == NEEDS_ATTENTION
+    retried = (Transfer.status == PROCESSING) & sent
+    if not include_in_flight:
+        retried = retried & (Transfer.last_error.is_not(None) | (Transfer.attempts > 1))
+    return or_(attention, retried)
+
+
+def list_doubts(session: Session, *, include_in_flight: bool = False,
+                limit: int = 1000) -> list[Doubt]:
+    """Oldest send first. `include_in_flight` adds orders still in their first call."""
+    rows = session.scalars(
+        select(Transfer).where(_doubtful(include_in_flight))
+        .order_by(Transfer.sent_at, Transfer.id).limit(limit)
+    ).all()
+    return [
+        Doubt(TRANSFER, t.id, t.member_id, t.amount, t.bank_code, t.status,
+              aware(t.sent_at), t.attempts, t.last_error, aware(t.next_attempt_at))
+        for t in rows
+    ]
+
+
+def counts(session: Session) -> dict[str, int]:
+    """For the gauges: retried in doubt (still `processing`), and `needs_attention`."""
+    rows = dict(
+        session.execute(
+            select(Transfer.status, func.count())
+            .where(_doubtful(include_in_flight=False))
+            .group_by(Transfer.status)
+        ).all()
+    )
+    return {"in_doubt": rows.get(PROCESSING, 0), "needs_attention": rows.get(NEEDS_ATTENTION, 0)}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    transfer: dict
+    bank: dict
+    outcome: Outcome
+
+    def as_dict(self) -> dict:
+        return {"transfer": self.transfer, "bank": self.bank}
+
+
+def inquire(
+    session: Session, gateway: BankGateway, *, transfer_id: str, now: datetime,
+    wall: datetime, actor: str, budget: Budget, resend: bool = False,
+) -> Resolution:
+    """Ask the bank about one transfer and apply a definitive answer if it is in doubt;
+    with `resend`, a `needs_attention` transfer the bank never received goes back to
+    the workers. Audited, allowed or refused. No lock is held across the bank call."""
+    action = "resend_transfer" if resend else "inquire_transfer"
+    before = session.get(Transfer, transfer_id)
+    if before is None:
+        _refuse(session, actor, action, wall, None, transfer_id, "not_found")
+    member_id, status_before = before.member_id, before.status
+    if resend and status_before != NEEDS_ATTENTION:
+        _refuse(session, actor, action, wall, member_id, transfer_id, "not_in_doubt")
+    session.rollback()  # nothing is held while the bank is asked
+    answer = bank_step.inquire(gateway, [transfer_id])[transfer_id]
+    if answer.answer == "unanswered":
+        _refuse(session, actor, action, wall, member_id, transfer_id, "bank_unavailable",
+                error=answer.error)
+    outcome = _apply(session, answer, now=now, wall=wall, budget=budget, resend=resend)
+    transfer = session.scalar(select(Transfer).where(Transfer.id == transfer_id))
+    bank = {"answer": answer.answer, "reference": answer.reference, "code": answer.code,
+            "amount": answer.amount}
+    audit(session, actor=actor, action=action, now=wall, member_id=member_id,
+          detail={"transfer_id": transfer_id, "bank": answer.answer,
+                  "status_before": status_before, "status_after": transfer.status})
+    session.commit()
+    return Resolution(view(transfer), bank, outcome)
+
+
+def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
+           budget: Budget, resend: bool) -> Outcome:
+    transfer_id = answer.order_id
+    locked = session.scalar(
+        select(Transfer).where(Transfer.id == transfer_id).with_for_update(key_share=True)
+    )
+    if not in_doubt(locked.status, sent=locked.sent_at is not None):
+        return Outcome()  # settled, refused or never sent: the answer is for information
+    result = bank_step.result_of(answer)
+    if result is not None and result.outcome != "unanswered":
+        return settlement.finish(session, ids=[transfer_id], results={transfer_id: result},
+                                 now=now, wall=wall, budget=budget)
+    outcome = Outcome()
+    if result is None and resend and may(locked, Move.RESEND):
+        move(locked, Move.RESEND, wall=wall)
+        locked.attempts = 0
+        locked.attention_at = wall + budget.after
+        locked.next_attempt_at = wall
+        locked.note = (f"{DOUBT_NOTE} staff confirmed the bank never received it; "
+                       "sending it again")
+        outcome.retrying += 1
+        outcome.changes.append((transfer_id, view(locked)))
+    return outcome
+
+
+def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id: int | None,
+            transfer_id: str, code: str, error: str | None = None) -> NoReturn:
+    session.rollback()
+    detail = {"transfer_id": transfer_id[:64], "refused": code}
+    if error:
+        detail["error"] = error[:200]
+    audit(session, actor=actor, action=action, now=wall, member_id=member_id, ok=False,
+          detail=detail)
+    session.commit()
+    raise ShunfuriError(code)
+
+
+def staff_view(session: Session, *, transfer_id: str, actor: str, wall: datetime) -> dict:
+    """A transfer as staff see it: the member's view plus what the doubt handling knows."""
+    t = session.get(Transfer, transfer_id)
+    if t is None:
+        _refuse(session, actor, "view_transfer", wall, None, transfer_id, "not_found")
+    out = {
+        **view(t), "member_id": t.member_id, "bank_code": t.bank_code,
+        "sent_at": iso_jst(aware(t.sent_at)), "attempts": t.attempts,
+        "last_error": t.last_error, "next_attempt_at": iso_jst(aware(t.next_attempt_at)),
+        "attention_at": iso_jst(aware(t.attention_at)),
+        "in_doubt": in_doubt(t.status, sent=t.sent_at is not None),
+    }
+    audit(session, actor=actor, action="view_transfer", now=wall, member_id=t.member_id,
+          detail={"transfer_id": transfer_id})
+    session.commit()
+    return out

@@ -1,0 +1,172 @@
+"""`make screenshots`: every page of the member site at PC (1280 px) and phone (360 px)
+width, into `docs/screenshots/` (or the folder given), from a real running system.
+
+    python -m tests.browser.screenshots docs/screenshots
+
+It starts `shunfuri up` on a fresh test database (like the browser tests), walks one
+member through the site per width, and writes `<page>-pc.png` / `<page>-phone.png`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser import journey
+from tests.system import poll, running_system
+
+# (file name, what it shows): the order of the tour and of the README's gallery.
+PAGES = (
+    ("01-login", "ログイン（カード番号 / Web-ID）"),
+    ("02-login-wrong-pin", "暗証番号の誤り"),
+    ("03-locked", "3回間違えてロック"),
+    ("04-lost-card", "紛失・盗難の届出があるカード"),
+    ("05-suspended", "利用停止"),
+    ("06-top", "会員トップ"),
+    ("07-payees-empty", "振込先口座（未登録）"),
+    ("08-bank-search", "金融機関をかなで探す"),
+    ("09-branch-search", "支店を探す"),
+    ("10-account-form", "口座の情報（入力エラー）"),
+    ("11-payee-confirm", "銀行へ送る表記で確認"),
+    ("12-payees", "振込先口座"),
+    ("13-transfer-form", "瞬フリ：金額の入力"),
+    ("14-review-instant", "確認：最短10秒"),
+    ("15-status-settled", "振込完了（受付からの秒数）"),
+    ("16-review-sunday", "確認：日曜22時の三井住友は月曜7時"),
+    ("17-status-scheduled", "振込予約中"),
+    ("18-cancel", "予約の取り消し"),
+    ("19-history", "お取引履歴"),
+    ("20-web-id", "Web-ID設定"),
+    ("21-not-found", "見つからないページ"),
+)
+
+
+def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
+    def shot(name: str) -> None:
+        journey.shot(page, folder, f"{name}-{size}")
+
+    clock(f"{journey.WEEKDAY_AFTERNOON}@1")
+    member = journey.new_member(system.url)
+    page.goto("/login")
+    shot("01-login")
+    journey.log_in(page, {**member, "pin": "0000"})
+    expect(page.get_by_role("alert")).to_be_visible()
+    shot("02-login-wrong-pin")
+    locked = journey.new_member(system.url)
+    for _ in range(3):
+        journey.log_in(page, {**locked, "pin": "0000"})
+    journey.log_in(page, locked)
+    shot("03-locked")
+    lost = journey.new_member(system.url)
+    journey.staff(system.url, lost, "report-card-lost")
+    journey.log_in(page, lost)
+    shot("04-lost-card")
+    suspended = journey.new_member(system.url)
+    journey.staff(system.url, suspended, "suspend")
+    journey.log_in(page, suspended)
+    shot("05-suspended")
+
+    journey.log_in(page, member, card_number=journey.full_width_hyphenated(member["card_number"]))
+    expect(page.get_by_role("heading", name="会員トップ")).to_be_visible()
+    shot("06-top")
+    page.goto("/payees")
+    shot("07-payees-empty")
+    page.goto("/payees/new?bank_q=みついすみとも")
+    shot("08-bank-search")
+    page.goto("/payees/new?bank=0009&branch_q=ジンボウチョウ")
+    shot("09-branch-search")
+    page.goto("/payees/new?bank=0009&branch=001")
+    page.get_by_label("口座番号（7桁まで）").fill("12345678")
+    page.get_by_label("口座名義（カナ）").fill("山田 太郎")
+    page.get_by_role("button", name="確認する").click()
+    shot("10-account-form")
+    page.get_by_label("口座番号（7桁まで）").fill("１２３４５６７")
+    page.get_by_label("口座名義（カナ）").fill("ヤマダ　タロウ")
+    page.get_by_role("button", name="確認する").click()
+    shot("11-payee-confirm")
+    page.get_by_role("button", name="この内容で登録する").click()
+    shot("12-payees")
+
+    page.goto("/transfer")
+    page.get_by_label("お借入れ金額（円）").fill("３０，０００")
+    shot("13-transfer-form")
+    page.get_by_role("button", name="振込日時を確認する").click()
+    shot("14-review-instant")
+    page.get_by_role("button", name="この内容で振り込む").click()
+    expect(page.locator("#status-label")).to_have_text("振込完了")
+    shot("15-status-settled")
+
+    clock(f"{journey.SUNDAY_NIGHT}@1")
+    page.goto("/transfer")
+    page.get_by_label("お借入れ金額（円）").fill("20000")
+    page.get_by_role("button", name="振込日時を確認する").click()
+    shot("16-review-sunday")
+    page.get_by_role("button", name="この日時で予約する").click()
+    expect(page.locator("#status-label")).to_have_text("振込予約中")
+    shot("17-status-scheduled")
+    page.get_by_role("link", name="この予約を取り消す").click()
+    shot("18-cancel")
+    page.get_by_role("button", name="予約を取り消す").click()
+    expect(page.locator("#status-label")).to_have_text("取消済み")
+    page.goto("/transfers")
+    shot("19-history")
+    page.goto("/settings/web-id")
+    shot("20-web-id")
+    page.goto("/transfers/no-such-transfer")
+    shot("21-not-found")
+
+
+def main(folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=11) as system:
+
+        def clock(spec: str) -> None:
+            done = system.cli("clock", spec)
+            assert done.returncode == 0, done.stderr
+            wanted = spec[:13]  # the simulated hour is enough to tell the jump happened
+
+            def moved() -> bool:
+                quote = system.http.get("/v1/availability", params={"bank_code": "0033"})
+                return (quote.json().get("settle_at") or "").startswith(wanted)
+
+            poll(moved, timeout=10, what=f"clock at {spec}")
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**journey.launch_options())
+            for size, viewport, mobile in (("pc", journey.PC, False),
+                                           ("phone", journey.PHONE, True)):
+                context = browser.new_context(
+                    base_url=system.url, locale="ja-JP", viewport=viewport, is_mobile=mobile,
+                    device_scale_factor=1,
+                )
+                page = context.new_page()
+                page.set_default_timeout(20_000)
+                tour(page, system, folder, size, clock)
+                context.close()
+            browser.close()
+    made = sorted(p.name for p in folder.glob("*.png"))
+    expected = {f"{name}-{size}.png" for name, _ in PAGES for size in ("pc", "phone")}
+    missing = expected - set(made)
+    print(f"{len(made)} screenshots in {folder}" + (f"; missing {missing}" if missing else ""))
+    return 1 if missing else 0
+
+
+def gallery() -> str:
+    """The README's table of screenshots (printed by `--gallery`)."""
+    rows = ["| page | PC (1280 px) | phone (360 px) |", "|---|---|---|"]
+    for name, label in PAGES:
+        rows.append(
+            f"| {label} | ![{label}](docs/screenshots/{name}-pc.png) "
+            f"| ![{label}](docs/screenshots/{name}-phone.png) |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--gallery"]:
+        print(gallery())
+        sys.exit(0)
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    sys.exit(main(target if target.is_absolute() else Path.cwd() / target))

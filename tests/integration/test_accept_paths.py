@@ -1,0 +1,150 @@
+"""One acceptance, two ways through it: `submit` (the one-statement insert, falling
+back to the full path when it misses) and `accept_with_token` (the full path alone)
+must give the same answer to the same inputs, refusals included.
+
+Each example builds two identical worlds (member, payees, token, a transfer made
+earlier with an Idempotency-Key), sends the same request through each path, and
+compares the answers with the ids of each world mapped to their roles.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, update
+
+from shunfuri.db.models import AuthSession, Member, Transfer
+from shunfuri.db.session import session_factory
+from shunfuri.domain.instants import parse_instant
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import tokens, transfers
+from tests import factories
+
+WALL = factories.WALL + timedelta(days=1)
+INSTANTS = {
+    "open": "2026-12-01T10:00:00+09:00",  # Tuesday: every bank open
+    "monday_closed": "2026-11-30T06:30:00+09:00",
+    "new_year": "2027-01-01T12:00:00+09:00",
+    "smbc_maintenance": "2026-11-29T21:30:00+09:00",  # 0009 scheduled, 0005 scheduled
+    "after_1450": "2026-12-01T15:00:00+09:00",  # 0005 scheduled for tomorrow 09:30
+}
+PRIOR = {"payee": "own_0009", "amount": 2000}
+
+
+@dataclass(frozen=True)
+class Case:
+    status: str
+    token: str
+    instant: str
+    payee: str
+    amount: int
+    outstanding: int
+    key: str
+
+
+CASES = st.builds(
+    Case,
+    status=st.sampled_from(["active", "active", "suspended", "locked"]),
+    token=st.sampled_from(["live", "live", "revoked", "expired", "unknown"]),
+    instant=st.sampled_from(list(INSTANTS)),
+    payee=st.sampled_from(["own_0009", "own_0005", "foreign", "unknown"]),
+    amount=st.sampled_from([1000, 2000, 10_000, 50_000, 1500, 0, -1000, 60_000]),
+    outstanding=st.sampled_from([0, 45_000]),
+    key=st.sampled_from(["none", "fresh", "replay_same", "replay_other"]),
+)
+
+
+@dataclass
+class World:
+    member: int
+    token: str
+    payees: dict[str, int]
+    prior: str | None
+
+
+def build(case: Case) -> World:
+    member = factories.member(credit_limit=50_000)
+    other = factories.member()
+    payees = {"own_0009": factories.payee(member, bank_code="0009"),
+              "own_0005": factories.payee(member, bank_code="0005"),
+              "foreign": factories.payee(other, bank_code="0009"),
+              "unknown": 10**12 + member}
+    prior = None
+    if case.key.startswith("replay"):
+        with session_factory()() as session:
+            made = transfers.accept(
+                session, member=session.get(Member, member), payee_id=payees[PRIOR["payee"]],
+                amount=PRIOR["amount"], idempotency_key="k", now=parse_instant(INSTANTS["open"]),
+                wall=WALL,
+            )
+        prior = made.transfer["id"]
+    with session_factory().begin() as session:
+        session.execute(update(Member).where(Member.id == member)
+                        .values(status=case.status, outstanding=case.outstanding))
+        issued_at = WALL - timedelta(hours=2) if case.token == "expired" else WALL
+        token = tokens.issue(session, member_id=member, now=issued_at, ttl_seconds=3600)
+    if case.token == "revoked":
+        with session_factory().begin() as session:
+            session.execute(update(AuthSession).where(AuthSession.member_id == member)
+                            .values(revoked_at=WALL))
+    if case.token == "unknown":
+        token = uuid.uuid4().hex
+    return World(member, token, payees, prior)
+
+
+def request(case: Case, world: World) -> dict:
+    payee, amount = case.payee, case.amount
+    if case.key == "replay_same":
+        payee, amount = PRIOR["payee"], PRIOR["amount"]
+    return dict(
+        token=world.token, payee_id=world.payees[payee], amount=amount,
+        idempotency_key={"none": None, "fresh": f"f-{uuid.uuid4().hex}"}.get(case.key, "k"),
+        now=parse_instant(INSTANTS[case.instant]), wall=WALL,
+    )
+
+
+def answer(path, case: Case, world: World) -> tuple:  # type: ignore[no-untyped-def]
+    """The path's answer with this world's ids replaced by their roles."""
+    with session_factory()() as session:
+        try:
+            result = path(session, **request(case, world))
+        except ShunfuriError as exc:
+            got: tuple = ("refused", exc.code, exc.status, sorted(exc.extra.items()))
+        else:
+            view = dict(result.transfer)
+            role = {v: k for k, v in world.payees.items()}[view.pop("payee_id")]
+            transfer_id = view.pop("id")
+            same = "prior" if transfer_id == world.prior else "new"
+            got = ("accepted", result.created, same, role, sorted(view.items()))
+    with session_factory()() as session:
+        stored = session.scalar(select(func.count()).select_from(Transfer)
+                                .where(Transfer.member_id == world.member))
+    return got, stored
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(case=CASES)
+def test_both_acceptance_paths_give_the_same_answer(db, case: Case):
+    fast = answer(transfers.submit, case, build(case))
+    full = answer(transfers.accept_with_token, case, build(case))
+    assert fast == full
+
+
+def test_the_examples_reach_both_acceptances_and_refusals(db):
+    """The property is only worth its examples: the common case must be among them."""
+    accepted = Case("active", "live", "open", "own_0009", 10_000, 0, "fresh")
+    got, stored = answer(transfers.submit, accepted, build(accepted))
+    assert got[0] == "accepted" and got[1] is True and stored == 1
+    replay = Case("active", "live", "open", "own_0009", 10_000, 0, "replay_same")
+    got, stored = answer(transfers.submit, replay, build(replay))
+    assert got[:3] == ("accepted", False, "prior") and stored == 1
+    other = Case("active", "live", "open", "own_0009", 10_000, 0, "replay_other")
+    assert answer(transfers.submit, other, build(other))[0][1] == "idempotency_key_reused"
+
+

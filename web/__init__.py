@@ -1,0 +1,39 @@
+"""The member site: server-rendered Japanese pages, mounted in the API's FastAPI app.
+
+Routes translate a form or a page view into the same service calls as the JSON API
+(never the API over HTTP). `web.security` holds what every site shares (session cookie,
+CSRF, security headers, error pages), parametrised by a `Site`, so the staff console can
+be a second `Site` with its own cookie and login.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from web import errors  # noqa: F401 - `web.errors.page_for` serves the app's 404 pages
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from web.live import Waiter
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def mount(app: FastAPI, *, waiter: Waiter) -> None:
+    """Add the member site's routes and static files to `app`.
+
+    `waiter` returns the process's transfer-event listener (the one the API's `?wait=`
+    long-polls use), so the live status page costs no database polling; it is passed in
+    because `web` sits beside `api` and does not import it.
+    """
+    from fastapi.staticfiles import StaticFiles
+
+    from web import live
+    from web.routes import account, auth, home, payees, transfer, transfers
+
+    live.use(waiter)
+    for module in (auth, home, account, payees, transfer, transfers):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

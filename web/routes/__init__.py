@@ -1,0 +1,1 @@
+"""The member site's pages, one module per area (like `api/routes`)."""

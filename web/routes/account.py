@@ -1,0 +1,70 @@
+"""Web-ID self-service: the member sets or changes their own Web-ID and password."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shunfuri.db.session import session_factory
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import members
+from shunfuri.settings import get_settings
+from web.errors import error_page
+from web.forms import field_errors
+from web.security import session_token
+from web.site import MEMBER_SITE, SignedIn, render
+from web.site import router as site_router
+
+router = site_router()
+
+
+def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
+          typed: str = "", warning: str | None = None) -> Response:
+    return render(
+        request, "web_id.html", status=status, section="settings",
+        current_web_id=member.web_id, errors=errors or {}, typed=typed, warning=warning,
+    )
+
+
+@router.get("/settings/web-id")
+def web_id_page(request: Request, member: SignedIn) -> Response:
+    return _form(request, member)
+
+
+@router.post("/settings/web-id")
+def set_web_id(
+    request: Request,
+    member: SignedIn,
+    web_id: Annotated[str, Form(max_length=128)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+    password_again: Annotated[str, Form(max_length=1024)] = "",
+    current_pin: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    if new_password != password_again:
+        return _form(request, member, status=422, typed=web_id, errors={
+            "password_again": "確認用のパスワードが一致しません。同じパスワードを2回入力してください。"
+        })
+    settings = get_settings()
+    try:
+        with session_factory()() as session:
+            members.set_web_id(
+                session, member_id=member.id, web_id=web_id, password=new_password,
+                current_pin=current_pin, now=datetime.now(UTC),
+                pepper=settings.pin_pepper.get_secret_value(),
+                keep_token=session_token(request, MEMBER_SITE),
+            )
+    except ShunfuriError as exc:
+        if exc.code == "account_locked":
+            request.state.drop_session = True
+            return error_page(request, exc, login_again=True)
+        errors = field_errors(exc, rename={"password": "new_password"})
+        warning = None
+        if exc.code == "invalid_credentials":
+            errors["current_pin"] = "暗証番号が正しくありません。"
+            warning = "暗証番号を3回続けて間違えるとロックされ、自動契約機での再設定が必要になります。"
+        return _form(request, member, status=exc.status, errors=errors, typed=web_id,
+                     warning=warning)
+    return RedirectResponse("/?done=web_id", status_code=303)

@@ -1,0 +1,30 @@
+"""The top page: the credit line at a glance and the latest transfers."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from shunfuri.db.session import session_factory
+from shunfuri.services import payees, transfers
+from shunfuri.services.members import available
+from web.site import SignedIn, render
+from web.site import router as site_router
+
+router = site_router()
+
+RECENT = 5
+
+
+@router.get("/")
+def home(request: Request, member: SignedIn, done: str = "") -> Response:
+    with session_factory()() as session:
+        recent = transfers.list_for(
+            session, member_id=member.id, status=None, limit=RECENT, cursor=None
+        )["items"]
+        known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
+    notice = {"web_id": "Web-IDとパスワードを登録しました。次回からWeb-IDでもログインできます。"}
+    return render(
+        request, "home.html", section="home", recent=recent, payees=known,
+        available=available(member), notice=notice.get(done),
+    )

@@ -1,0 +1,111 @@
+"""Payees: the list, and registering one with bank and branch pickers.
+
+The pickers are plain GET forms (they work without JavaScript): search a bank by code,
+name or kana, pick it, then the branch the same way, then type the account. Before
+anything is stored, the member sees the account as it will be sent (the holder name in
+the Zengin half-width katakana the bank receives) and registers it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shunfuri.clock import get_clock
+from shunfuri.db.session import session_factory
+from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_branches
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import payees
+from web.forms import field_errors
+from web.site import SignedIn, render
+from web.site import router as site_router
+
+router = site_router()
+
+Text = Annotated[str, Form(max_length=128)]
+Q = Annotated[str, Query(max_length=64)]
+
+
+@router.get("/payees")
+def payee_list(request: Request, member: SignedIn, added: str = "") -> Response:
+    with session_factory()() as session:
+        mine = payees.list_payees(session, member_id=member.id)
+    notice = "振込先口座を登録しました。" if added else None
+    return render(request, "payees.html", section="payees", payees=mine, notice=notice)
+
+
+def _chosen(bank: str, branch: str) -> tuple[object | None, object | None]:
+    try:
+        chosen_bank = get_bank(bank) if bank else None
+        chosen_branch = get_branch(bank, branch) if chosen_bank and branch else None
+    except ShunfuriError:
+        return None, None
+    return chosen_bank, chosen_branch
+
+
+@router.get("/payees/new")
+def payee_new(request: Request, member: SignedIn, bank_q: Q = "", bank: Q = "",
+              branch_q: Q = "", branch: Q = "") -> Response:
+    chosen_bank, chosen_branch = _chosen(bank, branch)
+    banks = search_banks(bank_q) if bank_q and chosen_bank is None else []
+    branches = []
+    if chosen_bank is not None and chosen_branch is None and branch_q:
+        branches = search_branches(chosen_bank.code, branch_q)  # type: ignore[attr-defined]
+    return render(
+        request, "payee_new.html", section="payees", bank_q=bank_q, branch_q=branch_q,
+        banks=banks, branches=branches, bank=chosen_bank, branch=chosen_branch,
+        errors={}, typed={}, checked=None,
+    )
+
+
+def _check(bank_code: str, branch_code: str, account_type: str, account_number: str,
+           holder_name: str) -> payees.CheckedPayee:
+    return payees.check_payee(
+        bank_code=bank_code, branch_code=branch_code, account_type=account_type,
+        account_number=account_number, holder_name=holder_name, every_field=True,
+    )
+
+
+def _form_again(request: Request, exc: ShunfuriError, bank_code: str, branch_code: str,
+                typed: dict) -> Response:
+    chosen_bank, chosen_branch = _chosen(bank_code, branch_code)
+    return render(
+        request, "payee_new.html", status=exc.status, section="payees", bank_q="",
+        branch_q="", banks=[], branches=[], bank=chosen_bank, branch=chosen_branch,
+        errors=field_errors(exc), typed=typed, checked=None,
+    )
+
+
+@router.post("/payees/preview")
+def payee_preview(request: Request, member: SignedIn, bank_code: Text = "",
+                  branch_code: Text = "", account_type: Text = "", account_number: Text = "",
+                  holder_name: Text = "") -> Response:
+    typed = {"account_type": account_type, "account_number": account_number,
+             "holder_name": holder_name}
+    try:
+        checked = _check(bank_code, branch_code, account_type, account_number, holder_name)
+    except ShunfuriError as exc:
+        return _form_again(request, exc, bank_code, branch_code, typed)
+    return render(request, "payee_confirm.html", section="payees", checked=checked,
+                  typed=typed)
+
+
+@router.post("/payees")
+def payee_create(request: Request, member: SignedIn, bank_code: Text = "",
+                 branch_code: Text = "", account_type: Text = "", account_number: Text = "",
+                 holder_name: Text = "") -> Response:
+    typed = {"account_type": account_type, "account_number": account_number,
+             "holder_name": holder_name}
+    try:
+        _check(bank_code, branch_code, account_type, account_number, holder_name)
+        with session_factory()() as session:
+            payees.create_payee(
+                session, member_id=member.id, bank_code=bank_code, branch_code=branch_code,
+                account_type=account_type, account_number=account_number,
+                holder_name=holder_name, now=get_clock().now(),
+            )
+    except ShunfuriError as exc:
+        return _form_again(request, exc, bank_code, branch_code, typed)
+    return RedirectResponse("/payees?added=1", status_code=303)

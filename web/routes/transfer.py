@@ -1,0 +1,127 @@
+"""瞬フリ: choose a payee and an amount, see when the money arrives, confirm.
+
+Each form carries an idempotency key made when the form is shown, so a double click,
+a reload or the back button can only ever give the one transfer of that form.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shunfuri import metrics
+from shunfuri.broker import request_drain
+from shunfuri.clock import get_clock
+from shunfuri.db.session import session_factory
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import confirm, payees
+from shunfuri.services.members import available
+from web.errors import error_page
+from web.forms import field_errors, parse_amount, parse_id
+from web.site import SignedIn, render
+from web.site import router as site_router
+
+log = logging.getLogger("shunfuri.web.transfer")
+router = site_router()
+
+Text = Annotated[str, Form(max_length=64)]
+KEY_PREFIX = "web-"
+# Refusals shown on the form next to a field; the others are pages of their own.
+_ON_FORM = {"validation_error": None, "invalid_amount": "amount",
+            "insufficient_credit": "amount", "not_found": "payee_id"}
+
+
+def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
+          typed=None, key: str | None = None) -> Response:
+    with session_factory()() as session:
+        mine = payees.list_payees(session, member_id=member.id)
+    return render(
+        request, "transfer_form.html", status=status, section="transfer", payees=mine,
+        available=available(member), errors=errors or {}, typed=typed or {},
+        key=key or KEY_PREFIX + uuid.uuid4().hex,
+    )
+
+
+@router.get("/transfer")
+def transfer_form(request: Request, member: SignedIn, payee: str = "") -> Response:
+    return _form(request, member, typed={"payee_id": payee})
+
+
+def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type: ignore[no-untyped-def]
+             key: str) -> Response:
+    if exc.code not in _ON_FORM:
+        return error_page(request, exc)
+    errors = field_errors(exc)
+    field = _ON_FORM[exc.code]
+    if exc.code == "insufficient_credit":
+        errors["amount"] = (
+            f"ご利用可能額（{exc.extra.get('available', 0):,}円）を超えています。"
+            "金額を減らしてください。"
+        )
+    elif exc.code == "invalid_amount":
+        errors["amount"] = "金額は1,000円以上、1,000円単位で入力してください。"
+    elif field:
+        errors[field] = "振込先口座を選んでください。"
+    return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)
+
+
+def _review_page(request: Request, review: confirm.Review, key: str, *,
+                 changed: bool = False) -> Response:
+    return render(
+        request, "transfer_review.html", section="transfer", review=review, key=key,
+        changed=changed, now=get_clock().now(),
+    )
+
+
+@router.post("/transfer/review")
+def transfer_review(request: Request, member: SignedIn, payee_id: Text = "",
+                    amount: Text = "", key: Text = "") -> Response:
+    typed = {"payee_id": payee_id, "amount": amount}
+    key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
+    try:
+        chosen = parse_id(payee_id, "payee_id")
+        yen = parse_amount(amount)
+        with session_factory()() as session:
+            review = confirm.review(session, member=member, payee_id=chosen, amount=yen,
+                                    now=get_clock().now())
+    except ShunfuriError as exc:
+        return _refused(request, member, exc, typed, key)
+    return _review_page(request, review, key)
+
+
+@router.post("/transfer/confirm")
+def transfer_confirm(request: Request, member: SignedIn, payee_id: Text = "",
+                     amount: Text = "", key: Text = "", shown: Text = "") -> Response:
+    typed = {"payee_id": payee_id, "amount": amount}
+    if not key.startswith(KEY_PREFIX):
+        return error_page(request, ShunfuriError("idempotency_key_reused"))
+    try:
+        with session_factory()() as session:
+            outcome = confirm.confirm(
+                session, member=member, payee_id=parse_id(payee_id, "payee_id"),
+                amount=parse_amount(amount), key=key, shown=shown, now=get_clock().now(),
+                wall=datetime.now(UTC),
+            )
+    except ShunfuriError as exc:
+        return _refused(request, member, exc, typed, key)
+    if isinstance(outcome, confirm.Changed):
+        return _review_page(request, outcome.review, key, changed=True)
+    if outcome.created:
+        metrics.ACCEPTED.labels(decision=outcome.transfer["decision"]).inc()
+        _wake_worker()
+    return RedirectResponse(f"/transfers/{outcome.transfer['id']}", status_code=303)
+
+
+def _wake_worker() -> None:
+    """As the JSON API does after an accept; a lost wake-up is found by the recovery sweep."""
+    try:
+        request_drain("instant")  # sends the drain's message itself when none runs
+    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any of them may fail here
+        # Committed already: the recovery sweep will find it within seconds.
+        log.warning("could not wake a worker (%s: %s); recovery sweep will",
+                    type(exc).__name__, exc)
