@@ -29,3 +29,13 @@ def private_folder(path: Path, owner: int | None = None) -> None:
     if owner is not None and stat.st_uid != owner:
         os.chown(path, owner, -1)
     path.chmod(0o700)
+
+
+def forget_socket_dir(folder: Path, socket_dir: Path) -> None:
+    """Remove a short socket folder of the temp directory once its server stopped (and so
+    took its socket away); `start` makes it again."""
+    if socket_dir != folder:
+        try:
+            socket_dir.rmdir()
+        except OSError:
+            pass  # not empty (a server still there) or already gone

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from shunfuri.embedded.folders import private_folder, socket_dir
+from shunfuri.embedded.folders import forget_socket_dir, private_folder, socket_dir
 
 SOCKET = ".s.PGSQL.5432"  # the port only names the socket: no TCP listener
 
@@ -108,6 +108,7 @@ class PrivatePostgres:
         with self._locked():
             self._run("pg_ctl", "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "60",
                       check=False)
+        forget_socket_dir(self.folder, self.socket_dir)
 
     def create_database(self, name: str) -> str:
         """The URL of database `name`, created when missing."""

@@ -13,7 +13,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from shunfuri.embedded.folders import private_folder, socket_dir
+from shunfuri.embedded.folders import forget_socket_dir, private_folder, socket_dir
 
 SOCKET = "redis.sock"
 
@@ -97,6 +97,7 @@ class PrivateRedis:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+        forget_socket_dir(self.folder, self.socket_dir)
 
     def destroy(self) -> None:
         self.stop()

@@ -70,6 +70,11 @@ def test_a_folder_too_deep_for_a_socket_path_puts_its_socket_in_a_short_private_
         assert server.socket_dir.stat().st_mode & 0o777 == 0o700
         with psycopg.connect(server.url()) as conn:
             assert conn.execute("SELECT 1").fetchone() == (1,)
+        server.stop()
+        assert not server.socket_dir.exists()  # nothing left behind in the temp directory
+        server.start()
+        with psycopg.connect(server.url()) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
     finally:
         server.destroy()
     assert not server.socket_dir.exists()
@@ -150,6 +155,7 @@ def test_private_redis_restarts_empty_and_finds_a_running_one(tmp_path):
         assert PrivateRedis(server.folder).start() is False
         server.stop()
         assert not server.running()
+        assert not server.socket_dir.exists()  # the short socket folder went with it
         server.start()
         assert server.client().get("k") is None  # no persistence: in-flight work is lost
     finally:
