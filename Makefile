@@ -56,7 +56,6 @@ loadtest: install
 	$(VENV)/bin/shunfuri loadtest instant
 
 chaos: install
-	@$(VENV)/bin/python -m tests.preflight
 	$(VENV)/bin/python -m pytest tests/chaos -p no:cacheprovider -s --profile=$(or $(PROFILE),full)
 
 screenshots: install

@@ -1,11 +1,9 @@
 """Running sync service code for the hot endpoints without a thread per request.
 
-On PostgreSQL the service function runs through SQLAlchemy's asyncio bridge
-(`AsyncSession.run_sync`): the same sync code, driven by psycopg's async connection on
-the event loop thread via a greenlet. That removes the thread-pool hop and, with it, the
-GIL hand-offs between threads that otherwise add milliseconds to every query under
-load. SQLite (the embedded default) has no async driver here, so it keeps the thread
-pool.
+The service function runs through SQLAlchemy's asyncio bridge (`AsyncSession.run_sync`):
+the same sync code, driven by psycopg's async connection on the event loop thread via a
+greenlet. That removes the thread-pool hop and, with it, the GIL hand-offs between
+threads that otherwise add milliseconds to every query under load.
 """
 
 from __future__ import annotations
@@ -17,44 +15,34 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from starlette.concurrency import run_in_threadpool
 
-from shunfuri.db.session import normalise_url, pool_options, session_factory
+from shunfuri.db.session import normalise_url, pool_options
 from shunfuri.settings import get_settings
 
 T = TypeVar("T")
 
 
 @lru_cache(maxsize=8)
-def _async_engine(url: str, loop: int) -> AsyncEngine | None:
+def _async_engine(url: str, loop: int) -> AsyncEngine:
     """One engine per event loop: async connections belong to the loop that made them
     (a server has one loop per process; a test client makes one per test)."""
-    url = normalise_url(url)
-    if not url.startswith("postgresql+psycopg"):
-        return None
-    return create_async_engine(url, **pool_options(20))
+    return create_async_engine(normalise_url(url), **pool_options(20))
+
+
+def _engine() -> AsyncEngine:
+    return _async_engine(get_settings().resolved_database_url, id(asyncio.get_running_loop()))
 
 
 async def in_session(fn: Callable[..., T], *args: Any) -> T:
     """`fn(session, *args)` with a fresh session, closed afterwards."""
-    engine = _async_engine(get_settings().resolved_database_url, id(asyncio.get_running_loop()))
-    if engine is None:
-        return await run_in_threadpool(_threaded, fn, *args)
-    async with AsyncSession(engine, expire_on_commit=False) as session:
+    async with AsyncSession(_engine(), expire_on_commit=False) as session:
         return await session.run_sync(fn, *args)
-
-
-def _threaded(fn: Callable[..., T], *args: Any) -> T:
-    with session_factory()() as session:
-        return fn(session, *args)
 
 
 async def warm(connections: int = 10) -> None:
     """Open pooled connections before the first request: opening 20 at once under the
     first burst of traffic (a PostgreSQL fork each) stalled the first second of load."""
-    engine = _async_engine(get_settings().resolved_database_url, id(asyncio.get_running_loop()))
-    if engine is None:
-        return
+    engine = _engine()
     held = []
     try:
         for _ in range(connections):
@@ -67,6 +55,4 @@ async def warm(connections: int = 10) -> None:
 
 
 async def dispose() -> None:
-    engine = _async_engine(get_settings().resolved_database_url, id(asyncio.get_running_loop()))
-    if engine is not None:
-        await engine.dispose()
+    await _engine().dispose()

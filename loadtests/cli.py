@@ -39,6 +39,13 @@ def loadtest(
     api_workers: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
     worker_concurrency: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
     keep_db: Annotated[bool, typer.Option(help="keep the load database after the run")] = False,
+    embedded: Annotated[
+        bool,
+        typer.Option(
+            help="run the system on the embedded defaults (private PostgreSQL and Redis); "
+            "the default when no LOADTEST_DATABASE_URL is set and nothing answers on :5432"
+        ),
+    ] = False,
     web_rate: Annotated[
         float | None, typer.Option(help="web: page requests/s of the members on the pages")
     ] = None,
@@ -65,6 +72,7 @@ def loadtest(
         api_workers=api_workers,
         worker_concurrency=worker_concurrency,
         keep_db=keep_db,
+        embedded=embedded,
         out=out,
         web_rate=web_rate,
     )

@@ -1,7 +1,10 @@
 """The load-test runner behind `shunfuri loadtest SCENARIO`.
 
 Unless `--host` names a running system, it starts one (`shunfuri up`) on a fresh
-PostgreSQL database and a flushed Redis db, on the scenario's simulated clock; creates the
+PostgreSQL database and a flushed Redis db (`LOADTEST_DATABASE_URL` / `LOADTEST_BROKER_URL`,
+by default the machine's), or with `--embedded` (and by default when no PostgreSQL answers
+on 127.0.0.1:5432) on the embedded defaults: the private PostgreSQL and Redis that `up`
+starts in its data folder. Either way on the scenario's simulated clock; it creates the
 members it needs through the staff API; measures the machine with a transfer-shaped
 pgbench; runs Locust headless (a subprocess, so the same command line works for the
 master/worker recipe); and writes `loadtests/results/<stamp>/`.
@@ -72,6 +75,7 @@ class Options:
     api_workers: int | None = None
     worker_concurrency: int | None = None
     keep_db: bool = False
+    embedded: bool = False
     out: Path | None = None
     web_rate: float | None = None
     pgbench_seconds: float = 5.0
@@ -93,6 +97,7 @@ class Run:
     clock_start: datetime | None
     env: dict[str, str] = field(default_factory=dict)
     system_pid: int | None = None
+    embedded: bool = False  # on `up`'s private servers, found through `data_dir`
 
     def simulated_now(self) -> datetime | None:
         if self.clock_start is None or self.clock_anchor is None:
@@ -161,8 +166,9 @@ def pgbench_tps(url: str, folder: Path, seconds: float) -> dict:
     """Transfer-shaped pgbench (lock a row, update it, insert a ledger row) on scratch tables."""
     import psycopg
 
-    if not shutil.which("pgbench"):
-        return {"tps": None, "error": "pgbench not on PATH"}
+    from shunfuri.embedded.postgres_server import bin_dir
+
+    pgbench = shutil.which("pgbench") or str(bin_dir() / "pgbench")
     with psycopg.connect(_dsn(url), autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS lt_accounts, lt_ledger")
         conn.execute("CREATE TABLE lt_accounts (id int PRIMARY KEY, balance bigint NOT NULL)")
@@ -174,7 +180,7 @@ def pgbench_tps(url: str, folder: Path, seconds: float) -> dict:
     script = folder / "pgbench-transfer.sql"
     script.write_text(PGBENCH_SCRIPT)
     cmd = [
-        "pgbench",
+        pgbench,
         "-n",
         "-c",
         "8",
@@ -356,19 +362,25 @@ def system(opts: Options, out: Path) -> Iterator[Run]:
 
     from shunfuri.clock import parse_clock_spec
 
-    server = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_SERVER)
-    db_name = f"shunfuri_load_{out.name.replace('-', '_').lower()}"
-    database_url = create_database(server, db_name)
-    broker = os.environ.get("LOADTEST_BROKER_URL", DEFAULT_BROKER)
-    flush_redis(broker)
+    embedded = opts.embedded or use_embedded()
+    database_url: str | None = None
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SHUNFURI_", "LOADTEST_")) and k not in ("DATABASE_URL", "BROKER_URL")
+    }
+    if not embedded:
+        server = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_SERVER)
+        db_name = f"shunfuri_load_{out.name.replace('-', '_').lower()}"
+        database_url = create_database(server, db_name)
+        broker = os.environ.get("LOADTEST_BROKER_URL", DEFAULT_BROKER)
+        flush_redis(broker)
+        env.update(DATABASE_URL=database_url, BROKER_URL=broker)
     data_dir = Path(tempfile.mkdtemp(prefix="shunfuri-load-"))
     port = free_port()
     clock_spec = f"{scenario.clock}@{speed:g}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHUNFURI_", "LOADTEST_"))}
     env.update(
         {
-            "DATABASE_URL": database_url,
-            "BROKER_URL": broker,
             "SHUNFURI_ENV": "development",
             "SHUNFURI_CLOCK": clock_spec,
             "SHUNFURI_LOGIN_RATE_LIMIT": "0",
@@ -398,13 +410,29 @@ def system(opts: Options, out: Path) -> Iterator[Run]:
     run.system_pid = proc.pid
     try:
         wait_ready(host, proc, out / "system.log")
+        if embedded:  # `up` says where its private PostgreSQL listens
+            ports = (data_dir / "ports.env").read_text().splitlines()
+            run.database_url = dict(line.split("=", 1) for line in ports)["DATABASE_URL"]
+            run.embedded = True
         yield run
     finally:
         stop_process_group(proc)
         log.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if not opts.keep_db:
+        if database_url is not None and not opts.keep_db:
             drop_database(database_url)
+        if not (embedded and opts.keep_db):
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def use_embedded() -> bool:
+    """The embedded defaults, unless a PostgreSQL server is named or answers at the default."""
+    if os.environ.get("LOADTEST_DATABASE_URL"):
+        return False
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+    except OSError:
+        return True
+    return False
 
 
 def wait_ready(host: str, proc: subprocess.Popen | None, log: Path, timeout: float = 90) -> None:
@@ -664,7 +692,7 @@ def reconcile(run: Run) -> dict:
     if not run.database_url and run.data_dir is None:
         return {**empty, "error": "no database known (pass LOADTEST_DATABASE_URL with --host)"}
     env = dict(run.env or os.environ)
-    if run.database_url:
+    if run.database_url and not run.embedded:
         env["DATABASE_URL"] = run.database_url
     cmd = [python_bin("shunfuri"), "reconcile"]
     if run.data_dir is not None:
@@ -1153,6 +1181,7 @@ def execute(opts: Options) -> tuple[dict, list[dict], Path]:
         summary["machine"] = machine()
         summary["host"] = run.host
         summary["system_started_here"] = opts.host is None
+        summary["database"] = _database_label(run)
         summary["clock"] = {"start": opts.scenario.clock, "speed": run.speed}
         summary["started_at"] = datetime.fromtimestamp(started, UTC).isoformat()
         summary["wall_seconds"] = round(time.time() - started, 1)
@@ -1161,6 +1190,17 @@ def execute(opts: Options) -> tuple[dict, list[dict], Path]:
     summary["ok"] = all(r["ok"] for r in rows)
     report.write_summary(out / "summary.json", summary)
     return summary, rows, out
+
+
+def _database_label(run: Run) -> str:
+    """Which PostgreSQL the figures are on, for the results (no password)."""
+    from sqlalchemy.engine import make_url
+
+    if not run.database_url:
+        return "unknown"
+    if run.embedded:
+        return "embedded (the private PostgreSQL of `shunfuri up`, Unix socket)"
+    return make_url(run.database_url).render_as_string(hide_password=True)
 
 
 def scratch_pgbench(out: Path, seconds: float) -> dict:

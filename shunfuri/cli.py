@@ -20,19 +20,28 @@ DataDir = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
-        help="Folder for the embedded SQLite database and Redis (when DATABASE_URL / "
-        "BROKER_URL are unset). Default: ./.shunfuri",
+        help="Folder of the private PostgreSQL and Redis used when DATABASE_URL / "
+        "BROKER_URL are unset. Default: ./.shunfuri",
     ),
 ]
 
 
-def use_data_dir(data_dir: Path | None) -> None:
-    """Point every later `get_settings()` (and child process) at this data folder."""
+def use_data_dir(data_dir: Path | None, *, database: bool = True) -> None:
+    """Point every later `get_settings()` (and child process) at this data folder.
+
+    With `database` and no DATABASE_URL, the folder's private PostgreSQL runs for the
+    rest of the command: a running `shunfuri up` already has it up; otherwise it is
+    started here and stopped when the command ends."""
     if data_dir is not None:
         os.environ["SHUNFURI_DATA_DIR"] = str(data_dir.resolve())
     from shunfuri.settings import get_settings
 
     get_settings.cache_clear()
+    settings = get_settings()
+    if database and not settings.database_url:
+        from shunfuri.embedded import embedded_database
+
+        embedded_database(settings.data_dir)
 
 
 @app.command()
@@ -46,7 +55,7 @@ def up(
     """Start the whole system in the foreground; Ctrl-C (or SIGTERM) stops all of it."""
     from shunfuri.launcher import run_system
 
-    use_data_dir(data_dir)
+    use_data_dir(data_dir, database=False)  # `up` starts (and stops) its own servers
     raise typer.Exit(
         run_system(
             port=port, host=host, api_workers=api_workers, worker_concurrency=worker_concurrency
@@ -92,7 +101,7 @@ def clock_cmd(
     from shunfuri.clock import parse_clock_spec, write_control
     from shunfuri.settings import get_settings
 
-    use_data_dir(data_dir)
+    use_data_dir(data_dir, database=False)
     settings = get_settings()
     if settings.env == "production":
         typer.echo("the simulated clock is refused in production", err=True)

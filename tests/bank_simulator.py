@@ -1,6 +1,6 @@
-"""The bank simulator as a real process (`shunfuri bank-simulator`), on its own SQLite
-record under a temp folder, for tests that talk to a bank over HTTP without a whole
-`shunfuri up`."""
+"""The bank simulator as a real process (`shunfuri bank-simulator`), keeping its record in
+a database of its own on the test session's PostgreSQL, for tests that talk to a bank
+over HTTP without a whole `shunfuri up`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from tests.services import create_database, drop_database
 from tests.system import ROOT, SHUNFURI, free_port, poll
 
 
@@ -33,7 +34,8 @@ class BankProcess:
 @contextmanager
 def running_bank(folder: Path) -> Iterator[BankProcess]:
     port = free_port()
-    env = {**os.environ, "SHUNFURI_BANK_DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
+    record = create_database()
+    env = {**os.environ, "DATABASE_URL": record, "SHUNFURI_BANK_DATABASE_URL": record,
            "SHUNFURI_DATA_DIR": str(folder)}
     with open(folder / "bank.log", "w") as log:
         process = subprocess.Popen(
@@ -55,3 +57,4 @@ def running_bank(folder: Path) -> Iterator[BankProcess]:
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
+            drop_database(record)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real PostgreSQL and Redis, one private database per run.
+"""Shared fixtures: the real PostgreSQL and Redis (tests/services.py says which), a
+database and a Redis db of this run's own.
 
 Unit tests (tests/unit) need none of this; everything else gets a migrated database
 that is emptied between tests.
@@ -8,16 +9,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.services import (
-    TEST_BROKER_URL,
+    Choice,
     check_database,
     check_redis,
     create_database,
     drop_database,
+    redis_db,
+    stop_servers,
 )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    chaos = Path(__file__).with_name("chaos")
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if paths and all(path == chaos or chaos in path.parents for path in paths):
+        return ["chaos: a private PostgreSQL and redis-server of its own (shunfuri.embedded), "
+                "which it stops and restarts"]
+    return Choice.make().lines()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_servers()  # the private ones, if this run started any
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +54,12 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def broker_url() -> str:
+def broker_url() -> Iterator[str]:
     problem = check_redis()
     if problem:
         pytest.fail(f"{problem} - run `python -m tests.preflight` for how to start it", False)
-    return TEST_BROKER_URL
+    with redis_db() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,36 +1,39 @@
-"""Stop `make test` at once, with the remedy, when PostgreSQL or Redis is missing.
+"""Say which PostgreSQL and Redis `make test` will use, and stop at once, with the remedy,
+when one that was named (or that answers on its default port) cannot be used.
 
-The suite runs against the real services; it never skips silently without them.
+Nothing answering is fine: the test session then starts private servers of its own.
 """
 
 from __future__ import annotations
 
 import sys
 
-from tests.services import TEST_BROKER_URL, TEST_DATABASE_URL, check_database, check_redis
+from tests.services import Choice, check_database, check_redis
 
-HELP = f"""
-make test needs a real PostgreSQL and a real Redis.
-
-  PostgreSQL at TEST_DATABASE_URL={TEST_DATABASE_URL}
-  Redis      at TEST_BROKER_URL={TEST_BROKER_URL}
-
-Start them (Debian / this project's CI machine):
-  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-or point the variables above at servers you have, e.g.
-  make test TEST_DATABASE_URL=postgresql://user@host:5432/db TEST_BROKER_URL=redis://host:6379/15
+HELP = """
+Either let the tests start their own servers (unset TEST_DATABASE_URL / TEST_BROKER_URL
+and leave nothing on 127.0.0.1:5432 / :6379), or point the variables at servers you have:
+  make test TEST_DATABASE_URL=postgresql://user@host:5432/db TEST_BROKER_URL=redis://host:6379
 (the PostgreSQL user must be allowed to CREATE DATABASE: each run gets its own).
 """
 
 
 def main() -> int:
-    problems = [p for p in (check_database(), check_redis()) if p]
+    choice = Choice.make()
+    for line in choice.lines():
+        print(f"preflight: {line}")
+    problems = [
+        problem
+        for problem in (
+            choice.database and check_database(choice.database),
+            choice.broker and check_redis(choice.broker),
+        )
+        if problem
+    ]
     if problems:
         print("\n".join(f"preflight: {p}" for p in problems), file=sys.stderr)
         print(HELP, file=sys.stderr)
         return 2
-    print("preflight: PostgreSQL and Redis answer")
     return 0
 
 

@@ -1,32 +1,36 @@
 """A whole Shunfuri system as real processes (`shunfuri up`) for end-to-end tests.
 
-Each system gets its own PostgreSQL database and a flushed Redis db, and is stopped
-(SIGTERM to the process group, as Ctrl-C would) on exit.
+Each system gets its own PostgreSQL database and a Redis db of its own (tests/services.py),
+or with `embedded=True` the private servers `shunfuri up` starts in its data folder; it
+is stopped (SIGTERM to the process group, as Ctrl-C would) on exit.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
-from sqlalchemy.engine import make_url
 
-from tests.services import TEST_BROKER_URL, create_database, drop_database
+from shunfuri.embedded import PrivatePostgres, PrivateRedis
+from tests.services import create_database, drop_database
+from tests.services import redis_db as claim_redis_db
 
 ROOT = Path(__file__).resolve().parent.parent
 SHUNFURI = str(Path(sys.executable).with_name("shunfuri"))
+_systems = itertools.count(1)
 
 
 def free_port() -> int:
@@ -80,53 +84,55 @@ class System:
 def running_system(
     *,
     clock: str | None = None,
-    redis_db: int = 14,
+    redis_db: int | None = None,
     database_url: str | None = None,
     broker_url: str | None = None,
     ready_timeout: float = 90,
     embedded: bool = False,
+    data_dir: Path | None = None,
     **extra_env: str,
 ) -> Iterator[System]:
     """`database_url` / `broker_url` point the system at servers the caller owns (e.g. a
-    private PostgreSQL cluster or redis-server that a chaos test restarts); the caller
-    then also owns that database (it is not dropped here)."""
-    own_database = database_url is None and not embedded
-    if embedded:
-        # `make run` on a laptop: SQLite in the data folder, a private redis-server.
-        database_url, broker_url = "", ""
-    if own_database:
-        database_url = create_database()
-    if broker_url is None:
-        broker_url = str(make_url(TEST_BROKER_URL).set(database=str(redis_db)))
-    if broker_url:
-        redis.Redis.from_url(broker_url).flushdb()
-    data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"shunfuri-e2e-{os.getpid()}-{redis_db}"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "BROKER_URL": broker_url,
-        "SHUNFURI_DATA_DIR": str(data_dir),
-        "SHUNFURI_LOGIN_RATE_LIMIT": "0",
-        "SHUNFURI_RECOVERY_AFTER": "1",
-        **extra_env,
-    }
-    env.pop("SHUNFURI_CLOCK", None)
-    if embedded:
-        env.pop("DATABASE_URL")
-        env.pop("BROKER_URL")
-        shutil.rmtree(data_dir, ignore_errors=True)
-        data_dir.mkdir(parents=True)
-    if clock:
-        env["SHUNFURI_CLOCK"] = clock
-    log = open(data_dir / "up.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [SHUNFURI, "up", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-    )
-    system = System(f"http://127.0.0.1:{port}", database_url, broker_url, data_dir, env, process)
-    try:
+    private PostgreSQL or redis-server that a chaos test restarts); the caller then also
+    owns that database (it is not dropped here). `embedded`: DATABASE_URL and BROKER_URL
+    unset, as on a laptop: `up` runs its private servers in `data_dir`, which is kept as
+    it is when given (a second system on it finds the first one's data). `redis_db` is
+    accepted for older callers and not used: every system claims a Redis db of its own."""
+    with ExitStack() as stack:
+        own_database = database_url is None and not embedded
+        if own_database:
+            database_url = create_database()
+            stack.callback(drop_database, database_url)
+        if broker_url is None and not embedded:
+            broker_url = stack.enter_context(claim_redis_db())
+        if data_dir is None:
+            data_dir = Path(tempfile.gettempdir()) / f"shunfuri-e2e-{os.getpid()}-{next(_systems)}"
+            shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        env = {
+            **os.environ,
+            "SHUNFURI_DATA_DIR": str(data_dir),
+            "SHUNFURI_LOGIN_RATE_LIMIT": "0",
+            "SHUNFURI_RECOVERY_AFTER": "1",
+            **extra_env,
+        }
+        for key in ("SHUNFURI_CLOCK", "DATABASE_URL", "BROKER_URL", "SHUNFURI_BANK_DATABASE_URL"):
+            env.pop(key, None)
+        if not embedded:
+            env.update(DATABASE_URL=database_url or "", BROKER_URL=broker_url or "")
+        if clock:
+            env["SHUNFURI_CLOCK"] = clock
+        log = stack.enter_context(open(data_dir / "up.log", "w"))  # noqa: SIM115
+        process = subprocess.Popen(
+            [SHUNFURI, "up", "--port", str(port), "--data-dir", str(data_dir)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+        )
+        system = System(f"http://127.0.0.1:{port}", database_url or "", broker_url or "",
+                        data_dir, env, process)
+        stack.callback(system.http.close)
+        stack.callback(_stop, process, data_dir if embedded else None)
+
         def ready() -> bool:
             if process.poll() is not None:
                 raise AssertionError(f"shunfuri up exited: {(data_dir / 'up.log').read_text()}")
@@ -136,16 +142,23 @@ def running_system(
                 return False
 
         poll(ready, timeout=ready_timeout, interval=0.3, what="the system to be ready")
+        if embedded:
+            children = system.env_of_children()
+            system.database_url, system.broker_url = children["DATABASE_URL"], children["BROKER_URL"]
         yield system
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
-        system.http.close()
-        if own_database:
-            drop_database(database_url)
+
+
+def _stop(process: subprocess.Popen, data_dir: Path | None) -> None:
+    """SIGTERM (as Ctrl-C); SIGKILL after 20 s, and then whatever private servers the
+    killed `up` could not stop itself."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if data_dir is not None:
+            PrivatePostgres(data_dir / "postgres").stop()
+            PrivateRedis(data_dir / "redis").stop()

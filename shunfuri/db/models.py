@@ -25,9 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# SQLite only auto-increments INTEGER PRIMARY KEY, not BIGINT.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
 
 class Base(DeclarativeBase):
     pass
@@ -43,7 +40,7 @@ class Member(Base):
         CheckConstraint("outstanding + held <= credit_limit", name="within_limit"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     card_number: Mapped[str] = mapped_column(String(16), unique=True)
     web_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     pin_hash: Mapped[str] = mapped_column(String(255))
@@ -94,7 +91,7 @@ class Payee(Base):
     __tablename__ = "payees"
     __table_args__ = (Index("ix_payees_member", "member_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     bank_code: Mapped[str] = mapped_column(String(4))
     branch_code: Mapped[str] = mapped_column(String(3))
@@ -124,12 +121,11 @@ class Transfer(Base):
         # The drain's two claims stay index-only however large a bulk backlog grows.
         Index(
             "ix_transfers_accepted", "decision", "accepted_at",
-            postgresql_where=text("status = 'accepted'"), sqlite_where=text("status = 'accepted'"),
+            postgresql_where=text("status = 'accepted'"),
         ),
         Index(
             "ix_transfers_retry", "next_attempt_at",
             postgresql_where=text("status = 'processing'"),
-            sqlite_where=text("status = 'processing'"),
         ),
     )
 
@@ -166,7 +162,7 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entries"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     transfer_id: Mapped[str] = mapped_column(ForeignKey("transfers.id"), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -180,7 +176,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""Engine and sessions for PostgreSQL (production, tests) and SQLite (embedded default)."""
+"""Engine and sessions (PostgreSQL: a deployment's, or the data folder's private one)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,12 +20,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _serialise_sqlite_writers(engine)
-        return engine
-    return create_engine(url, **pool_options(pool_size))
+    return create_engine(normalise_url(url), **pool_options(pool_size))
 
 
 def pool_options(pool_size: int) -> dict:
@@ -36,33 +31,6 @@ def pool_options(pool_size: int) -> dict:
     database restart raises a disconnect error, which invalidates the whole pool, so
     the next request gets fresh connections (the API answers 503 once)."""
     return {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 10, "pool_recycle": 1800}
-
-
-def _serialise_sqlite_writers(engine: Engine) -> None:
-    """SQLite has no row locks: take the write lock at BEGIN so claims cannot interleave.
-
-    This is the SQLAlchemy-documented recipe (driver autocommit off, explicit BEGIN);
-    it plays the role `FOR UPDATE SKIP LOCKED` plays on PostgreSQL.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
-        # An AUTOCOMMIT connection (one atomic statement, e.g. the one-statement accept)
-        # must not open a transaction: nothing would ever commit it, and the row would
-        # silently vanish when the connection goes back to the pool.
-        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-            return
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=4)

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shunfuri import metrics
@@ -58,11 +59,6 @@ def _failure_row(session: Session, key: str, now: datetime) -> LoginFailure:
     )
     if row is not None:
         return row
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     session.execute(
         insert(LoginFailure)
         .values(identifier_key=key, consecutive=0, locked=False, updated_at=now)

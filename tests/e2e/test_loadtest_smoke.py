@@ -1,19 +1,22 @@
 """The load-test runner end to end, short: a few seconds of `instant` at a low rate.
 
-Starts a real system (API, workers, beat, bank simulator) on its own PostgreSQL database
-through `shunfuri loadtest`, and checks what the runner wrote.
+Starts a real system (API, workers, beat, bank simulator) through `shunfuri loadtest`, on
+the embedded defaults (`--embedded`: the private PostgreSQL and Redis of `shunfuri up`) or
+on a database of its own on this run's PostgreSQL and a Redis db of this run's, and checks
+what the runner wrote.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.services import check_database, check_redis
+from tests.services import check_database, check_redis, redis_db, servers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,11 +26,14 @@ def loadtest(out: Path, scenario: str, *extra: str) -> dict:
     for problem in (check_database(), check_redis()):
         if problem:
             pytest.fail(problem, False)
-    done = subprocess.run(
-        [sys.executable, "-m", "shunfuri.cli", "loadtest", scenario,
-         "--rate", "10", "--duration", "4", *extra, "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=220,
-    )
+    with redis_db() as broker:
+        env = {**os.environ, "LOADTEST_DATABASE_URL": servers().database,
+               "LOADTEST_BROKER_URL": broker}
+        done = subprocess.run(
+            [sys.executable, "-m", "shunfuri.cli", "loadtest", scenario,
+             "--rate", "10", "--duration", "4", *extra, "--out", str(out)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=220,
+        )
     summary_path = out / "summary.json"
     assert summary_path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(summary_path.read_text())
@@ -35,9 +41,11 @@ def loadtest(out: Path, scenario: str, *extra: str) -> dict:
 
 @pytest.mark.e2e
 @pytest.mark.timeout(240)
-def test_instant_smoke_writes_summary_with_no_failures(tmp_path):
+def test_instant_smoke_on_the_embedded_defaults_writes_summary_with_no_failures(tmp_path):
     out = tmp_path / "results"
-    summary = loadtest(out, "instant")
+    summary = loadtest(out, "instant", "--embedded")
+    assert summary["database"].startswith("embedded")
+    assert summary["pgbench_tps"] is not None  # pgbench ran against the private server
     for key in ("scenario", "settled_per_s", "accepted", "settled", "failed",
                 "within_10s_ratio", "pgbench_tps"):
         assert key in summary, key
@@ -69,6 +77,7 @@ def test_distributed_smoke_runs_every_locust_worker_for_the_whole_duration(tmp_p
     out = tmp_path / "results"
     summary = loadtest(out, "distributed", "--workers", "2")
     assert summary["scenario"] == "distributed"
+    assert not summary["database"].startswith("embedded")  # this run's PostgreSQL
     assert summary["failed"] == 0, summary.get("locust")
     assert summary["settled"] == summary["accepted"] >= 30
     per_worker = list((out / "samples").glob("samples-*.csv"))

@@ -19,12 +19,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_transfers_accepted", "transfers", ["decision", "accepted_at"],
         postgresql_where=sa.text("status = 'accepted'"),
-        sqlite_where=sa.text("status = 'accepted'"),
     )
     op.create_index(
         "ix_transfers_retry", "transfers", ["next_attempt_at"],
         postgresql_where=sa.text("status = 'processing'"),
-        sqlite_where=sa.text("status = 'processing'"),
     )
 
 
