@@ -371,7 +371,8 @@ def system(opts: Options, out: Path) -> Iterator[Run]:
     }
     if not embedded:
         server = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_SERVER)
-        db_name = f"shunfuri_load_{out.name.replace('-', '_').lower()}"
+        # Unique per run: two runs (two `make test` on one machine) never share a database.
+        db_name = f"shunfuri_load_{out.name.replace('-', '_').lower()}_{uuid.uuid4().hex[:8]}"
         database_url = create_database(server, db_name)
         broker = os.environ.get("LOADTEST_BROKER_URL", DEFAULT_BROKER)
         flush_redis(broker)
