@@ -28,6 +28,7 @@ def add(
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
     from shunfuri.services import members
+    from shunfuri.services.audit import Actor
     from shunfuri.settings import get_settings
 
     use_data_dir(data_dir)
@@ -41,7 +42,7 @@ def add(
             made = members.create_member(
                 session, credit_limit=credit_limit, pin=pin, web_id=web_id, password=password,
                 now=datetime.now(UTC), pepper=settings.pin_pepper.get_secret_value(),
-                actor="staff:cli",
+                actor=Actor("staff:cli", source="cli"),
             )
     except ShunfuriError as exc:
         typer.echo(f"{exc.code}: {exc.extra.get('errors') or exc.detail}", err=True)

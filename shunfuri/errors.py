@@ -70,6 +70,13 @@ CATALOGUE: dict[str, Entry] = {
         "the X-Admin-Key header.",
         "スタッフ用キーがないか、正しくありません。X-Admin-Key ヘッダーを確認してください。",
     ),
+    "role_forbidden": Entry(
+        403, "Not allowed for this role",
+        "Your staff role does not allow this page or action; the refusal was recorded. "
+        "Ask a supervisor if you need it.",
+        "この画面・操作は、あなたの担当（ロール）では利用できません。この操作は記録されました。"
+        "必要な場合は責任者にご相談ください。",
+    ),
     "too_many_requests": Entry(
         429, "Too many requests",
         "Too many attempts from this address. Wait for the number of seconds in "

@@ -30,10 +30,11 @@ def mount(app: FastAPI, *, waiter: Waiter) -> None:
     """
     from fastapi.staticfiles import StaticFiles
 
-    from web import live
+    from web import live, staff
     from web.routes import account, auth, home, payees, transfer, transfers
 
     live.use(waiter)
     for module in (auth, home, account, payees, transfer, transfers):
         app.include_router(module.router)
+    staff.mount(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -27,6 +27,7 @@ TITLES_JA = {
     "token_expired": "もう一度ログインしてください",
     "not_found": "ページが見つかりません",
     "csrf_failed": "送信を受け付けられませんでした",
+    "role_forbidden": "この画面は利用できません",
     "not_cancellable": "このお振込みは取り消せません",
     "service_closed": "ただいま瞬フリのサービス時間外です",
     "insufficient_credit": "ご利用可能額を超えています",

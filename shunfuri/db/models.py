@@ -172,9 +172,11 @@ class LedgerEntry(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to whom, when: every staff action, allowed or refused."""
+    """Who did what to whom, when, why and from where: every staff action, allowed or
+    refused. Append-only: a trigger refuses UPDATE and DELETE (migration 0007)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_actor", "actor", "at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -183,3 +185,46 @@ class AuditEntry(Base):
     member_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     ok: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the staff member typed as the reason (suspend, reinstate), and where the
+    # action came from (the client address, or `cli`).
+    reason: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str | None] = mapped_column(String(64))
+
+
+class StaffAccount(Base):
+    """A person at the desk, in operations or supervising: their own login ID, password
+    (argon2id, peppered) and TOTP secret, and one role."""
+
+    __tablename__ = "staff_accounts"
+    __table_args__ = (
+        CheckConstraint("role IN ('desk', 'operator', 'supervisor')", name="staff_role"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    login_id: Mapped[str] = mapped_column(String(48), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    # Null until the person has scanned the QR code and typed a first valid code.
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last TOTP time step accepted: a code is good once, never replayed.
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A staff console session (cookie), stored as SHA-256 like a member's. `kind` is
+    `enrol` (password checked, TOTP not yet set up: only the enrolment page) or `full`."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -220,6 +220,14 @@ def _batch(day: date) -> datetime:
     return datetime.combine(day, BATCH_AT, JST).astimezone(UTC)
 
 
+def next_batch(at: datetime) -> datetime:
+    """The first 09:30 JST batch on a bank business day strictly after `at` (tz-aware)."""
+    day = to_jst(at).date()
+    if is_business_day(day) and _batch(day) > at:
+        return _batch(day)
+    return _batch(next_business_day(day))
+
+
 def quote(bank: Bank, at: datetime) -> Quote:
     """The decision a request accepted at `at` gets; fixed at acceptance and stored.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -108,3 +109,9 @@ def _inquiry(order_id: str, item: dict | None) -> Inquiry:
         return Inquiry(order_id, "unanswered", error=f"unexpected status {str(status)[:40]!r}")
     return Inquiry(order_id, status, reference=item.get("reference"), code=item.get("code"),
                    amount=item.get("amount"))
+
+
+@lru_cache(maxsize=2)
+def shared(base_url: str) -> HttpBankGateway:
+    """One gateway (one connection pool) per bank URL for a process."""
+    return HttpBankGateway(base_url)

@@ -14,6 +14,7 @@ has no record of it, to be sent again under the same id.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
@@ -27,7 +28,7 @@ from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.base import BankGateway, Inquiry
 from shunfuri.services import bank_step, settlement
-from shunfuri.services.members import audit
+from shunfuri.services.audit import Actor, audit
 from shunfuri.services.outcome import Outcome
 from shunfuri.services.sending import DOUBT_NOTE
 from shunfuri.services.transfers import aware, view
@@ -107,7 +108,7 @@ class Resolution:
 
 def inquire(
     session: Session, gateway: BankGateway, *, transfer_id: str, now: datetime,
-    wall: datetime, actor: str, budget: Budget, resend: bool = False,
+    wall: datetime, actor: str | Actor, budget: Budget, resend: bool = False,
 ) -> Resolution:
     """Ask the bank about one transfer and apply a definitive answer if it is in doubt;
     with `resend`, a `needs_attention` transfer the bank never received goes back to
@@ -135,6 +136,21 @@ def inquire(
     return Resolution(view(transfer), bank, outcome)
 
 
+def announce(resolution: Resolution) -> None:
+    """After the commit: tell the member's open pages, and wake a worker for a transfer
+    handed back to be sent again (the recovery sweep would also find it within seconds).
+    Never raises: what matters is committed already."""
+    from shunfuri.broker import get_redis, publish_transfer_events, request_drain
+
+    try:
+        if resolution.outcome.changes:
+            publish_transfer_events(get_redis(), resolution.outcome.changes)
+        if resolution.outcome.retrying:
+            request_drain("instant")
+    except Exception as exc:  # noqa: BLE001 - committed already; the sweep covers it
+        logging.getLogger("shunfuri.doubts").warning("could not announce: %s", exc)
+
+
 def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
            budget: Budget, resend: bool) -> Outcome:
     transfer_id = answer.order_id
@@ -160,8 +176,9 @@ def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
     return outcome
 
 
-def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id: int | None,
-            transfer_id: str, code: str, error: str | None = None) -> NoReturn:
+def _refuse(session: Session, actor: str | Actor, action: str, wall: datetime,
+            member_id: int | None, transfer_id: str, code: str,
+            error: str | None = None) -> NoReturn:
     session.rollback()
     detail = {"transfer_id": transfer_id[:64], "refused": code}
     if error:

@@ -19,10 +19,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import AuditEntry, LoginFailure, Member
+from shunfuri.db.models import LoginFailure, Member
 from shunfuri.domain import normalise
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import passwords, tokens
+from shunfuri.services.audit import Actor, audit
+
+__all__ = ["Actor", "audit"]  # re-exported: callers audit through this module
 
 log = logging.getLogger("shunfuri.members")
 
@@ -63,25 +66,10 @@ def identifier_keys(member: Member, *, pepper: str) -> list[str]:
 # --- audit -------------------------------------------------------------------------
 
 
-def audit(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    now: datetime,
-    member_id: int | None = None,
-    ok: bool = True,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(at=now, actor=actor, action=action, member_id=member_id, ok=ok, detail=detail)
-    )
-
-
 def audited(
     session: Session,
     *,
-    actor: str,
+    actor: str | Actor,
     action: str,
     now: datetime,
     member_id: int | None,
@@ -104,7 +92,8 @@ def audited(
         )
         session.commit()
         raise
-    log.info("staff action %s on member %s by %s", action, member_id, actor)
+    log.info("staff action %s on member %s by %s", action, member_id,
+             actor.name if isinstance(actor, Actor) else actor)
     return result
 
 
@@ -141,7 +130,7 @@ def create_member(
     password: str | None = None,
     now: datetime,
     pepper: str,
-    actor: str = "staff",
+    actor: str | Actor = "staff",
 ) -> NewMember:
     """Create a member and issue a card number; commits, with an audit row.
 
@@ -203,7 +192,8 @@ def create_member(
     audit(session, actor=actor, action="create_member", now=now, member_id=created.member_id,
           detail=detail)
     session.commit()
-    log.info("staff action create_member on member %s by %s", created.member_id, actor)
+    log.info("staff action create_member on member %s by %s", created.member_id,
+             actor.name if isinstance(actor, Actor) else actor)
     return created
 
 
@@ -229,7 +219,8 @@ def _status_without_suspension(session: Session, member: Member, *, pepper: str)
 
 
 def reset_pin(
-    session: Session, member_id: int, *, pin: str, now: datetime, pepper: str, actor: str = "staff"
+    session: Session, member_id: int, *, pin: str, now: datetime, pepper: str,
+    actor: str | Actor = "staff",
 ) -> Member:
     """The in-person reset: new PIN, lock counters cleared, unlocked, sessions revoked.
 
@@ -257,7 +248,7 @@ def reset_pin(
 
 
 def suspend(
-    session: Session, member_id: int, *, now: datetime, actor: str = "staff"
+    session: Session, member_id: int, *, now: datetime, actor: str | Actor = "staff"
 ) -> Member:
     """利用停止: no login, no transfer; every token stops working at once."""
 
@@ -274,7 +265,8 @@ def suspend(
 
 
 def reinstate(
-    session: Session, member_id: int, *, now: datetime, pepper: str, actor: str = "staff"
+    session: Session, member_id: int, *, now: datetime, pepper: str,
+    actor: str | Actor = "staff",
 ) -> Member:
     """Lift a suspension. A member whose login is locked comes back `locked`."""
 
@@ -291,7 +283,7 @@ def reinstate(
 
 
 def report_card_lost(
-    session: Session, member_id: int, *, now: datetime, actor: str = "staff"
+    session: Session, member_id: int, *, now: datetime, actor: str | Actor = "staff"
 ) -> Member:
     """Card logins are refused from now on (Web-ID still works); sessions are revoked,
     since whoever holds the card may have used it."""
@@ -308,7 +300,7 @@ def report_card_lost(
 
 
 def reissue_card(
-    session: Session, member_id: int, *, now: datetime, actor: str = "staff"
+    session: Session, member_id: int, *, now: datetime, actor: str | Actor = "staff"
 ) -> NewMember:
     """A new card with a new number; the old number stops working."""
 
@@ -326,7 +318,8 @@ def reissue_card(
 
 
 def set_credit_limit(
-    session: Session, member_id: int, *, credit_limit: int, now: datetime, actor: str = "staff"
+    session: Session, member_id: int, *, credit_limit: int, now: datetime,
+    actor: str | Actor = "staff",
 ) -> Member:
     """Change the limit (0-5,000,000 yen); never below what is already used."""
 

@@ -23,10 +23,14 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def issue(
     session: Session, *, member_id: int, now: datetime, ttl_seconds: int, kind: str = "api"
 ) -> str:
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     session.add(
         AuthSession(
             token_hash=digest(token),
@@ -42,7 +46,7 @@ def issue(
 def _check(row: Any, now: datetime) -> None:
     if row is None:
         raise ShunfuriError("not_authenticated")
-    if row.revoked_at is not None or _aware(row.expires_at) <= now:
+    if row.revoked_at is not None or aware(row.expires_at) <= now:
         raise ShunfuriError("token_expired")
     if row.status == "suspended":
         raise ShunfuriError("account_suspended")
@@ -82,13 +86,17 @@ def member_for_web_session(
         .where(AuthSession.token_hash == digest(token), AuthSession.kind == "web")
     ).first()
     _check(row, now)
-    auth: AuthSession = row.AuthSession
-    member: Member = row.Member
-    wanted = min(now + timedelta(seconds=ttl_seconds), _aware(auth.created_at) + WEB_SESSION_MAX)
-    if wanted - _aware(auth.expires_at) >= SLIDE_EVERY:
+    slide(row.AuthSession, now=now, ttl_seconds=ttl_seconds, session=session)
+    return row.Member
+
+
+def slide(auth: Any, *, now: datetime, ttl_seconds: int, session: Session) -> None:
+    """Move a web session's expiry to `now + ttl` (at most once a minute), never past
+    `WEB_SESSION_MAX` after its login; commits when it moves."""
+    wanted = min(now + timedelta(seconds=ttl_seconds), aware(auth.created_at) + WEB_SESSION_MAX)
+    if wanted - aware(auth.expires_at) >= SLIDE_EVERY:
         auth.expires_at = wanted
         session.commit()
-    return member
 
 
 # The columns the transfer hot path needs, read without building ORM objects.
@@ -121,7 +129,7 @@ def revoke_all(session: Session, *, member_id: int, now: datetime) -> None:
     )
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
     from datetime import UTC
 

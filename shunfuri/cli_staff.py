@@ -1,0 +1,60 @@
+"""`shunfuri staff add`: a staff account from the command line, the way the first
+supervisor comes to exist. The password is asked for (twice), never taken from the
+command line; with `--password-stdin` it is read from standard input (for scripts).
+The one-time code is set up in the browser at the account's first login."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from shunfuri.cli import DataDir, app, use_data_dir
+
+staff_app = typer.Typer(help="Staff accounts of the console (/staff/).", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+
+
+@staff_app.command("add")
+def add(
+    login_id: Annotated[str, typer.Argument(help="Login ID: 3-48 of a-z 0-9 . _ -")],
+    name: Annotated[str, typer.Option(help="The person's name as shown in the console")],
+    role: Annotated[str, typer.Option(help="desk, operator or supervisor")] = "supervisor",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a staff account (audited as `staff:cli`). Then open /staff/login, sign in
+    with the login ID and password, and scan the QR code with an authenticator app."""
+    from shunfuri.db.migrate import upgrade
+    from shunfuri.db.session import session_factory
+    from shunfuri.errors import ShunfuriError
+    from shunfuri.services import staff
+    from shunfuri.services.audit import Actor
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password (8-128 characters)", hide_input=True,
+                                confirmation_prompt=True)
+    use_data_dir(data_dir)
+    from shunfuri.settings import get_settings
+
+    settings = get_settings()
+    upgrade(settings.resolved_database_url)
+    try:
+        with session_factory()() as session:
+            made = staff.create_account(
+                session, login_id=login_id, name=name, role=role, password=password,
+                now=datetime.now(UTC), pepper=settings.pin_pepper.get_secret_value(),
+                by=Actor("staff:cli", source="cli"),
+            )
+    except ShunfuriError as exc:
+        typer.echo(f"{exc.code}: {exc.extra.get('errors') or exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({"staff_id": made.id, "login_id": made.login_id, "role": made.role,
+                           "login": "/staff/login"}))

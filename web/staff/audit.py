@@ -1,0 +1,39 @@
+"""The audit log, searchable (supervisors): who did what, to whom, when, why and from
+where, newest first, 100 a page."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from shunfuri.db.session import session_factory
+from shunfuri.services import audit
+from web.staff.site import allowed, render, router
+
+pages = router()
+PAGE = 100
+
+
+def _number(raw: str) -> int | None:
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+@pages.get("/audit")
+def audit_page(request: Request, actor: str = "", action: str = "", member: str = "",
+               text: str = "", refused: str = "", before: str = "") -> Response:
+    allowed(request, "audit.view")
+    filters = {"actor": actor.strip()[:64], "action": action.strip()[:64],
+               "member": member.strip()[:20], "text": text.strip()[:100],
+               "refused": refused == "1"}
+    with session_factory()() as session:
+        rows = audit.search(
+            session, actor=filters["actor"], action=filters["action"],
+            member_id=_number(filters["member"]), text=filters["text"],
+            refused_only=filters["refused"], before_id=_number(before), limit=PAGE)
+        names = audit.actions(session)
+    older = rows[-1].id if len(rows) == PAGE else None
+    return render(request, "staff/audit.html", section="audit", rows=rows, filters=filters,
+                  actions=names, older=older)

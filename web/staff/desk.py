@@ -1,0 +1,156 @@
+"""The desk: the console's top page, member search, a member's page, and the actions on
+a member (PIN reset after an identity check, lost card, reissue, suspend, reinstate).
+Each action calls the same service as the JSON API and is audited there."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shunfuri.db.session import session_factory
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import desk, members
+from shunfuri.settings import get_settings
+from web.forms import parse_id
+from web.staff.site import PREFIX, acting, allowed, render, router, signed_in
+
+pages = router()
+
+NOTICES = {
+    "card_lost": "カードの紛失・盗難を登録しました。このカード番号ではログインできません。",
+    "suspended": "ご利用を停止しました。この会員のログインとお振込みはできません。",
+    "reinstated": "ご利用の停止を解除しました。",
+    "enrolled": "確認コードの登録が終わりました。次回からログインのたびに確認コードを入力してください。",
+}
+REASON_MAX = 500
+
+
+@pages.get("/")
+def home(request: Request, enrolled: str = "") -> Response:
+    account = signed_in(request)
+    return render(request, "staff/home.html", section="home", account=account,
+                  notice=NOTICES["enrolled"] if enrolled else None)
+
+
+@pages.get("/members")
+def search(request: Request, q: str = "") -> Response:
+    allowed(request, "member.view")
+    found = None
+    if q.strip():
+        with session_factory()() as session:
+            found = desk.find(session, q[:100])
+            if len(found.members) == 1:
+                return RedirectResponse(f"{PREFIX}/members/{found.members[0].id}",
+                                        status_code=303)
+    return render(request, "staff/search.html", section="members", q=q[:100], found=found)
+
+
+def _member_id(raw: str) -> int:
+    member_id = parse_id(raw, "member_id")
+    if member_id > desk.MAX_MEMBER_ID:
+        raise ShunfuriError("not_found")
+    return member_id
+
+
+def _member_page(request: Request, member_id: int, *, status: int = 200, **extra: object
+                 ) -> Response:
+    account = allowed(request, "member.view")
+    with session_factory()() as session:
+        seen = desk.overview(session, member_id,
+                             pepper=get_settings().pin_pepper.get_secret_value())
+        payee_banks = desk.payee_names(session, {t.payee_id for t in seen.transfers})
+    return render(request, "staff/member.html", status=status, section="members", view=seen,
+                  payee_banks=payee_banks, documents=desk.ID_DOCUMENTS, account=account,
+                  **{"notice": None, "new_pin": None, "new_card": None, "errors": {}, **extra})
+
+
+@pages.get("/members/{member_id}")
+def member_page(request: Request, member_id: str, done: str = "") -> Response:
+    return _member_page(request, _member_id(member_id), notice=NOTICES.get(done))
+
+
+@pages.post("/members/{member_id}/reset-pin")
+def reset_pin(request: Request, member_id: str,
+              document: Annotated[str, Form(max_length=64)] = "",
+              checked: Annotated[str, Form(max_length=8)] = "") -> Response:
+    account = allowed(request, "member.reset_pin")
+    target = _member_id(member_id)
+    errors = {}
+    if document not in desk.ID_DOCUMENTS:
+        errors["document"] = "確認した本人確認書類を選んでください。"
+    if checked != "yes":
+        errors["checked"] = "書類の顔写真・氏名・生年月日をご本人と照合してから、チェックを入れてください。"
+    if errors:
+        return _member_page(request, target, status=422, errors=errors)
+    settings = get_settings()
+    with session_factory()() as session:
+        pin = desk.reset_pin(session, target, document=document, now=datetime.now(UTC),
+                             pepper=settings.pin_pepper.get_secret_value(),
+                             by=acting(request, account))
+    # Shown on this response only (no redirect, no-store): reloading does not show it again.
+    return _member_page(request, target, new_pin=pin,
+                        notice="暗証番号を再設定し、ログインのロックを解除しました。")
+
+
+@pages.post("/members/{member_id}/card-lost")
+def card_lost(request: Request, member_id: str) -> Response:
+    account = allowed(request, "member.card")
+    target = _member_id(member_id)
+    with session_factory()() as session:
+        members.report_card_lost(session, target, now=datetime.now(UTC),
+                                 actor=acting(request, account))
+    return RedirectResponse(f"{PREFIX}/members/{target}?done=card_lost", status_code=303)
+
+
+@pages.post("/members/{member_id}/reissue-card")
+def reissue_card(request: Request, member_id: str) -> Response:
+    account = allowed(request, "member.card")
+    target = _member_id(member_id)
+    with session_factory()() as session:
+        card = members.reissue_card(session, target, now=datetime.now(UTC),
+                                    actor=acting(request, account))
+    return _member_page(request, target, new_card=card.card_number,
+                        notice="新しいカードを発行しました。古いカード番号は使えなくなりました。")
+
+
+def _reason(raw: str) -> str:
+    reason = " ".join((raw or "").split())
+    if not reason:
+        raise ShunfuriError("validation_error",
+                            errors=[{"field": "reason", "message": "a reason is required"}])
+    return reason[:REASON_MAX]
+
+
+@pages.post("/members/{member_id}/suspend")
+def suspend(request: Request, member_id: str,
+            reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    return _suspension(request, member_id, reason, suspend=True)
+
+
+@pages.post("/members/{member_id}/reinstate")
+def reinstate(request: Request, member_id: str,
+              reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    return _suspension(request, member_id, reason, suspend=False)
+
+
+def _suspension(request: Request, member_id: str, reason: str, *, suspend: bool) -> Response:
+    account = allowed(request, "member.suspend")
+    target = _member_id(member_id)
+    try:
+        clean = _reason(reason)
+    except ShunfuriError:
+        field = "suspend_reason" if suspend else "reinstate_reason"
+        return _member_page(request, target, status=422,
+                            errors={field: "理由を入力してください（記録に残ります）。"})
+    who = acting(request, account, reason=clean)
+    with session_factory()() as session:
+        if suspend:
+            members.suspend(session, target, now=datetime.now(UTC), actor=who)
+        else:
+            members.reinstate(session, target, now=datetime.now(UTC),
+                              pepper=get_settings().pin_pepper.get_secret_value(), actor=who)
+    done = "suspended" if suspend else "reinstated"
+    return RedirectResponse(f"{PREFIX}/members/{target}?done={done}", status_code=303)

@@ -1,0 +1,101 @@
+"""The operator's pages: the queue at a glance (refreshing by itself), transfers in doubt,
+and asking the bank about one."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import httpx
+from fastapi import Path, Request
+from fastapi.responses import Response
+
+from shunfuri.clock import get_clock
+from shunfuri.db.session import session_factory
+from shunfuri.errors import ShunfuriError
+from shunfuri.gateway.http import shared
+from shunfuri.services import doubts, queue_view
+from shunfuri.settings import get_settings
+from web.staff.chart import chart
+from web.staff.site import acting, allowed, render, router
+
+pages = router()
+
+TransferId = Annotated[str, Path(min_length=1, max_length=64)]
+REFRESH_SECONDS = 10
+
+
+def bank_health() -> dict:
+    """The bank simulator's /healthz, with how long it took; never raises."""
+    url = get_settings().bank_url.rstrip("/") + "/healthz"
+    started = time.perf_counter()
+    try:
+        answer = httpx.get(url, timeout=2.0)
+        ok = answer.status_code == 200
+        detail = f"HTTP {answer.status_code}"
+    except httpx.HTTPError as exc:
+        ok, detail = False, type(exc).__name__
+    return {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000)}
+
+
+def _board(request: Request) -> dict:
+    now, wall = get_clock().now(), datetime.now(UTC)
+    with session_factory()() as session:
+        seen = queue_view.board(session, now=now, wall=wall)
+    return {"board": seen, "chart": chart(seen.latency, now=now), "bank": bank_health(),
+            "now": now, "refresh": REFRESH_SECONDS}
+
+
+@pages.get("/queue")
+def queue(request: Request) -> Response:
+    allowed(request, "queue.view")
+    return render(request, "staff/queue.html", section="queue", **_board(request))
+
+
+@pages.get("/queue/live")
+def queue_live(request: Request) -> Response:
+    """The live part of the queue page alone, for staff-refresh.js to swap in."""
+    allowed(request, "queue.view")
+    return render(request, "staff/_queue_live.html", **_board(request))
+
+
+@pages.get("/doubts")
+def doubt_list(request: Request) -> Response:
+    allowed(request, "transfer.inquire")
+    wall = datetime.now(UTC)
+    with session_factory()() as session:
+        found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
+    return render(request, "staff/doubts.html", section="doubts", doubts=found, result=None)
+
+
+@pages.post("/transfers/{transfer_id}/inquire")
+def inquire(request: Request, transfer_id: TransferId) -> Response:
+    return _ask(request, transfer_id, resend=False)
+
+
+@pages.post("/transfers/{transfer_id}/resend")
+def resend(request: Request, transfer_id: TransferId) -> Response:
+    return _ask(request, transfer_id, resend=True)
+
+
+def _ask(request: Request, transfer_id: str, *, resend: bool) -> Response:
+    account = allowed(request, "transfer.inquire")
+    settings = get_settings()
+    wall = datetime.now(UTC)
+    result: dict = {"transfer_id": transfer_id, "resend": resend}
+    try:
+        with session_factory()() as session:
+            resolved = doubts.inquire(
+                session, shared(settings.bank_url), transfer_id=transfer_id,
+                now=get_clock().now(), wall=wall, actor=acting(request, account),
+                budget=settings.doubt_budget, resend=resend)
+        result.update(resolved.as_dict())
+        doubts.announce(resolved)
+    except ShunfuriError as exc:
+        if exc.code not in ("bank_unavailable", "not_in_doubt", "not_found"):
+            raise
+        result["refused"] = exc.code
+    with session_factory()() as session:
+        found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
+    return render(request, "staff/doubts.html", section="doubts", doubts=found, result=result)
