@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,7 +62,7 @@ class StaffLogin:
 
 
 def normalise_login_id(raw: str) -> str:
-    text = normalise.normalise_identifier(raw or "").lower()
+    text = unicodedata.normalize("NFKC", raw or "").strip().lower()
     if not _LOGIN_ID.fullmatch(text):
         raise normalise.invalid(
             "login_id", "A login ID is 3-48 of a-z, 0-9, '.', '_' and '-', starting with a "

@@ -83,7 +83,7 @@ def _ask(request: Request, transfer_id: str, *, resend: bool) -> Response:
     account = allowed(request, "transfer.inquire")
     settings = get_settings()
     wall = datetime.now(UTC)
-    result: dict = {"transfer_id": transfer_id, "resend": resend}
+    result: dict = {"transfer_id": transfer_id, "resend": resend, "refused": None}
     try:
         with session_factory()() as session:
             resolved = doubts.inquire(
