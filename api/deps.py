@@ -90,7 +90,8 @@ def staff_actor(
     """The staff desk's key check. A refusal is itself audited (never with the key sent)."""
     expected = settings.admin_key.get_secret_value().encode()
     given = (x_admin_key or "").encode()
-    if not hmac.compare_digest(given, expected):
+    enabled = settings.admin_key_enabled
+    if not enabled or not hmac.compare_digest(given, expected):
         from shunfuri.services.members import audit
 
         raw_id = request.path_params.get("member_id", "")
@@ -105,13 +106,22 @@ def staff_actor(
             member_id=member_id,
             ok=False,
             detail={
-                "reason": "missing_key" if x_admin_key is None else "wrong_key",
+                "reason": "key_not_configured" if not enabled
+                else "missing_key" if x_admin_key is None else "wrong_key",
                 "method": request.method,
                 "path": request.url.path[:200],
                 "client": request.client.host if request.client else None,
             },
         )
         session.commit()
+        if not enabled:
+            raise ShunfuriError(
+                "forbidden",
+                "The staff API key is switched off on this production server: people use "
+                "the staff console (/staff/); automation needs SHUNFURI_ADMIN_KEY set.",
+                detail_ja="この本番サーバーではスタッフ用キーが無効です。"
+                "スタッフ画面（/staff/）をご利用ください。",
+            )
         raise ShunfuriError("forbidden")
     if x_staff_id and _STAFF_ID.fullmatch(x_staff_id):
         return f"staff:{x_staff_id}"

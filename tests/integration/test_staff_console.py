@@ -231,3 +231,31 @@ def test_make_staff_refuses_an_unknown_role(configured, db):
 
     with pytest.raises(ShunfuriError):
         make_staff("nobody", "janitor")
+
+
+def test_the_admin_key_api_is_off_in_production_unless_configured(client):
+    import os
+
+    from shunfuri.settings import DEV_ADMIN_KEY, get_settings
+
+    production = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 20,
+                  "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "100/minute"}
+    saved = {k: os.environ.get(k) for k in (*production, "SHUNFURI_ADMIN_KEY")}
+    os.environ.update(production)
+    os.environ.pop("SHUNFURI_ADMIN_KEY", None)
+    get_settings.cache_clear()
+    try:
+        refused = client.post("/v1/admin/members", headers={"X-Admin-Key": DEV_ADMIN_KEY},
+                              json={"credit_limit": 100_000, "pin": "2580"})
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+    assert refused.status_code == 403
+    assert "/staff/" in refused.json()["detail"]
+    [row] = audit_rows("staff_key_refused")
+    assert row.detail["reason"] == "key_not_configured"
+    assert audit_rows("create_member") == []
