@@ -306,3 +306,17 @@ def test_instant_settles_at_exactly_the_instant_given() -> None:
     at = jst("2026-11-25T10:00:00.123456")
     assert q(MIZUHO, "2026-11-25T10:00:00.123456").settle_at == at
     assert q(SMBC, "2026-11-25T10:00:00.123456").settle_at == at
+
+
+def test_next_batch_is_the_next_0930_on_a_bank_business_day():
+    from shunfuri.domain.instants import parse_instant
+    from shunfuri.domain.windows import next_batch
+
+    cases = {
+        "2026-12-01T08:00:00+09:00": "2026-12-01T09:30:00+09:00",  # Tuesday morning
+        "2026-12-01T09:30:00+09:00": "2026-12-02T09:30:00+09:00",  # the batch itself: next
+        "2026-12-04T15:00:00+09:00": "2026-12-07T09:30:00+09:00",  # Friday -> Monday
+        "2026-12-30T10:00:00+09:00": "2027-01-04T09:30:00+09:00",  # over the year end
+    }
+    for at, expected in cases.items():
+        assert next_batch(parse_instant(at)) == parse_instant(expected), at
