@@ -13,7 +13,8 @@ someone's shoulder cannot be replayed.
 Roles (`PERMISSIONS`): `desk` finds members, resets a PIN after an identity check,
 reports a lost card and reissues one; `operator` watches the queue and resolves
 transfers in doubt with the bank; `supervisor` may do all of that, suspends and
-reinstates members and reads the whole audit log. The pages check the permission of
+reinstates members, changes credit limits, adds staff accounts and reads the whole
+audit log. The pages check the permission of
 every request on the server.
 """
 
@@ -42,7 +43,8 @@ log = logging.getLogger("shunfuri.staff")
 ROLES = ("desk", "operator", "supervisor")
 DESK = frozenset({"member.view", "member.reset_pin", "member.card"})
 OPERATOR = frozenset({"queue.view", "transfer.inquire"})
-SUPERVISOR = DESK | OPERATOR | frozenset({"member.suspend", "audit.view"})
+SUPERVISOR = DESK | OPERATOR | frozenset(
+    {"member.suspend", "member.limit", "audit.view", "staff.manage"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "desk": DESK, "operator": OPERATOR, "supervisor": SUPERVISOR,
 }
@@ -108,6 +110,10 @@ def create_account(session: Session, *, login_id: str, name: str, role: str, pas
           detail={"login_id": clean_id, "new_role": role})
     session.commit()
     return account
+
+
+def list_accounts(session: Session) -> list[StaffAccount]:
+    return list(session.scalars(select(StaffAccount).order_by(StaffAccount.login_id)))
 
 
 def provisioning_uri(account: StaffAccount) -> str:

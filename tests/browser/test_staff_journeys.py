@@ -159,7 +159,7 @@ def test_supervisor_suspends_a_member_whose_next_login_shows_the_suspended_page(
     page.get_by_role("button", name="ご利用を停止する").click()
     expect(page.get_by_role("alert")).to_contain_text("入力内容に誤りがあります")  # no reason
     checked(page)
-    page.get_by_label("理由（記録に残ります）").fill("ご返済の遅れが3か月続いているため")
+    page.get_by_label("理由（記録に残ります）", exact=True).fill("ご返済の遅れが3か月続いているため")
     page.get_by_role("button", name="ご利用を停止する").click()
     expect(page.locator("#member-status")).to_have_text("利用停止中")
     expect(page.get_by_role("status")).to_contain_text("ご利用を停止しました")

@@ -259,3 +259,39 @@ def test_the_admin_key_api_is_off_in_production_unless_configured(client):
     [row] = audit_rows("staff_key_refused")
     assert row.detail["reason"] == "key_not_configured"
     assert audit_rows("create_member") == []
+
+
+def test_supervisor_changes_a_limit_with_a_reason_and_adds_a_desk_account(client, admin_headers):
+    member = create_member(client, admin_headers)
+    enrolled(client, "boss3", "supervisor")
+    page = client.get(f"/staff/members/{member['member_id']}")
+    token = CSRF.search(page.text).group(1)
+    path = f"/staff/members/{member['member_id']}/credit-limit"
+    too_big = client.post(path, data={"csrf_token": token, "limit": "9,000,000", "reason": "x"})
+    assert too_big.status_code == 422 and "0〜5,000,000円" in too_big.text
+    done = client.post(path, data={"csrf_token": token, "limit": "４００，０００",
+                                   "reason": "年収の確認"}, follow_redirects=False)
+    assert done.status_code == 303
+    [row] = [r for r in audit_rows("set_credit_limit") if r.ok]
+    assert (row.reason, row.detail["credit_limit"]) == ("年収の確認", 400_000)
+    form = client.get("/staff/accounts")
+    assert form.status_code == 200
+    made = client.post("/staff/accounts", data={
+        "csrf_token": CSRF.search(form.text).group(1), "login_id": "new.desk",
+        "name": "田中 三郎", "role": "desk"})
+    assert made.status_code == 200
+    password = re.search(r'id="created-password">([^<]+)<', made.text).group(1)
+    client.cookies.clear()
+    first = log_in(client, "new.desk", password=password)
+    assert first.headers["location"] == "/staff/enrol"
+
+
+def test_desk_cannot_manage_staff_or_limits(client, admin_headers):
+    member = create_member(client, admin_headers)
+    enrolled(client, "desk6", "desk")
+    assert client.get("/staff/accounts").status_code == 403
+    page = client.get(f"/staff/members/{member['member_id']}")
+    assert "限度額を変更する" not in page.text
+    refused = client.post(f"/staff/members/{member['member_id']}/credit-limit", data={
+        "csrf_token": CSRF.search(page.text).group(1), "limit": "1000", "reason": "x"})
+    assert refused.status_code == 403

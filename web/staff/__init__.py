@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 
 def mount(app: FastAPI) -> None:
-    from web.staff import audit, auth, desk, operations
+    from web.staff import accounts, audit, auth, desk, operations
 
-    for router in (auth.public, auth.enrolment, desk.pages, operations.pages, audit.pages):
+    for router in (auth.public, auth.enrolment, desk.pages, operations.pages, audit.pages,
+                   accounts.pages):
         app.include_router(router)

@@ -14,7 +14,7 @@ from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import desk, members
 from shunfuri.settings import get_settings
-from web.forms import parse_id
+from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, signed_in
 
 pages = router()
@@ -23,6 +23,7 @@ NOTICES = {
     "card_lost": "カードの紛失・盗難を登録しました。このカード番号ではログインできません。",
     "suspended": "ご利用を停止しました。この会員のログインとお振込みはできません。",
     "reinstated": "ご利用の停止を解除しました。",
+    "limit": "ご利用限度額を変更しました。",
     "enrolled": "確認コードの登録が終わりました。次回からログインのたびに確認コードを入力してください。",
 }
 REASON_MAX = 500
@@ -154,3 +155,26 @@ def _suspension(request: Request, member_id: str, reason: str, *, suspend: bool)
                               pepper=get_settings().pin_pepper.get_secret_value(), actor=who)
     done = "suspended" if suspend else "reinstated"
     return RedirectResponse(f"{PREFIX}/members/{target}?done={done}", status_code=303)
+
+
+@pages.post("/members/{member_id}/credit-limit")
+def credit_limit(request: Request, member_id: str,
+                 limit: Annotated[str, Form(max_length=32)] = "",
+                 reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    account = allowed(request, "member.limit")
+    target = _member_id(member_id)
+    try:
+        amount = parse_amount(limit)
+        clean = _reason(reason)
+        with session_factory()() as session:
+            members.set_credit_limit(session, target, credit_limit=amount,
+                                     now=datetime.now(UTC),
+                                     actor=acting(request, account, reason=clean))
+    except ShunfuriError as exc:
+        if exc.code != "validation_error":
+            raise
+        fields = {item.get("field") for item in exc.extra.get("errors") or []}
+        message = ("理由を入力してください（記録に残ります）。" if fields == {"reason"}
+                   else "限度額は0〜5,000,000円で、ご利用残高と振込手続き中の金額の合計以上にしてください。")
+        return _member_page(request, target, status=422, errors={"limit": message})
+    return RedirectResponse(f"{PREFIX}/members/{target}?done=limit", status_code=303)

@@ -71,6 +71,7 @@ NAV = [
     NavItem(f"{PREFIX}/queue", "振込キュー", "queue", "queue.view"),
     NavItem(f"{PREFIX}/doubts", "要確認の振込", "doubts", "transfer.inquire"),
     NavItem(f"{PREFIX}/audit", "操作記録", "audit", "audit.view"),
+    NavItem(f"{PREFIX}/accounts", "スタッフ管理", "accounts", "staff.manage"),
 ]
 
 
