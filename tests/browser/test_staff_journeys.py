@@ -177,3 +177,17 @@ def test_supervisor_suspends_a_member_whose_next_login_shows_the_suspended_page(
     expect(table).to_contain_text("ご返済の遅れが3か月続いているため")
     expect(table).to_contain_text(f"staff:{boss}")
     checked(page)
+
+
+def test_every_staff_page_fits_a_phone(phone, system, checked):
+    member = journey.new_member(system.url)
+    page = phone
+    page.goto("/staff/login")
+    checked(page, phone=True)
+    boss = new_staff(system, "supervisor", name="鈴木 一郎")
+    enrol(page, boss, lambda p: checked(p, phone=True))
+    for path in ("/staff/", "/staff/members", f"/staff/members/{member['member_id']}",
+                 "/staff/queue", "/staff/doubts", "/staff/audit", "/staff/accounts"):
+        page.goto(path)
+        expect(page.locator("h1")).to_be_visible()
+        checked(page, phone=True)
