@@ -2,8 +2,8 @@
 
 Routes translate a form or a page view into the same service calls as the JSON API
 (never the API over HTTP). `web.security` holds what every site shares (session cookie,
-CSRF, security headers, error pages), parametrised by a `Site`, so the staff console can
-be a second `Site` with its own cookie and login.
+CSRF, security headers, error pages), parametrised by a `Site`; the staff console
+(`web.staff`) is a second `Site` with its own cookie and login.
 """
 
 from __future__ import annotations

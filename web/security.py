@@ -1,6 +1,6 @@
 """What every site of the project shares: the session cookie, CSRF tokens, security
-headers and error pages, parametrised by a `Site` (the member site today; the staff
-console, with its own cookie, login page and session loader, tomorrow).
+headers and error pages, parametrised by a `Site` (the member site, and the staff
+console under /staff/ with its own cookie, login page and session loader).
 
 **Sessions** are server-side: the cookie holds a random token whose SHA-256 is a row
 in the database (`auth_sessions`, the same table as the API's tokens), so logging out,

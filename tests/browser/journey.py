@@ -69,6 +69,18 @@ def api_payee(base_url: str, member: dict, bank_code: str = "0009",
     return r.json()["id"]
 
 
+def api_login_attempt(base_url: str, member: dict, pin: str) -> int:
+    return httpx.post(f"{base_url}/v1/login", timeout=30,
+                      json={"card_number": member["card_number"], "pin": pin}).status_code
+
+
+def api_transfer(base_url: str, member: dict, payee_id: int, amount: int) -> str:
+    r = httpx.post(f"{base_url}/v1/transfers", headers=api_token(base_url, member), timeout=30,
+                   json={"payee_id": payee_id, "amount": amount})
+    assert r.status_code == 202, r.text
+    return r.json()["id"]
+
+
 def transfers_of(base_url: str, member: dict) -> list[dict]:
     r = httpx.get(f"{base_url}/v1/transfers", headers=api_token(base_url, member), timeout=30)
     assert r.status_code == 200, r.text

@@ -1,4 +1,5 @@
-"""`make screenshots`: every page of the member site at PC (1280 px) and phone (360 px)
+"""`make screenshots`: every page of the member site and of the staff console at PC
+(1280 px) and phone (360 px)
 width, into `docs/screenshots/` (or the folder given), from a real running system.
 
     python -m tests.browser.screenshots docs/screenshots
@@ -40,6 +41,19 @@ PAGES = (
     ("19-history", "お取引履歴"),
     ("20-web-id", "Web-ID設定"),
     ("21-not-found", "見つからないページ"),
+    # The staff console (/staff/)
+    ("31-staff-login", "スタッフ：ログイン"),
+    ("32-staff-enrol", "スタッフ：確認コードの登録（QRコード）"),
+    ("33-staff-home", "スタッフ：トップ（責任者）"),
+    ("34-staff-search", "スタッフ：会員検索（全角・ハイフン付きカード番号）"),
+    ("35-staff-member-locked", "スタッフ：ロック中の会員"),
+    ("36-staff-pin-reset", "スタッフ：暗証番号の再設定（一度だけ表示）"),
+    ("37-staff-queue", "スタッフ：振込キュー・バッチ・所要時間グラフ"),
+    ("38-staff-doubts", "スタッフ：要確認の振込"),
+    ("39-staff-inquired", "スタッフ：銀行に照会した結果"),
+    ("40-staff-audit", "スタッフ：操作記録"),
+    ("41-staff-accounts", "スタッフ：スタッフ管理"),
+    ("42-staff-refused", "スタッフ：窓口には見られない画面"),
 )
 
 
@@ -118,9 +132,69 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
     shot("21-not-found")
 
 
+def staff_tour(page, system, folder: Path, size: str) -> None:  # type: ignore[no-untyped-def]
+    """The staff console: a supervisor does the desk's and the operator's work, then a
+    desk account is refused the operator's page."""
+
+    def shot(name: str) -> None:
+        journey.shot(page, folder, f"{name}-{size}")
+
+    from tests.browser.staff_journey import enrol, fill_login, new_staff
+
+    locked = journey.new_member(system.url)
+    for _ in range(3):
+        journey.api_login_attempt(system.url, locked, "0000")
+    stuck = journey.new_member(system.url)
+    payee = journey.api_payee(system.url, stuck, "0009")
+    system.bank(lose_response_rate=1.0)
+    try:
+        journey.api_transfer(system.url, stuck, payee, 20_000)
+        poll(lambda: journey.transfers_of(system.url, stuck)[0]["status"] == "needs_attention",
+             timeout=90, interval=0.5, what="a transfer needing attention")
+    finally:
+        system.bank(lose_response_rate=0.0)
+    boss = new_staff(system, "supervisor", name="鈴木 一郎")
+    page.goto("/staff/login")
+    shot("31-staff-login")
+    fill_login(page, boss)
+    page.wait_for_url("**/staff/enrol")
+    shot("32-staff-enrol")
+    page.goto("/staff/login")
+    enrol(page, boss)
+    shot("33-staff-home")
+    page.goto("/staff/members")
+    page.get_by_label("カード番号・Web-ID・会員番号").fill(
+        journey.full_width_hyphenated(locked["card_number"]))
+    shot("34-staff-search")
+    page.get_by_role("button", name="検索する").click()
+    expect(page.locator("#member-status")).to_have_text("ログインロック中")
+    shot("35-staff-member-locked")
+    page.get_by_label("運転免許証").check()
+    page.get_by_label("書類の顔写真・氏名・生年月日がご本人と一致することを確認しました").check()
+    page.get_by_role("button", name="暗証番号を再設定する").click()
+    expect(page.locator("#new-pin")).to_be_visible()
+    shot("36-staff-pin-reset")
+    page.goto("/staff/queue")
+    shot("37-staff-queue")
+    page.goto("/staff/doubts")
+    shot("38-staff-doubts")
+    page.locator("table.data tbody tr").first.get_by_role("button", name="銀行に照会する").click()
+    expect(page.locator("#inquiry-result")).to_be_visible()
+    shot("39-staff-inquired")
+    page.goto("/staff/audit")
+    shot("40-staff-audit")
+    page.goto("/staff/accounts")
+    shot("41-staff-accounts")
+    page.get_by_role("button", name="ログアウト").click()
+    enrol(page, new_staff(system, "desk"))
+    page.goto("/staff/queue")
+    shot("42-staff-refused")
+
+
 def main(folder: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
-    with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=11) as system:
+    with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=11,
+                        SHUNFURI_DOUBT_MAX_ATTEMPTS="3") as system:
 
         def clock(spec: str) -> None:
             done = system.cli("clock", spec)
@@ -144,6 +218,15 @@ def main(folder: Path) -> int:
                 page = context.new_page()
                 page.set_default_timeout(20_000)
                 tour(page, system, folder, size, clock)
+                context.close()
+                context = browser.new_context(
+                    base_url=system.url, locale="ja-JP", viewport=viewport, is_mobile=mobile,
+                    device_scale_factor=1,
+                )
+                page = context.new_page()
+                page.set_default_timeout(20_000)
+                clock(f"{journey.WEEKDAY_AFTERNOON}@1")
+                staff_tour(page, system, folder, size)
                 context.close()
             browser.close()
     made = sorted(p.name for p in folder.glob("*.png"))

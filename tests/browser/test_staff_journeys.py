@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
-import httpx
 from playwright.sync_api import expect
 
 from tests.browser import journey
@@ -48,8 +47,7 @@ def menu(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 def lock(system, member: dict) -> None:
     for _ in range(3):
-        httpx.post(f"{system.url}/v1/login", timeout=30,
-                   json={"card_number": member["card_number"], "pin": "0000"})
+        journey.api_login_attempt(system.url, member, "0000")
 
 
 def test_desk_finds_a_locked_member_by_full_width_card_and_resets_the_pin(
@@ -112,11 +110,7 @@ def test_operator_sees_a_transfer_in_doubt_and_resolves_it_by_asking_the_bank(
     payee = journey.api_payee(system.url, member, "0009")
     system.bank(lose_response_rate=1.0)  # the bank pays; every answer is lost
     try:
-        sent = httpx.post(f"{system.url}/v1/transfers", timeout=30,
-                          headers=journey.api_token(system.url, member),
-                          json={"payee_id": payee, "amount": 20_000})
-        assert sent.status_code == 202, sent.text
-        transfer_id = sent.json()["id"]
+        transfer_id = journey.api_transfer(system.url, member, payee, 20_000)
 
         def stuck() -> bool:
             [made] = journey.transfers_of(system.url, member)
