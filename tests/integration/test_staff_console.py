@@ -116,6 +116,11 @@ def test_desk_finds_a_full_width_card_resets_the_pin_and_the_audit_names_the_doc
     assert row.detail["role"] == "desk" and row.source
     assert new_pin not in json.dumps([tuple(map(str, r)) for r in audit_rows()])
     assert PIN not in json.dumps([tuple(map(str, r)) for r in audit_rows()])
+    assert member["card_number"] not in json.dumps([tuple(map(str, r)) for r in audit_rows()])
+    [search] = audit_rows("search_member")
+    assert (search.member_id, search.detail["searched_as"]) == (member["member_id"],
+                                                                "card_number")
+    assert len(audit_rows("view_member")) == 2  # the page before the reset, and after
 
 
 def test_search_by_web_id_and_member_id_and_nothing_found(client, admin_headers):

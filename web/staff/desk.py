@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import desk, members
+from shunfuri.services.audit import audit
 from shunfuri.settings import get_settings
 from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, signed_in
@@ -38,11 +39,17 @@ def home(request: Request, enrolled: str = "") -> Response:
 
 @pages.get("/members")
 def search(request: Request, q: str = "") -> Response:
-    allowed(request, "member.view")
+    account = allowed(request, "member.view")
     found = None
     if q.strip():
         with session_factory()() as session:
             found = desk.find(session, q[:100])
+            # What was searched for may be a card number: the row says only how it was read.
+            audit(session, actor=acting(request, account), action="search_member",
+                  now=datetime.now(UTC), ok=True,
+                  member_id=found.members[0].id if len(found.members) == 1 else None,
+                  detail={"searched_as": found.searched_as, "found": len(found.members)})
+            session.commit()
             if len(found.members) == 1:
                 return RedirectResponse(f"{PREFIX}/members/{found.members[0].id}",
                                         status_code=303)
@@ -70,7 +77,14 @@ def _member_page(request: Request, member_id: int, *, status: int = 200, **extra
 
 @pages.get("/members/{member_id}")
 def member_page(request: Request, member_id: str, done: str = "") -> Response:
-    return _member_page(request, _member_id(member_id), notice=NOTICES.get(done))
+    target = _member_id(member_id)
+    account = allowed(request, "member.view")
+    with session_factory()() as session:
+        members.get_member(session, target)  # not_found before anything is recorded
+        audit(session, actor=acting(request, account), action="view_member",
+              now=datetime.now(UTC), member_id=target)
+        session.commit()
+    return _member_page(request, target, notice=NOTICES.get(done))
 
 
 @pages.post("/members/{member_id}/reset-pin")

@@ -25,7 +25,7 @@ from web.site import environment
 PREFIX = "/staff"
 ROLES_JA = {"desk": "窓口", "operator": "オペレーター", "supervisor": "責任者"}
 ACTIONS_JA = {
-    "create_member": "会員登録", "view_member": "会員照会", "reset_pin": "暗証番号の再設定",
+    "create_member": "会員登録", "view_member": "会員照会", "search_member": "会員検索", "reset_pin": "暗証番号の再設定",
     "suspend": "利用停止", "reinstate": "利用再開", "report_card_lost": "カード紛失・盗難の登録",
     "reissue_card": "カード再発行", "set_credit_limit": "限度額の変更",
     "set_web_id": "Web-ID設定（会員）", "staff_key_refused": "スタッフ用キーの拒否",
