@@ -162,9 +162,9 @@ def _attempt(session: Session, account: StaffAccount | None, *, password: str, c
              now: datetime, pepper: str, ttl_seconds: int, unix: float) -> StaffLogin:
     stored = account.password_hash if account is not None else None
     password_ok = passwords.verify_password(stored, password or "", pepper=pepper)
-    if account is None:
+    if account is None or (account.disabled and not password_ok):
         raise ShunfuriError("invalid_credentials")
-    if account.disabled:
+    if account.disabled:  # said only to whoever knows the password
         raise ShunfuriError("forbidden", "This staff account is disabled.")
     if account.locked_until is not None and tokens.aware(account.locked_until) > now:
         raise ShunfuriError("account_locked", retry_at=account.locked_until.isoformat())
