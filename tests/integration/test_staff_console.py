@@ -300,3 +300,16 @@ def test_desk_cannot_manage_staff_or_limits(client, admin_headers):
     refused = client.post(f"/staff/members/{member['member_id']}/credit-limit", data={
         "csrf_token": CSRF.search(page.text).group(1), "limit": "1000", "reason": "x"})
     assert refused.status_code == 403
+
+
+def test_a_disabled_account_ends_its_sessions_and_tells_only_its_owner(client):
+    from shunfuri.db.session import get_engine
+
+    secret = enrolled(client, "gone", "desk")
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE staff_accounts SET disabled = true WHERE login_id = 'gone'"))
+    assert client.get("/staff/", follow_redirects=False).status_code == 303
+    assert log_in(client, "gone", password="wrong-password-1",
+                  code=code_at(secret, 1)).status_code == 401
+    told = log_in(client, "gone", code=code_at(secret, 1))
+    assert told.status_code == 403

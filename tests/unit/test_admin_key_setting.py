@@ -10,11 +10,12 @@ from shunfuri.settings import DEV_ADMIN_KEY, Settings
 
 PRODUCTION = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 20,
               "DATABASE_URL": "postgresql://db/x", "BROKER_URL": "redis://r:6379/0",
-              "SHUNFURI_SMTP_ALLOW_INSECURE": "true"}
+              "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "10/minute"}
 
 
 def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
-    for key in ("SHUNFURI_ADMIN_KEY", *PRODUCTION):
+    # Whatever the rest of the test session set (a rate limit of 0, a clock) is not ours.
+    for key in ("SHUNFURI_ADMIN_KEY", "SHUNFURI_CLOCK", *PRODUCTION):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
