@@ -81,7 +81,7 @@ def production() -> bool:
     return get_settings().env == "production"
 
 
-class LoginRequired(Exception):  # noqa: N818 - a signal, not an error
+class LoginRequired(Exception):  # a signal to redirect, not an error
     """The page needs a live session; the visitor goes to the login page."""
 
     def __init__(self, expired: bool = False) -> None:
