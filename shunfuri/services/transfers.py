@@ -336,8 +336,14 @@ def accept_many(
     now: datetime,
     wall: datetime,
 ) -> int:
-    """Bulk acceptance for load tests and back-office imports: the same validation and
-    quote as `accept`, one INSERT for all rows. Commits; returns how many were stored."""
+    """Bulk acceptance for the load tests' seeding: one INSERT for all rows. Commits;
+    returns how many were stored.
+
+    Like `accept`: the payee must be the member's, the window open, every amount valid,
+    and the quote is the same. Unlike it: no idempotency key, no suspended-member check
+    and no credit check here (the worker's check under the row lock rejects what the
+    credit cannot cover), so it is not a path for members' requests.
+    """
     settings = get_settings()
     member = session.get(Member, member_id)
     payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id))
