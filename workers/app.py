@@ -78,14 +78,15 @@ def _quiet_collector(**_: object) -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def _warm_pipeline() -> None:
+def _warm_pipeline() -> bool:
     """Connect, load the bank master and the bank client, and compile the claim queries
     before the first task: either child may be handed the next long-lived drain, and a
     cold one spent ~0.3 s on these while transfers waited.
 
     Nothing is claimed or sent here (the queries ask for rows that cannot exist, and the
     transaction is rolled back): Celery gives a new child 4 s to report ready, and a
-    payment stuck on a slow bank must not turn into a restart loop.
+    payment stuck on a slow bank must not turn into a restart loop. Returns whether it
+    warmed; a failure is logged and the first task pays the cost instead.
     """
     import logging
     from datetime import datetime
@@ -105,6 +106,8 @@ def _warm_pipeline() -> None:
             session.rollback()
     except Exception as exc:  # noqa: BLE001 - a database still starting is not fatal here
         logging.getLogger("shunfuri.workers").warning("warm-up skipped: %s", exc)
+        return False
+    return True
 
 
 @app.task(name="ops.ping", ignore_result=True, acks_late=False)
