@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from shunfuri.domain.limits import MAX_AMOUNT, available, validate_amount
+from shunfuri.domain.credit import MAX_AMOUNT, available, validate_amount
 from shunfuri.errors import ShunfuriError
 
 
