@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import login as login_service
-from shunfuri.services import ratelimit
+from shunfuri.services import login_rate
 from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.forms import field_errors
@@ -42,7 +42,7 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
     address = request.client.host if request.client else "unknown"
     try:
         # The same per-address limit as POST /v1/login (one budget for both doors).
-        ratelimit.check(address, settings.login_rate)
+        login_rate.check(address, settings.login_rate)
         with session_factory()() as session:
             result = login_service.attempt(
                 session, kind=kind, identifier=identifier, secret=secret,
