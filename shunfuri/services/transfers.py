@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from shunfuri.db.models import AuthSession, Member, Payee, Transfer
 from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
-from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.credit import available, validate_amount
+from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import tokens
