@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import SessionDep, SettingsDep, StaffActor, WallDep
-from api.schemas_members import (
+from api.schemas.members import (
     CreateMemberIn,
     MemberOut,
     NewCardOut,

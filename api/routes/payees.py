@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentMember, NowDep, SessionDep
-from api.schemas_members import PayeeIn, PayeeOut
+from api.schemas.members import PayeeIn, PayeeOut
 from shunfuri.db.models import Payee
 from shunfuri.domain.instants import iso_jst
 from shunfuri.errors import ShunfuriError

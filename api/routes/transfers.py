@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep, TokenDep
 from api.hotpath import in_session
-from api.schemas_transfers import Status, TransferIn, TransferOut, TransferPage
+from api.schemas.transfers import Status, TransferIn, TransferOut, TransferPage
 from api.waiter import TransferWaiter
 from shunfuri import metrics
 from shunfuri.broker import get_redis, publish_transfer_events, request_drain_async, send_task
