@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from api.schemas.common import MAX_ID
 from shunfuri.clock import get_clock
 from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
@@ -95,7 +96,7 @@ def staff_actor(
 
         raw_id = request.path_params.get("member_id", "")
         member_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
-        if member_id is not None and member_id > 2**63 - 1:
+        if member_id is not None and member_id > MAX_ID:
             member_id = None
         audit(
             session,

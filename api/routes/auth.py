@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import SessionDep, SettingsDep, TokenDep, WallDep
-from api.schemas.members import LoginRequest, TokenOut
+from api.schemas.login import LoginRequest, TokenOut
 from shunfuri.services import login as login_service
 from shunfuri.services import login_rate
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-MAX_ID = 2**63 - 1
+from api.schemas.common import MAX_ID
 
 # `needs_attention`: sent, the bank has not confirmed it after the retry budget; the
 # hold is kept and staff resolve it with the bank.
