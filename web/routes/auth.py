@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import login as login_service
@@ -46,7 +46,7 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
         with session_factory()() as session:
             result = login_service.attempt(
                 session, kind=kind, identifier=identifier, secret=secret,
-                now=datetime.now(UTC), pepper=settings.pin_pepper.get_secret_value(),
+                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
                 ttl_seconds=settings.token_ttl_seconds, session_kind="web",
             )
     except ShunfuriError as exc:
@@ -88,7 +88,7 @@ def logout(request: Request) -> Response:
     token = session_token(request, MEMBER_SITE)
     if token:
         with session_factory()() as session:
-            login_service.logout(session, token=token, now=datetime.now(UTC))
+            login_service.logout(session, token=token, now=wall_now())
     response = RedirectResponse("/login?bye=1", status_code=303)
     clear_session_cookie(response, MEMBER_SITE)
     return response
