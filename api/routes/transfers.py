@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -19,6 +19,7 @@ from api.schemas.transfers import Status, TransferIn, TransferOut, TransferPage
 from api.waiter import TransferWaiter
 from shunfuri import metrics
 from shunfuri.broker import get_redis, publish_transfer_events, request_drain_async, send_task
+from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import transfers
 from shunfuri.settings import get_settings
@@ -30,16 +31,12 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def _wall() -> datetime:
-    return datetime.now(UTC)
-
-
 def _submit(
     session: Session, token: str, body: TransferIn, now: datetime, key: str | None
 ) -> transfers.Accepted:
     return transfers.submit(
         session, token=token, payee_id=body.payee_id, amount=body.amount,
-        idempotency_key=key, now=now, wall=_wall(),
+        idempotency_key=key, now=now, wall=wall_now(),
     )
 
 
@@ -98,7 +95,7 @@ def list_transfers(
 
 def _read(session: Session, token: str, transfer_id: str) -> dict:
     transfers.autocommit(session)  # a single read: no BEGIN / ROLLBACK round trips
-    return transfers.read_with_token(session, token=token, transfer_id=transfer_id, wall=_wall())
+    return transfers.read_with_token(session, token=token, transfer_id=transfer_id, wall=wall_now())
 
 
 @router.get("/v1/transfers/{transfer_id}", response_model=TransferOut)
@@ -132,7 +129,7 @@ def cancel_transfer(
     transfer_id: TransferId, member: CurrentMember, session: SessionDep, now: NowDep
 ) -> dict:
     result = transfers.cancel(
-        session, member_id=member.id, transfer_id=transfer_id, now=now, wall=_wall()
+        session, member_id=member.id, transfer_id=transfer_id, now=now, wall=wall_now()
     )
     publish_transfer_events(get_redis(), [(transfer_id, result)])
     return result
