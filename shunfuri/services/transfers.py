@@ -14,7 +14,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +26,7 @@ from shunfuri.db.models import AuthSession, Member, Payee, Transfer
 from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.credit import available, validate_amount
-from shunfuri.domain.instants import iso_jst
+from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import tokens
@@ -35,13 +35,6 @@ from shunfuri.settings import get_settings
 
 FINAL = orders.FINAL
 STATUSES = orders.STATUSES
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def view(t: Transfer) -> dict:
