@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuditEntry, LoginFailure, Member
-from shunfuri.domain import normalise
+from shunfuri.domain import credit, normalise
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import passwords, tokens
 
@@ -432,4 +432,5 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def available(member: Member) -> int:
-    return member.credit_limit - member.outstanding - member.held
+    """The domain's rule (`shunfuri.domain.credit.available`) for a member's row."""
+    return credit.available(member.credit_limit, member.outstanding, member.held)
