@@ -325,8 +325,10 @@ def test_password_login_and_web_id_clash(client, admin_headers):
         json={"credit_limit": 1000, "pin": PIN, "web_id": "SAME-ID", "password": PASSWORD},
         headers=admin_headers,
     )
-    assert response.status_code == 422
-    assert response.json()["code"] == "validation_error"
+    # Well formed, the name is simply in use: 409, as when a member changes their own.
+    assert response.status_code == 409
+    assert response.json()["code"] == "web_id_taken"
+    assert response.json()["errors"][0]["field"] == "web_id"
 
 
 def test_odd_input_never_yields_500(client, admin_headers):
