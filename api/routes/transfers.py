@@ -57,7 +57,9 @@ async def create_transfer(
     body: TransferIn,
     token: TokenDep,
     now: NowDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", json_schema_extra={"pattern": _KEY.pattern})
+    ] = None,
 ) -> Response:
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise ShunfuriError(
