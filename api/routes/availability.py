@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import NowDep
+from api.schemas.common import rule
 from shunfuri.domain.instants import INSTANT_FORMAT_HINT, InvalidInstant, parse_instant
+from shunfuri.domain.normalise import BANK_CODE_PATTERN
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.availability import quote_json
 
@@ -46,7 +48,8 @@ class Availability(BaseModel):
 )
 def availability(
     now: NowDep,
-    bank_code: Annotated[str, Query(description="4-digit Zengin bank code")],
+    bank_code: Annotated[str, Query(description="4-digit Zengin bank code",
+                                    json_schema_extra=rule(BANK_CODE_PATTERN))],
     at: Annotated[
         str | None, Query(description=f"Instant to quote; default now. {INSTANT_FORMAT_HINT}")
     ] = None,

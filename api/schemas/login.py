@@ -10,23 +10,30 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from api.schemas.common import Strict
+from api.schemas.common import Strict, exactly_one_group, rule
+from shunfuri.domain import normalise
 
 
 class LoginRequest(Strict):
     """Either `{"card_number", "pin"}` or `{"web_id", "password"}`, never a mix."""
 
-    card_number: str | None = Field(default=None, min_length=1, max_length=128)
-    pin: SecretStr | None = Field(default=None, min_length=1, max_length=32)
-    web_id: str | None = Field(default=None, min_length=1, max_length=128)
+    card_number: str | None = Field(
+        default=None, min_length=1, max_length=128,
+        description="16 digits, the last a Luhn check digit; full-width digits, spaces "
+        "and hyphens are accepted", json_schema_extra=rule(normalise.CARD_NUMBER_PATTERN))
+    pin: SecretStr | None = Field(default=None, min_length=1, max_length=32,
+                                  json_schema_extra=rule(normalise.PIN_PATTERN))
+    web_id: str | None = Field(default=None, min_length=1, max_length=128,
+                               json_schema_extra=rule(normalise.WEB_ID_PATTERN))
     password: SecretStr | None = Field(default=None, min_length=1, max_length=1024)
 
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
         json_schema_extra={
+            **exactly_one_group(("card_number", "pin"), ("web_id", "password")),
             "examples": [
-                {"card_number": "9123-4567-8901-2345", "pin": "0000"},
+                {"card_number": "9123-4567-8901-2348", "pin": "0000"},
                 {"web_id": "taro.yamada", "password": "correct horse battery"},
             ]
         },
