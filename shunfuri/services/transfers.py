@@ -274,8 +274,10 @@ def accept(
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     bank_code = _payee_bank(session, member.id, payee_id)
     if bank_code is None:
+        # 404 like every "nothing of yours at this id" (and like the transfer pages): the
+        # request is well formed; which payees are yours is state, not shape.
         raise ShunfuriError(
-            "validation_error",
+            "not_found",
             detail="No payee with this id is registered to you; register it with POST /v1/payees.",
             errors=[{"field": "payee_id", "message": "no such payee"}],
         )
