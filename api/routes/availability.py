@@ -14,7 +14,7 @@ from api.schemas.common import rule
 from shunfuri.domain.instants import INSTANT_FORMAT_HINT, InvalidInstant, parse_instant
 from shunfuri.domain.normalise import BANK_CODE_PATTERN
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.availability import quote_json
+from shunfuri.services.availability import AT_PATTERN, quote_json
 
 router = APIRouter(tags=["availability"])
 
@@ -51,7 +51,8 @@ def availability(
     bank_code: Annotated[str, Query(description="4-digit Zengin bank code",
                                     json_schema_extra=rule(BANK_CODE_PATTERN))],
     at: Annotated[
-        str | None, Query(description=f"Instant to quote; default now. {INSTANT_FORMAT_HINT}")
+        str | None, Query(description=f"Instant to quote; default now. {INSTANT_FORMAT_HINT}",
+                          json_schema_extra=rule(AT_PATTERN))
     ] = None,
 ) -> dict[str, Any]:
     when = now

@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shunfuri.domain import normalise as n
+from shunfuri.domain.instants import parse_instant
 from shunfuri.errors import ShunfuriError
+from shunfuri.services.availability import AT_PATTERN, quote_json
 
 ACCEPT = settings(max_examples=100, deadline=None)
 
@@ -98,3 +100,14 @@ def test_what_the_patterns_refuse_the_normalisers_refuse(typed: str) -> None:
     ]:
         if not re.search(pattern, typed):
             assert not accepts(function, typed), (pattern[:20], typed)
+
+
+@ACCEPT
+@given(matching(AT_PATTERN))
+def test_every_instant_the_availability_pattern_allows_is_quoted(typed: str) -> None:
+    quote_json("0009", parse_instant(typed))  # raises on an instant it cannot quote
+
+
+def test_an_instant_past_the_calendar_is_refused_not_an_overflow() -> None:
+    with pytest.raises(ShunfuriError):
+        quote_json("0009", parse_instant("9999-12-31T23:59:59Z"))
