@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuditEntry, LoginFailure, Member
 from shunfuri.domain import normalise
+from shunfuri.domain.rate_cap import check_limit_change
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import passwords, tokens
 
@@ -340,6 +341,8 @@ def set_credit_limit(
                 f"The new limit {credit_limit:,} yen is below what the member already uses "
                 f"({used:,} yen outstanding and held); it must be at least that.",
             )
+        # A higher limit can lower the legal cap below the member's rate (利息制限法).
+        check_limit_change(credit_limit, member.rate_bp)
         before = member.credit_limit
         member.credit_limit = credit_limit
         member.updated_at = now

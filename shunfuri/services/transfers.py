@@ -395,12 +395,13 @@ def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
     return view(transfer)
 
 
-def _encode_cursor(t: Transfer) -> str:
+def encode_cursor(t: Transfer | Any) -> str:
+    """A page cursor after row `t` (anything with `accepted_at` and `id`)."""
     raw = json.dumps([aware(t.accepted_at).isoformat(), t.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, transfer_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -420,7 +421,7 @@ def list_for(
     if status is not None:
         query = query.where(Transfer.status == status)
     if cursor:
-        stamp, last_id = _decode_cursor(cursor)
+        stamp, last_id = decode_cursor(cursor)
         query = query.where(
             or_(
                 Transfer.accepted_at < stamp,
@@ -433,7 +434,7 @@ def list_for(
     page = rows[:limit]
     return {
         "items": [view(t) for t in page],
-        "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None,
+        "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
     }
 
 
