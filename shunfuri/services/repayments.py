@@ -155,6 +155,7 @@ def set_due_day(session: Session, *, member_id: int, due_day: int, now: datetime
     due_dates.check_due_day(due_day)
     member = lock_member(session, member_id)
     member.due_day = due_day
+    member.updated_at = now
     session.add(MemberEvent(member_id=member_id, at=now, kind=dues_service.DUE_DAY,
                             value=due_day, actor=actor[:64]))
     session.commit()
