@@ -22,7 +22,7 @@ from shunfuri.services import overdue_marks, pipeline
 from tests import factories
 from tests.integration.member_helpers import bearer
 from tests.integration.test_dues import advance
-from tests.integration.test_settlement import WALL, Clocks
+from tests.integration.test_settlement import Clocks
 
 ADVANCED = datetime(2026, 11, 2, 10, tzinfo=JST)  # due 25 Nov 2026 (first due day >= 16 Nov)
 DEC_12 = datetime(2026, 12, 12, 10, tzinfo=JST)  # 10 charged days: 3 .. 12 Dec
@@ -225,3 +225,13 @@ def test_staff_set_rate_within_the_legal_cap_and_see_the_statement(client, admin
     due = client.put(f"/v1/admin/members/{m}/due-day", json={"due_day": 31},
                      headers=admin_headers)
     assert due.status_code == 200 and due.json()["pending_due_day"] == 31
+
+
+def test_a_member_created_with_a_large_limit_starts_at_the_legal_cap(client, admin_headers):
+    from tests.integration.member_helpers import create_member
+
+    big = create_member(client, admin_headers, credit_limit=1_000_000)["member_id"]
+    small = create_member(client, admin_headers, credit_limit=300_000)["member_id"]
+    rates = {m: client.get(f"/v1/admin/members/{m}/dues", headers=admin_headers).json()["rate_bp"]
+             for m in (big, small)}
+    assert rates == {big: 1500, small: 1780}  # 15 % from ¥1,000,000; else the default
