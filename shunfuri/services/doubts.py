@@ -4,7 +4,8 @@ asking the bank.
 An order is listed when the bank may have paid it and we do not know yet: sent, not
 final, and either an answer already went missing (or a worker died during the call, so
 it was sent again) or the retry budget is spent (`needs_attention`). Each entry says
-its kind: transfers today; collections (repayments) can be listed beside them later.
+its kind: `transfer` or `repayment` (a collection the bank may have made); the workers
+resolve both by asking the bank, and staff see both here.
 
 Staff resolve a `needs_attention` transfer with the bank, never on a guess: `inquire`
 asks the bank and applies a definitive answer (paid -> settled, refused -> failed);
@@ -21,7 +22,7 @@ from typing import NoReturn
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import Transfer
+from shunfuri.db.models import Repayment, Transfer
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
 from shunfuri.errors import ShunfuriError
@@ -33,7 +34,7 @@ from shunfuri.services.sending import DOUBT_NOTE
 from shunfuri.services.transfers import aware, view
 from shunfuri.services.transitions import may, move
 
-TRANSFER = "transfer"
+TRANSFER, REPAYMENT = "transfer", "repayment"
 
 
 @dataclass(frozen=True)
@@ -60,27 +61,31 @@ class Doubt:
         }
 
 
-def _doubtful(include_in_flight: bool):  # type: ignore[no-untyped-def]
-    sent = Transfer.sent_at.is_not(None)
-    attention = Transfer.status == NEEDS_ATTENTION
-    retried = (Transfer.status == PROCESSING) & sent
+def _doubtful(include_in_flight: bool, model=Transfer):  # type: ignore[no-untyped-def]
+    sent = model.sent_at.is_not(None)
+    attention = model.status == NEEDS_ATTENTION
+    retried = (model.status == PROCESSING) & sent
     if not include_in_flight:
-        retried = retried & (Transfer.last_error.is_not(None) | (Transfer.attempts > 1))
+        retried = retried & (model.last_error.is_not(None) | (model.attempts > 1))
     return or_(attention, retried)
 
 
 def list_doubts(session: Session, *, include_in_flight: bool = False,
                 limit: int = 1000) -> list[Doubt]:
-    """Oldest send first. `include_in_flight` adds orders still in their first call."""
-    rows = session.scalars(
-        select(Transfer).where(_doubtful(include_in_flight))
-        .order_by(Transfer.sent_at, Transfer.id).limit(limit)
-    ).all()
-    return [
-        Doubt(TRANSFER, t.id, t.member_id, t.amount, t.bank_code, t.status,
-              aware(t.sent_at), t.attempts, t.last_error, aware(t.next_attempt_at))
-        for t in rows
-    ]
+    """Oldest send first, transfers and repayments together. `include_in_flight` adds
+    orders still in their first call."""
+    found = []
+    for kind, model in ((TRANSFER, Transfer), (REPAYMENT, Repayment)):
+        rows = session.scalars(
+            select(model).where(_doubtful(include_in_flight, model))
+            .order_by(model.sent_at, model.id).limit(limit)
+        ).all()
+        found += [
+            Doubt(kind, t.id, t.member_id, t.amount, t.bank_code, t.status,
+                  aware(t.sent_at), t.attempts, t.last_error, aware(t.next_attempt_at))
+            for t in rows
+        ]
+    return sorted(found, key=lambda d: (d.sent_at, d.id))[:limit]
 
 
 def counts(session: Session) -> dict[str, int]:

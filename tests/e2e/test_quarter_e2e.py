@@ -96,11 +96,13 @@ def test_a_quarter_of_repayments_follows_the_spec():
         q = Quarter(system)
         early = new_member(system, credit_limit=500_000)  # due day 25 (the default)
         late = new_member(system, credit_limit=300_000)
+
+        # Wed 1 Dec 2027: `late` chooses the 15th, then both borrow; free 2 .. 31 Dec (the
+        # first advance's 30 days). (The clock is set first: a change of terms counts in
+        # the order of business time, and a jump back would put it after the advance.)
+        q.at("2027-12-01")
         r = system.http.put("/v1/me/due-day", json={"due_day": 15}, headers=late["headers"])
         assert r.status_code == 200, r.text
-
-        # Wed 1 Dec 2027: both borrow; free 2 .. 31 Dec (the first advance's 30 days).
-        q.at("2027-12-01")
         q.borrow(early, 100_000)
         q.borrow(late, 50_000)
         free = date(2027, 12, 31)
