@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from api.schemas_transfers import MAX_ID, Status
+from api.schemas_transfers import MAX_ID, BankAnswer, Status
 
 DueDay = Literal[5, 15, 25, 31]
 
@@ -110,3 +110,8 @@ class RateIn(BaseModel):
 
     rate_bp: int = Field(description="Annual rate in basis points (1780 = 17.8 %); at most "
                                      "the Interest Rate Restriction Act cap for the limit")
+
+
+class RepaymentInquiryOut(BaseModel):
+    repayment: RepaymentOut
+    bank: BankAnswer
