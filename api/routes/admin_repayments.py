@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
 from api.routes.admin import _known_id
 from api.routes.admin_transfers import BankDep
+from api.routes.admin_transfers import _resolve as resolve_order
 from api.routes.repayments import dues_out, wake_collector
 from api.schemas_repayments import (
     DueDayIn,
@@ -21,7 +22,6 @@ from api.schemas_repayments import (
     RepaymentInquiryOut,
     StatementOut,
 )
-from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.services import doubts, members, statements, terms
 from shunfuri.services import dues as dues_service
 
@@ -103,12 +103,5 @@ def resend(repayment_id: RepaymentId, actor: StaffActor, session: SessionDep, no
 
 
 def _resolve(repayment_id, actor, session, now, wall, settings, bank, *, resend):  # type: ignore[no-untyped-def]
-    resolved = doubts.inquire(
-        session, bank, transfer_id=repayment_id, now=now, wall=wall, actor=actor,
-        budget=settings.doubt_budget, resend=resend, kind=doubts.REPAYMENT,
-    )
-    if resolved.outcome.changes:
-        publish_transfer_events(get_redis(), resolved.outcome.changes)
-    if resolved.outcome.retrying:
-        wake_collector()
-    return resolved.as_dict()
+    return resolve_order(repayment_id, actor, session, now, wall, settings, bank,
+                         resend=resend, kind=doubts.REPAYMENT, wake=wake_collector)

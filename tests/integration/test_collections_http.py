@@ -12,12 +12,12 @@ import pytest
 
 from shunfuri.db.models import Member, Repayment
 from shunfuri.db.session import engine_for, session_factory
-from shunfuri.gateway.base import PaymentOrder
 from shunfuri.gateway.http import HttpBankGateway
 from shunfuri.services import pipeline
 from shunfuri.services.reconcile import reconcile
 from shunfuri.settings import get_settings
 from tests.bank_simulator import running_bank
+from tests.integration.test_bank_gateway import order
 from tests.integration.test_repayments import REPAID, ask, borrower
 from tests.integration.test_settlement import Clocks, make_ctx
 
@@ -32,11 +32,6 @@ def bank(tmp_path_factory):
 def gateway(bank):
     bank.control(latency_ms=0, transient_rate=0, lose_response_rate=0, outage=False)
     return HttpBankGateway(bank.url, timeout=5)
-
-
-def order(account: str = "1234567", amount: int = 1000) -> PaymentOrder:
-    return PaymentOrder(str(uuid.uuid4()), amount, "0009", "001", "ordinary", account,
-                        "ﾔﾏﾀﾞ ﾀﾛｳ")
 
 
 def test_collections_are_a_book_of_their_own_keyed_by_repayment_id(gateway):
