@@ -88,9 +88,9 @@ def accept(
     bank_code = session.scalar(
         select(Payee.bank_code).where(Payee.id == payee_id, Payee.member_id == member_id)
     )
-    if bank_code is None:
+    if bank_code is None:  # as transfers: which accounts are yours is state, not shape
         raise ShunfuriError(
-            "validation_error",
+            "not_found",
             detail="No account with this id is registered to you; repayments are collected "
                    "from one of your registered accounts (GET /v1/payees).",
             errors=[{"field": "payee_id", "message": "no such account"}],

@@ -108,7 +108,7 @@ def test_refusals_say_the_payoff_and_take_nothing(client, at):
     mine = factories.payee(factories.member())
     not_mine = client.post("/v1/repayments", json={"payee_id": mine, "amount": 1_000},
                            headers=headers)
-    assert not_mine.status_code == 422 and not_mine.json()["code"] == "validation_error"
+    assert not_mine.status_code == 404 and not_mine.json()["code"] == "not_found"
 
 
 def test_overdue_refuses_new_transfers_until_a_repayment_lifts_it(client, at):

@@ -35,7 +35,7 @@ Text = Annotated[str, Form(max_length=64)]
 RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
 KEY_PREFIX = "web-r-"
 _ON_FORM = frozenset({"validation_error", "invalid_repayment_amount", "repayment_too_large",
-                      "nothing_to_repay"})
+                      "nothing_to_repay", "not_found"})
 RESTING = frozenset({"settled", "failed", "rejected", "needs_attention"})
 
 
@@ -66,7 +66,9 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
     if exc.code not in _ON_FORM:
         return error_page(request, exc)
     errors = field_errors(exc)
-    if exc.code == "validation_error" and not errors:
+    if exc.code == "not_found":
+        errors = {"payee_id": "お引落とし口座を選んでください。"}
+    elif exc.code == "validation_error" and not errors:
         errors["amount"] = "ご返済額を数字で入力してください。"
     elif exc.code != "validation_error":
         errors["amount"] = exc.detail_ja

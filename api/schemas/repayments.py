@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas_transfers import MAX_ID, BankAnswer
+from api.schemas.common import MAX_ID, JsonInt
+from api.schemas.transfers import BankAnswer
 
 DueDay = Literal[5, 15, 25, 31]
 # A transfer's states less the ones a repayment never has (it is never scheduled, so
@@ -18,11 +19,11 @@ RepaymentStatus = Literal["accepted", "processing", "needs_attention", "settled"
 class RepaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    payee_id: StrictInt = Field(
+    payee_id: JsonInt = Field(
         ge=1, le=MAX_ID, description="One of your registered accounts: it is debited")
     # The range is the domain's (at least 1,000, or exactly the payoff; never above it),
     # so it answers `invalid_repayment_amount` / `repayment_too_large` with the payoff.
-    amount: StrictInt = Field(description="Whole yen: at least 1,000, or exactly the full "
+    amount: JsonInt = Field(description="Whole yen: at least 1,000, or exactly the full "
                                           "payoff; never more than the full payoff")
 
 
@@ -65,9 +66,9 @@ class DuesOut(BaseModel):
 
 
 class DueDayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
-    due_day: int = Field(description="5, 15, 25 or 31 (= the last day of each month)")
+    due_day: JsonInt = Field(description="5, 15, 25 or 31 (= the last day of each month)")
 
 
 class StatementLineOut(BaseModel):
@@ -110,9 +111,9 @@ class StatementOut(BaseModel):
 
 
 class RateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
-    rate_bp: int = Field(description="Annual rate in basis points (1780 = 17.8 %); at most "
+    rate_bp: JsonInt = Field(description="Annual rate in basis points (1780 = 17.8 %); at most "
                                      "the Interest Rate Restriction Act cap for the limit")
 
 
