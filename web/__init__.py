@@ -31,9 +31,9 @@ def mount(app: FastAPI, *, waiter: Waiter) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from web import live
-    from web.routes import account, auth, home, payees, transfer, transfers
+    from web.routes import account, auth, dues, home, payees, repay, transfer, transfers
 
     live.use(waiter)
-    for module in (auth, home, account, payees, transfer, transfers):
+    for module in (auth, home, account, payees, transfer, transfers, repay, dues):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
