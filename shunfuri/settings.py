@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="瞬フリ <no-reply@shunfuri.localhost>", validation_alias="SHUNFURI_MAIL_FROM"
     )
+    # Where members reach the member site: the links in mail (settings page, address
+    # confirmation) start with it.
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="SHUNFURI_PUBLIC_URL"
+    )
 
     @field_validator("database_url", "bank_database_url")
     @classmethod

@@ -44,6 +44,7 @@ app.conf.update(
         "transfers.due_sweep": {"queue": "maintenance"},
         "transfers.recover": {"queue": "maintenance"},
         "ops.ping": {"queue": "instant"},
+        "mail.send": {"queue": "maintenance"},
     },
     worker_hijack_root_logger=False,
     task_time_limit=120,
@@ -61,6 +62,12 @@ app.conf.update(
             "task": "transfers.due_sweep",
             "schedule": 1.0,
             "options": {"queue": "maintenance", "expires": 5},
+        },
+        # Event mail goes out within seconds of its event (the spec allows a minute).
+        "mail-send": {
+            "task": "mail.send",
+            "schedule": 5.0,
+            "options": {"queue": "maintenance", "expires": 10},
         },
         # The database is the source of truth: re-wake anything a lost message stranded.
         "recover": {

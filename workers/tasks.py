@@ -107,3 +107,19 @@ def recover() -> None:
     if total.claimed:
         metrics.RECOVERED.labels(status="any").inc(total.claimed)
         log.warning("recovery sweep picked up %d transfers", total.claimed)
+
+
+@app.task(name="mail.send", ignore_result=True)
+def send_mail() -> None:
+    """Send what the outbox holds (`shunfuri.services.outbox`: claimed with SKIP LOCKED,
+    so two beats or workers share the rows, never send one twice)."""
+    from shunfuri.services import outbox
+    from workers.context import mail_context
+
+    ctx = mail_context()
+    if ctx is None:
+        return
+    for _ in range(20):  # bounded: the maintenance queue has other work
+        done = outbox.send_due(ctx, limit=50)
+        if done.retrying or done.released or done.sent + done.failed < 50:
+            return  # nothing more due, or the server is failing: the next beat tries
