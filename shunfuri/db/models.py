@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     UniqueConstraint,
     text,
@@ -39,6 +40,8 @@ class Member(Base):
         CheckConstraint("held >= 0", name="held_non_negative"),
         # The invariant itself, enforced by the database as the last line of defence.
         CheckConstraint("outstanding + held <= credit_limit", name="within_limit"),
+        CheckConstraint("rate_bp >= 0", name="rate_bp_non_negative"),
+        CheckConstraint("due_day IN (5, 15, 25, 31)", name="due_day_allowed"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -52,6 +55,13 @@ class Member(Base):
     credit_limit: Mapped[int] = mapped_column(BigInteger)
     outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
     held: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Repayment terms (spec/repayment.md). `outstanding` is the principal; interest is
+    # derived from the member's events (`services.dues`), never kept as a counter.
+    rate_bp: Mapped[int] = mapped_column(Integer, default=1780, server_default="1780")
+    due_day: Mapped[int] = mapped_column(SmallInteger, default=25, server_default="25")
+    # Set by the daily overdue job (and cleared by a repayment that lifts it): the fast
+    # transfer path reads this column instead of replaying the ledger.
+    overdue_since: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -184,6 +194,67 @@ class AuditEntry(Base):
     member_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     ok: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Repayment(Base):
+    """One internet repayment: a collection from the member's registered account, keyed
+    at the bank by this id. Same life as a transfer (`shunfuri.domain.orders`): accepted
+    -> processing -> settled | failed | needs_attention; accepted -> rejected. Once
+    `sent_at` is set the bank may have collected, and only its answer can end it.
+    `to_interest` / `to_principal` are the split, written with the settlement.
+    """
+
+    __tablename__ = "repayments"
+    __table_args__ = (
+        UniqueConstraint("member_id", "idempotency_key", name="uq_repayments_idempotency"),
+        CheckConstraint("amount > 0", name="repayment_amount_positive"),
+        CheckConstraint(
+            "(to_interest IS NULL AND to_principal IS NULL) OR "
+            "(to_interest >= 0 AND to_principal >= 0 AND to_interest + to_principal = amount)",
+            name="repayment_split_adds_up",
+        ),
+        Index("ix_repayments_member_accepted", "member_id", "accepted_at"),
+        Index("ix_repayments_member_settled", "member_id", "settled_at"),
+        Index("ix_repayments_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    payee_id: Mapped[int] = mapped_column(ForeignKey("payees.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    bank_code: Mapped[str] = mapped_column(String(4))
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    to_interest: Mapped[int | None] = mapped_column(BigInteger)
+    to_principal: Mapped[int | None] = mapped_column(BigInteger)
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(255))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attention_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+class MemberEvent(Base):
+    """A change of a member's terms that the ledger replays: `rate` (staff set a rate,
+    value in basis points) or `due_day` (5, 15, 25 or 31 = month end). `at` is business
+    time: the change counts from the next JST day, like every ledger event."""
+
+    __tablename__ = "member_events"
+    __table_args__ = (Index("ix_member_events_member_at", "member_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
 
 
 class MemberMail(Base):

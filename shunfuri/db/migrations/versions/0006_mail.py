@@ -6,7 +6,7 @@ confirmation token (never the token), and the four settings of spec/repayment.md
 at most once. `mail_runs` records a daily job's finished pass (the 08:00 reminders).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
