@@ -123,3 +123,19 @@ def send_mail() -> None:
         done = outbox.send_due(ctx, limit=50)
         if done.retrying or done.released or done.sent + done.failed < 50:
             return  # nothing more due, or the server is failing: the next beat tries
+
+
+@app.task(name="mail.queue", ignore_result=True)
+def queue_mail() -> None:
+    """Queue the mail the beat finds due: repayments received, overdue notices, and from
+    08:00 JST the day's reminders. Each is keyed in the outbox (member, kind, key), so
+    two beats running this at once queue every mail once."""
+    from shunfuri.clock import SystemClock, get_clock
+    from shunfuri.db.session import transaction
+    from shunfuri.services import mail_events
+
+    now, wall = get_clock().now(), SystemClock().now()
+    for step in (mail_events.repayments_received, mail_events.overdue_notices,
+                 mail_events.reminders):
+        with transaction() as session:
+            step(session, now=now, wall=wall)
