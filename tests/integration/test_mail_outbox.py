@@ -260,3 +260,23 @@ def test_a_refused_recipient_is_not_retried(db) -> None:
         controller.stop()
     assert (done.sent, done.failed) == (0, 2)
     assert {(r.status, r.attempts) for r in rows()} == {("failed", 1)}
+
+
+def test_a_mail_that_would_carry_a_card_number_is_never_sent(db, tmp_path: Path) -> None:
+    member = confirmed_member()
+    with session_factory()() as session:
+        card = session.execute(text("SELECT card_number FROM members WHERE id = :m"),
+                               {"m": member}).scalar()
+    with session_factory().begin() as session:  # a payload gone wrong upstream
+        outbox.enqueue(session, member_id=member, to="hanako@example.jp", key="t-1",
+                       kind="transfer_settled", wall=WALL, payload={
+                           "transfer_id": "t-1", "amount": 1_000,
+                           "settled_at": "2026-12-01T10:00:00+09:00",
+                           "bank_name": f"カード{card}", "account_last4": "4321"})
+    with running_sink(tmp_path / "mail") as sink:
+        done = outbox.send_due(mail_ctx(sink.url, Wall()))
+    assert (done.sent, done.failed) == (0, 1)
+    [row] = rows()
+    assert row.status == "failed" and row.last_error.startswith("not composed: UnsafeMail")
+    assert card not in (row.last_error or "")
+    assert kept_mail(tmp_path / "mail") == []
