@@ -13,6 +13,7 @@ from api import hotpath, problems
 from api.limits import BodySizeLimit
 from api.routes import (
     admin,
+    admin_repayments,
     admin_transfers,
     auth,
     availability,
@@ -20,6 +21,7 @@ from api.routes import (
     mail,
     me,
     payees,
+    repayments,
     transfers,
 )
 from shunfuri import __version__
@@ -43,8 +45,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # The transfer routes first: every request is matched against the routes in order,
     # and they carry nearly all of the traffic.
-    for module in (transfers, health, availability, auth, me, mail, payees, admin,
-                   admin_transfers):
+    for module in (transfers, health, availability, auth, me, mail, payees, repayments,
+                   admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
     # The member site's pages, after the API (its routes are matched last).
     web.mount(app, waiter=transfers.waiter)

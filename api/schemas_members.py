@@ -66,9 +66,14 @@ class MeOut(BaseModel):
     member_id: int
     status: str
     credit_limit: int
-    outstanding: int
+    outstanding: int = Field(description="Principal: advanced and not yet repaid")
     held: int
     available: int
+    interest_due: int = Field(description="Interest accrued through today (JST), unpaid")
+    payoff_today: int = Field(description="完済金額: outstanding + interest_due")
+    next_due_date: str | None = Field(description="YYYY-MM-DD; null before any advance")
+    minimum_due: int = Field(description="Still to pay by next_due_date (0: nothing)")
+    overdue: bool = Field(description="A due date's minimum is unpaid: transfers refused")
 
 
 class WebIdIn(_Strict):

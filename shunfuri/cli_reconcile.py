@@ -16,7 +16,8 @@ def reconcile(
     data_dir: DataDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
-    """Compare our settled ledger with the bank simulator's record of payments."""
+    """Compare our settled ledger and repayments with the bank simulator's record of
+    payments and collections."""
     from shunfuri.db.session import engine_for
     from shunfuri.services import invariants
     from shunfuri.services.reconcile import reconcile as run
@@ -37,6 +38,9 @@ def reconcile(
         typer.echo(
             f"ledger {report.ledger}  bank paid {report.bank_paid}  in flight {report.in_flight}\n"
             f"missing {report.missing}  doubled {report.doubled}  mismatched {report.mismatched}\n"
+            f"repayments {report.repayments.ours}  bank collected {report.repayments.bank}  "
+            f"in flight {report.repayments.in_flight}  missing {report.repayments.missing}  "
+            f"doubled {report.repayments.doubled}  mismatched {report.repayments.mismatched}\n"
             + "  ".join(f"{k} {v}" for k, v in broken.items())
         )
     if not report.clean or any(broken.values()):

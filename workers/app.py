@@ -43,6 +43,8 @@ app.conf.update(
         "transfers.settle_chunk": {"queue": "batch"},
         "transfers.due_sweep": {"queue": "maintenance"},
         "transfers.recover": {"queue": "maintenance"},
+        "repayments.drain": {"queue": "instant"},
+        "repayments.mark_overdue": {"queue": "maintenance"},
         "ops.ping": {"queue": "instant"},
         "mail.send": {"queue": "maintenance"},
         "mail.queue": {"queue": "maintenance"},
@@ -80,6 +82,13 @@ app.conf.update(
         # The database is the source of truth: re-wake anything a lost message stranded.
         "recover": {
             "task": "transfers.recover",
+            "schedule": 2.0,
+            "options": {"queue": "maintenance", "expires": 5},
+        },
+        # The daily overdue job, on the business clock: asked often, it runs once the
+        # JST day (simulated or not) has changed since its last complete run.
+        "overdue": {
+            "task": "repayments.mark_overdue",
             "schedule": 2.0,
             "options": {"queue": "maintenance", "expires": 5},
         },

@@ -107,6 +107,43 @@ def recover() -> None:
     if total.claimed:
         metrics.RECOVERED.labels(status="any").inc(total.claimed)
         log.warning("recovery sweep picked up %d transfers", total.claimed)
+    repaid, _ = pipeline.drain_repayments(ctx, older_than=older, budget_s=1.0)
+    if repaid.claimed:
+        log.warning("recovery sweep picked up %d repayments", repaid.claimed)
+
+
+@app.task(name="repayments.drain", ignore_result=True)
+def drain_repayments() -> None:
+    """Collect accepted repayments; ask the bank about those in doubt. A duplicate
+    message finds nothing left to claim."""
+    from shunfuri.services import pipeline
+
+    pipeline.drain_repayments(context())
+
+
+OVERDUE_DONE_KEY = "shunfuri:overdue:done-day"
+
+
+@app.task(name="repayments.mark_overdue", ignore_result=True)
+def mark_overdue() -> None:
+    """The daily overdue job on the business clock (beat asks every few seconds; it runs
+    once the JST day has changed). Safe to run twice: it only copies the ledger's answer."""
+    from shunfuri.broker import get_redis
+    from shunfuri.services import overdue_marks
+
+    ctx, client = context(), get_redis()
+
+    def last_day() -> str | None:
+        raw = client.get(OVERDUE_DONE_KEY)
+        return raw.decode() if raw else None
+
+    result = overdue_marks.run_once_per_day(
+        ctx.sessions, now=ctx.now(), last_day=last_day,
+        done=lambda day: client.set(OVERDUE_DONE_KEY, day),
+    )
+    if result is not None and (result.marked or result.lifted):
+        log.info("overdue job %s: %d checked, %d marked, %d lifted", result.day,
+                 result.checked, result.marked, result.lifted)
 
 
 @app.task(name="mail.send", ignore_result=True)

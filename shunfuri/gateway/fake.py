@@ -20,9 +20,16 @@ class FakeBank:
     # Pay, then lose the answer: the case that makes idempotency necessary.
     lose_next_answers: int = 0
     rejections: dict[str, str] = field(default_factory=dict)
+    _collections: FakeBank | None = field(default=None, repr=False)
 
     def warm(self) -> None:
         pass
+
+    def collections(self) -> FakeBank:
+        """A second book of the same bank: collections are keyed apart from payments."""
+        if self._collections is None:
+            self._collections = FakeBank(rejections=self.rejections)
+        return self._collections
 
     def pay(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
         self.calls += 1

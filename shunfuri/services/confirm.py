@@ -68,6 +68,7 @@ def review(session: Session, *, member: Member, payee_id: int, amount: int,
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     if member.status == "suspended":
         raise ShunfuriError("account_suspended")
+    transfers.check_not_overdue(session, member, now)
     bank = get_bank(payee.bank_code)
     decided = quote(bank, now)
     if decided.decision == "closed":

@@ -12,15 +12,16 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import AuditEntry, LoginFailure, Member
+from shunfuri.db.models import AuditEntry, LoginFailure, Member, MemberEvent
 from shunfuri.domain import normalise
+from shunfuri.domain.rate_cap import DEFAULT_RATE_BP, cap_bp, check_limit_change
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import passwords, tokens
 
@@ -132,6 +133,17 @@ def _free_card_number(session: Session) -> str:
     raise RuntimeError("could not draw a free card number")  # 10^14 numbers: never happens
 
 
+# A rate given at creation is a ledger event before any other (the business clock may
+# stand before the wall clock, so the creation instant would not do).
+SINCE_CREATION = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def initial_rate(credit_limit: int) -> int:
+    """The default rate (17.8 %), or the legal cap for the limit when that is lower
+    (15 % from ¥1,000,000): a member is never created above the cap."""
+    return min(DEFAULT_RATE_BP, cap_bp(credit_limit))
+
+
 def create_member(
     session: Session,
     *,
@@ -175,6 +187,7 @@ def create_member(
             credit_limit=credit_limit,
             outstanding=0,
             held=0,
+            rate_bp=initial_rate(credit_limit),
             created_at=now,
             updated_at=now,
         )
@@ -184,6 +197,10 @@ def create_member(
         except IntegrityError:  # a concurrent create took the same Web-ID
             session.rollback()
             raise normalise.invalid("web_id", WEB_ID_TAKEN) from None
+        if member.rate_bp != DEFAULT_RATE_BP:
+            # The ledger replays from the default rate; this one holds from the start.
+            session.add(MemberEvent(member_id=member.id, at=SINCE_CREATION, kind="rate",
+                                    value=member.rate_bp, actor="creation"))
         detail = {
             "credit_limit": credit_limit,
             "card_last4": card_last4(card_number),
@@ -340,6 +357,8 @@ def set_credit_limit(
                 f"The new limit {credit_limit:,} yen is below what the member already uses "
                 f"({used:,} yen outstanding and held); it must be at least that.",
             )
+        # A higher limit can lower the legal cap below the member's rate (利息制限法).
+        check_limit_change(credit_limit, member.rate_bp)
         before = member.credit_limit
         member.credit_limit = credit_limit
         member.updated_at = now

@@ -94,12 +94,13 @@ def member_for_web_session(
 # The columns the transfer hot path needs, read without building ORM objects.
 _CREDIT = select(
     Member.id, Member.status, Member.credit_limit, Member.outstanding, Member.held,
-    AuthSession.expires_at, AuthSession.revoked_at,
+    Member.overdue_since, AuthSession.expires_at, AuthSession.revoked_at,
 ).join(Member, Member.id == AuthSession.member_id)
 
 
 def credit_for(session: Session, *, token: str, now: datetime) -> Any:
-    """Like `member_for`, as a plain row (id, status, credit_limit, outstanding, held)."""
+    """Like `member_for`, as a plain row (id, status, credit_limit, outstanding, held,
+    overdue_since)."""
     row = session.execute(_CREDIT.where(AuthSession.token_hash == digest(token))).first()
     _check(row, now)
     return row

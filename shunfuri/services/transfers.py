@@ -27,9 +27,10 @@ from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.limits import available, validate_amount
+from shunfuri.domain.overdue import overdue_refusal
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import tokens
+from shunfuri.services import dues, tokens
 from shunfuri.services.transitions import Move, MoveRefused, move
 from shunfuri.settings import get_settings
 
@@ -244,6 +245,7 @@ def _accept_statement():  # type: ignore[no-untyped-def]
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > bindparam("wall", type_=AuthSession.expires_at.type),
             Member.status == "active",
+            Member.overdue_since.is_(None),
             Member.credit_limit - Member.outstanding - Member.held
             >= bindparam("need", type_=Member.credit_limit.type),
             exists().where(
@@ -257,6 +259,17 @@ def _accept_statement():  # type: ignore[no-untyped-def]
         .from_select(["member_id", *_FAST_COLUMNS], source)
         .returning(columns.member_id)
     )
+
+
+def check_not_overdue(session: Session, member: Member | Any, now: datetime) -> None:
+    """Refuse a new transfer while the member is overdue (`repayment_overdue`, with the
+    amount that lifts it and how). The mark is the daily job's (`overdue_marks`); the
+    ledger is asked for the amount, and has the last word if a repayment lifted it."""
+    if getattr(member, "overdue_since", None) is None:
+        return
+    owed = dues.dues(session, member.id, now)
+    if owed.overdue and owed.missed_due_date is not None:
+        raise overdue_refusal(owed.amount_to_lift, owed.missed_due_date)
 
 
 def accept(
@@ -278,6 +291,7 @@ def accept(
             return replay
     if member.status == "suspended":
         raise ShunfuriError("account_suspended")
+    check_not_overdue(session, member, now)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     bank_code = _payee_bank(session, member.id, payee_id)
     if bank_code is None:
@@ -395,12 +409,13 @@ def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
     return view(transfer)
 
 
-def _encode_cursor(t: Transfer) -> str:
+def encode_cursor(t: Transfer | Any) -> str:
+    """A page cursor after row `t` (anything with `accepted_at` and `id`)."""
     raw = json.dumps([aware(t.accepted_at).isoformat(), t.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, transfer_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -420,7 +435,7 @@ def list_for(
     if status is not None:
         query = query.where(Transfer.status == status)
     if cursor:
-        stamp, last_id = _decode_cursor(cursor)
+        stamp, last_id = decode_cursor(cursor)
         query = query.where(
             or_(
                 Transfer.accepted_at < stamp,
@@ -433,7 +448,7 @@ def list_for(
     page = rows[:limit]
     return {
         "items": [view(t) for t in page],
-        "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None,
+        "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
     }
 
 

@@ -40,6 +40,12 @@ PAGES = (
     ("19-history", "お取引履歴"),
     ("20-web-id", "Web-ID設定"),
     ("21-not-found", "見つからないページ"),
+    ("22-dues-overdue", "返済予定：期日を過ぎた最低返済額"),
+    ("23-repay-form", "ご返済：金額の入力と完済金額"),
+    ("24-repay-review", "ご返済：利息と元金の内訳の確認"),
+    ("25-repay-settled", "ご返済完了"),
+    ("26-dues", "返済予定と返済日の変更"),
+    ("27-statement", "ご利用明細（CSVダウンロード）"),
 )
 # The mail pages (tests/browser/mail_journey.py); `--only mail` takes just these.
 MAIL_PAGES = (
@@ -125,6 +131,23 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
     shot("20-web-id")
     page.goto("/transfers/no-such-transfer")
     shot("21-not-found")
+
+    # After the first advance's 30 free days, with the first due date (25 Dec) unpaid.
+    clock("2027-01-12T10:00:00+09:00@1")
+    page.goto("/dues")
+    shot("22-dues-overdue")
+    page.goto("/repay")
+    page.get_by_label("ご返済額（円）").fill("10,000")
+    shot("23-repay-form")
+    page.get_by_role("button", name="内訳を確認する").click()
+    shot("24-repay-review")
+    page.get_by_role("button", name="この内容で返済する").click()
+    expect(page.locator("#status-label")).to_have_text("ご返済完了")
+    shot("25-repay-settled")
+    page.goto("/dues")
+    shot("26-dues")
+    page.goto("/statement?month=2027-01")
+    shot("27-statement")
 
 
 def mail_tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]

@@ -117,6 +117,15 @@ def test_unknown_member_is_404_and_audited(client, admin_headers):
 def test_credit_limit_change(client, admin_headers):
     member = create_member(client, admin_headers, credit_limit=100_000)
     mid = member["member_id"]
+    # From ¥1,000,000 the legal cap is 15 %: the default 17.8 % must be lowered first.
+    response = client.patch(f"/v1/admin/members/{mid}", json={"credit_limit": 5_000_000},
+                            headers=admin_headers)
+    assert response.status_code == 409
+    assert (response.json()["code"], response.json()["cap_bp"]) == ("limit_needs_lower_rate",
+                                                                     1500)
+    lowered = client.put(f"/v1/admin/members/{mid}/rate", json={"rate_bp": 1500},
+                         headers=admin_headers)
+    assert lowered.status_code == 200, lowered.text
     response = client.patch(f"/v1/admin/members/{mid}", json={"credit_limit": 5_000_000},
                             headers=admin_headers)
     assert response.status_code == 200
