@@ -152,3 +152,34 @@ def test_a_member_without_a_confirmed_address_gets_nothing(db) -> None:
                         .values(confirmed_at=None))
     assert run(mail_events.reminders, "2026-12-22T08:00:00+09:00") == 0
     assert outbox.backoff(1) < outbox.backoff(2) <= outbox.BACKOFF_MAX
+
+
+def test_a_repayment_collected_through_the_bank_is_mailed_once(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through the repayment path itself (accept, collect, settle) and the overdue job."""
+    from shunfuri.mail.sink import kept_mail, running_sink
+    from shunfuri.services import overdue_marks, repayments
+    from tests.integration.test_mail_outbox import Wall, mail_ctx
+
+    member, payee = borrower()
+    at = parse_instant("2026-12-26T10:00:00+09:00")  # 25 Dec was missed
+    result = overdue_marks.mark_overdue(session_factory(), now=at)
+    assert result.marked == 1
+    assert run(mail_events.overdue_notices, "2026-12-26T10:00:01+09:00") == 1
+    with session_factory()() as session:
+        accepted = repayments.accept(session, member_id=member, payee_id=payee, amount=10_000,
+                                     idempotency_key="r1", now=at, wall=WALL)
+    outcome, _ = pipeline.drain_repayments(make_ctx(FakeBank(), Clocks(at)))
+    assert outcome.settled == 1
+    assert run(mail_events.repayments_received, "2026-12-26T10:00:05+09:00") == 1
+    assert run(mail_events.repayments_received, "2026-12-26T10:00:06+09:00") == 0
+    [received] = queued("repayment_received")
+    assert received.key == accepted.repayment["id"]
+    assert received.payload["to_interest"] + received.payload["to_principal"] == 10_000
+    with session_factory()() as session:
+        assert session.get(Member, member).overdue_since is None  # lifted by paying
+    with running_sink(tmp_path / "mail") as sink:
+        assert outbox.send_due(mail_ctx(sink.url, Wall())).sent == 2
+    kinds = sorted(m.kind for m in kept_mail(tmp_path / "mail"))
+    assert kinds == ["overdue_notice", "repayment_received"]
+    texts = " ".join(m.text() for m in kept_mail(tmp_path / "mail"))
+    assert "2026年12月25日（金）" in texts and "10,000円" in texts and "7654321" not in texts
