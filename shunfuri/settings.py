@@ -135,6 +135,9 @@ class Settings(BaseSettings):
                 "SMTP_URL must be set and use TLS (smtps:// or smtp+starttls://) in production;"
                 " SHUNFURI_SMTP_ALLOW_INSECURE=true accepts a missing or clear-text one"
             )
+        if not self.public_url.startswith("https://"):
+            problems.append("SHUNFURI_PUBLIC_URL must be the member site's https:// address in "
+                            "production (mail links to it)")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
