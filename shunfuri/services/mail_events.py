@@ -86,16 +86,22 @@ def _not_queued(kind: str, key: ColumnElement) -> ColumnElement:
                            OutgoingMail.kind == kind, OutgoingMail.key == key)
 
 
+# A repayment settled longer ago than this (real time) is news no more: turning the
+# setting on, or a mail worker back after a long outage, mails nothing older.
+RECENT = timedelta(days=1)
+
+
 def repayments_received(session: Session, *, now: datetime, wall: datetime) -> int:
     """ご返済確認 for each settled repayment not yet mailed, of members who asked for it
-    (settled after their address was confirmed). Runs every few seconds from the beat:
-    the scan starts from the few members with mail on."""
+    (settled after their address was confirmed, within `RECENT`). Runs every few seconds
+    from the beat: the scan starts from the few members with mail on."""
     found = session.execute(
         _mail_members("notify_repayment_received")
         .add_columns(Repayment, Payee.bank_name, Payee.account_number)
         .join(Repayment, Repayment.member_id == MemberMail.member_id)
         .join(Payee, Payee.id == Repayment.payee_id)
         .where(Repayment.status == SETTLED, Repayment.updated_at >= MemberMail.confirmed_at,
+               Repayment.updated_at >= wall - RECENT,
                _not_queued(RepaymentReceived.KIND, Repayment.id))
         .order_by(Repayment.settled_at)
     ).all()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -125,6 +125,12 @@ def test_repayment_received_once_with_the_principal_after(db) -> None:
     assert run(mail_events.repayments_received, "2026-12-10T12:00:02+09:00") == 0
     [row] = queued("repayment_received")
     assert (row.member_id, row.key) == (member, first)
+    # Older than a day (the setting was off, say): news no more.
+    settle_repayment(member, payee, 1_000, "2026-12-11T12:00:00+09:00", to_interest=0)
+    with session_factory()() as session:
+        assert mail_events.repayments_received(
+            session, now=parse_instant("2026-12-11T12:00:01+09:00"),
+            wall=WALL + mail_events.RECENT + timedelta(seconds=1)) == 0
     assert row.payload["principal_after"] == 20_000
     assert (row.payload["amount"], row.payload["to_principal"]) == (10_000, 10_000)
     assert row.payload["account_last4"] == "4321"
