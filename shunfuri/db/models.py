@@ -313,12 +313,13 @@ class OutgoingMail(Base):
 
 
 class MailRun(Base):
-    """A daily mail job that finished a whole pass for a business day (the reminders):
-    later beats that day skip the scan. Written after the pass, so a pass that dies is
-    simply done again (the outbox's unique key keeps that harmless)."""
+    """A daily mail job's pass over the members for a business day (the reminders):
+    `cursor` is the last member id done, committed with the mail it queued, so a pass cut
+    short goes on from there; `done_at` once the pass is whole (later beats that day skip)."""
 
     __tablename__ = "mail_runs"
 
     job: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

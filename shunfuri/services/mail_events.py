@@ -145,21 +145,34 @@ REMINDER_HOUR = time(8, 0)
 REMINDERS = "reminders"
 
 
-def reminders(session: Session, *, now: datetime, wall: datetime) -> int | None:
+def reminders(session: Session, *, now: datetime, wall: datetime,
+              chunk: int = 500) -> int | None:
     """The day's repayment-date reminders, from 08:00 JST (business clock): for each
     member with reminders on and something still to pay by the next due date, from
     `remind_days_before` days before it until the day itself (so a day the system was
     down is made up the next morning), keyed by the due date: one reminder per due date
-    however often this runs. One whole pass a day: a finished pass is recorded in
-    `mail_runs` and later calls that day return None at once. The caller commits."""
+    however often this runs.
+
+    One pass a day over the members, `chunk` of them per call: the call queues their mail
+    and moves the day's cursor (`mail_runs`) in the caller's transaction, so a pass cut
+    short (a worker's time limit, a restart) goes on where it stopped. Returns how many
+    were queued, or None when the day's pass is already whole (or it is before 08:00).
+    Two beats at once take turns on the day's row (locked)."""
     local = to_jst(now)
     day = local.date()
-    if local.time() < REMINDER_HOUR or session.get(MailRun, (REMINDERS, day)) is not None:
+    if local.time() < REMINDER_HOUR:
+        return None
+    session.execute(insert(MailRun).values(job=REMINDERS, day=day, cursor=0)
+                    .on_conflict_do_nothing())
+    run = session.scalars(select(MailRun).where(MailRun.job == REMINDERS, MailRun.day == day)
+                          .with_for_update()).one()
+    if run.done_at is not None:
         return None
     found = session.execute(
         _mail_members("remind").add_columns(MemberMail.remind_days_before)
         .join(Member, Member.id == MemberMail.member_id)
-        .where(Member.outstanding > 0)
+        .where(Member.outstanding > 0, MemberMail.member_id > run.cursor)
+        .order_by(MemberMail.member_id).limit(chunk)
     ).all()
     rows = []
     for member_id, address, _, days_before in found:
@@ -172,7 +185,8 @@ def reminders(session: Session, *, now: datetime, wall: datetime) -> int | None:
         content = RepaymentReminder(due_date=due, minimum_due=owed.minimum_due,
                                     payoff=owed.payoff_today, days_before=(due - day).days)
         rows.append(_row(member_id, address, content, due.isoformat(), wall))
-    queued = outbox.enqueue_many(session, rows)
-    session.execute(insert(MailRun).values(job=REMINDERS, day=day, done_at=wall)
-                    .on_conflict_do_nothing())
-    return queued
+    if found:
+        run.cursor = found[-1].member_id
+    if len(found) < chunk:
+        run.done_at = wall
+    return outbox.enqueue_many(session, rows)

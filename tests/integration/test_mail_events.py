@@ -189,3 +189,19 @@ def test_a_repayment_collected_through_the_bank_is_mailed_once(db, tmp_path) -> 
     assert kinds == ["overdue_notice", "repayment_received"]
     texts = " ".join(m.text() for m in kept_mail(tmp_path / "mail"))
     assert "2026年12月25日（金）" in texts and "10,000円" in texts and "7654321" not in texts
+
+
+def test_a_pass_cut_short_goes_on_from_its_cursor(db) -> None:
+    members = [borrower()[0] for _ in range(5)]
+    at = "2026-12-22T08:00:00+09:00"
+    with session_factory().begin() as session:
+        assert mail_events.reminders(session, now=parse_instant(at), wall=WALL, chunk=2) == 2
+    with session_factory()() as session:
+        run_row = session.get(MailRun, ("reminders", datetime(2026, 12, 22).date()))
+        assert (run_row.cursor, run_row.done_at) == (members[1], None)
+    # ...the worker is cut short here; the next beat goes on from member 3.
+    counts = []
+    while (n := run(lambda s, **kw: mail_events.reminders(s, chunk=2, **kw), at)) is not None:
+        counts.append(n)
+    assert counts == [2, 1]
+    assert sorted(r.member_id for r in queued("repayment_reminder")) == members

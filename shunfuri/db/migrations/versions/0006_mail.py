@@ -3,7 +3,7 @@
 `member_mail` holds the confirmed address, a pending one with the SHA-256 of its
 confirmation token (never the token), and the four settings of spec/repayment.md.
 `outgoing_mail` is the outbox: unique per (member, kind, key), so each mail is queued
-at most once. `mail_runs` records a daily job's finished pass (the 08:00 reminders).
+at most once. `mail_runs` records a daily job's progress over the members (the 08:00 reminders).
 
 Revision ID: 0006
 Revises: 0005
@@ -64,7 +64,8 @@ def upgrade() -> None:
         "mail_runs",
         sa.Column("job", sa.String(length=32), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cursor", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
     )
 
 
