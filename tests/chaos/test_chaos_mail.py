@@ -120,8 +120,8 @@ def test_smtp_down_then_back(system, harness, profile, engine, smtp_sink, mail_m
             with run.window():
                 smtp_sink.stop()
                 # Mail keeps being queued; its sends fail and wait for their backoff.
-                poll(lambda: _failed_attempts(engine, mail_members) > 0, timeout=30,
-                     interval=0.25, what="a send to meet the stopped server")
+                poll(lambda: _count(engine, mail_members, "last_error IS NOT NULL") > 0,
+                     timeout=30, interval=0.25, what="a send to meet the stopped server")
                 time.sleep(profile.bank_down_s)
                 smtp_sink.start()
             time.sleep(profile.load_s)
@@ -135,11 +135,11 @@ def test_smtp_down_then_back(system, harness, profile, engine, smtp_sink, mail_m
     assert_clean(run.result)
 
 
-def _failed_attempts(engine, members: list[dict]) -> int:  # type: ignore[no-untyped-def]
+def _count(engine, members: list[dict], where: str) -> int:  # type: ignore[no-untyped-def]
+    """Outbox rows of `members` matching `where`."""
     with engine.connect() as conn:
         return conn.execute(text(
-            "SELECT COUNT(*) FROM outgoing_mail WHERE member_id = ANY(:m) "
-            "AND last_error IS NOT NULL"),
+            f"SELECT COUNT(*) FROM outgoing_mail WHERE member_id = ANY(:m) AND {where}"),
             {"m": [m["member_id"] for m in members]}).scalar()
 
 
@@ -161,7 +161,8 @@ def test_two_beats_mail_nothing_twice(system, harness, profile, engine, smtp_sin
                 )
                 time.sleep(profile.beat_load_s)  # transfers settle, mail goes out
                 set_clock(system, REMINDER_MORNING)  # the load goes on across 08:00
-                poll(lambda: _reminders(engine, mail_members) == len(mail_members),
+                poll(lambda: _count(engine, mail_members, "kind = 'repayment_reminder'")
+                     == len(mail_members),
                      timeout=60, interval=0.5, what="a reminder queued for each member")
                 time.sleep(profile.beat_load_s)
                 assert beat.poll() is None, "the second beat exited"
@@ -176,14 +177,6 @@ def test_two_beats_mail_nothing_twice(system, harness, profile, engine, smtp_sin
     reminders = [r for r in rows if r.kind == "repayment_reminder"]
     assert sorted(r.key for r in reminders) == ["2026-12-25"] * len(mail_members)
     assert_clean(run.result)
-
-
-def _reminders(engine, members: list[dict]) -> int:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT COUNT(*) FROM outgoing_mail WHERE member_id = ANY(:m) "
-            "AND kind = 'repayment_reminder'"),
-            {"m": [m["member_id"] for m in members]}).scalar()
 
 
 def test_mail_settings_answer_during_the_run(system, mail_members) -> None:
