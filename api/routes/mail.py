@@ -36,8 +36,13 @@ def put_mail(body: MailSettingsIn, member: CurrentMember, session: SessionDep,
     return MailSettingsOut(**asdict(result))
 
 
+_TOO_MANY = {429: {"description": "too_many_requests: 5 confirmation mails a day; see "
+                                  "Retry-After", "content": {"application/problem+json": {}}}}
+
+
 @router.put("/v1/me/mail/address", response_model=MailSettingsOut, status_code=202,
-            summary="Register (or change) your mail address: a confirmation link is mailed to it")
+            responses=_TOO_MANY,
+            summary="Register (or change) your mail address: a confirmation link is mailed")
 def put_address(body: MailAddressIn, member: CurrentMember, session: SessionDep,
                 wall: WallDep, settings: SettingsDep) -> MailSettingsOut:
     """The address is used only after its link (single use, 24 h) is opened; until then

@@ -10,6 +10,7 @@ nonce (`outbox.confirmation_token`); the database keeps only its SHA-256.
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,12 +19,15 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import MemberMail
+from shunfuri.db.models import MemberMail, OutgoingMail
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import outbox
 from shunfuri.services.tokens import digest
 
 CONFIRM_TTL = timedelta(hours=24)
+# Confirmation mails a member may have sent in a day: registering is the one way a member
+# makes us mail an address nobody confirmed, so it must not become a way to flood one.
+CONFIRMATIONS_PER_DAY = 5
 DAYS_BEFORE = (0, 1, 3, 7)
 SETTING_NAMES = ("remind", "remind_days_before", "notify_transfer_settled",
                  "notify_repayment_received", "notify_overdue")
@@ -111,8 +115,9 @@ def register_address(session: Session, *, member_id: int, address: str, wall: da
     """Start confirming `address`: a new single-use link (any earlier one stops working)
     is queued to it; commits."""
     address = normalise_address(address)
-    nonce = secrets.token_hex(16)
     row = _row_for_update(session, member_id, wall)
+    _limit_confirmations(session, member_id, wall)
+    nonce = secrets.token_hex(16)
     expires = wall + CONFIRM_TTL
     row.pending_address = address
     row.token_expires_at = expires
@@ -123,6 +128,26 @@ def register_address(session: Session, *, member_id: int, address: str, wall: da
                    wall=wall)
     session.commit()
     return view(row, wall=wall)
+
+
+def _limit_confirmations(session: Session, member_id: int, wall: datetime) -> None:
+    """`too_many_requests` once CONFIRMATIONS_PER_DAY were queued in the last 24 h (the
+    caller holds the member's `member_mail` row, so two requests cannot both pass)."""
+    sent = session.scalars(
+        select(OutgoingMail.created_at).where(
+            OutgoingMail.member_id == member_id, OutgoingMail.kind == "address_confirmation",
+            OutgoingMail.created_at > wall - timedelta(days=1))
+        .order_by(OutgoingMail.created_at)
+    ).all()
+    if len(sent) >= CONFIRMATIONS_PER_DAY:
+        retry_after = max(1, math.ceil((sent[0] + timedelta(days=1) - wall).total_seconds()))
+        raise ShunfuriError(
+            "too_many_requests",
+            f"At most {CONFIRMATIONS_PER_DAY} confirmation mails a day. Wait {retry_after} s "
+            "(the Retry-After header), then register the address again.",
+            detail_ja=f"確認メールの送信は1日{CONFIRMATIONS_PER_DAY}回までです。"
+                      "時間をおいてから、もう一度お試しください。",
+            retry_after=retry_after)
 
 
 def confirm(session: Session, *, token: str, wall: datetime) -> str:

@@ -280,3 +280,17 @@ def test_a_mail_that_would_carry_a_card_number_is_never_sent(db, tmp_path: Path)
     assert row.status == "failed" and row.last_error.startswith("not composed: UnsafeMail")
     assert card not in (row.last_error or "")
     assert kept_mail(tmp_path / "mail") == []
+
+
+def test_at_most_five_confirmation_mails_a_day(client) -> None:
+    headers = bearer(factories.member())
+    for n in range(5):
+        r = client.put("/v1/me/mail/address", json={"address": f"a{n}@example.jp"},
+                       headers=headers)
+        assert r.status_code == 202, r.text
+    r = client.put("/v1/me/mail/address", json={"address": "a5@example.jp"}, headers=headers)
+    assert r.status_code == 429 and r.json()["code"] == "too_many_requests"
+    assert 0 < int(r.headers["retry-after"]) <= 86_400
+    assert "1日5回まで" in r.json()["detail_ja"]
+    assert client.get("/v1/me/mail", headers=headers).json()["pending_address"] == "a4@example.jp"
+    assert len([r for r in rows() if r.kind == "address_confirmation"]) == 5

@@ -52,6 +52,9 @@ def register_address(request: Request, member: SignedIn,
                 session, member_id=member.id, address=address, wall=datetime.now(UTC),
                 pepper=get_settings().pin_pepper.get_secret_value())
     except ShunfuriError as exc:
+        if exc.code == "too_many_requests":
+            return _page(request, member, status=429, errors={"address": exc.detail_ja},
+                         typed=address)
         if exc.code != "validation_error":
             raise
         return _page(request, member, status=422, errors={"address": ADDRESS_HELP},
