@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import MemberMail, OutgoingMail
@@ -68,13 +69,13 @@ def get(session: Session, *, member_id: int, wall: datetime) -> MailSettings:
 
 
 def _row_for_update(session: Session, member_id: int, wall: datetime) -> MemberMail:
-    row = session.scalars(
+    """The member's row, locked (made with the defaults first if there is none: two
+    first requests at once must not both insert it)."""
+    session.execute(insert(MemberMail).values(member_id=member_id, updated_at=wall, **_DEFAULTS)
+                    .on_conflict_do_nothing(index_elements=["member_id"]))
+    return session.scalars(
         select(MemberMail).where(MemberMail.member_id == member_id).with_for_update()
-    ).one_or_none()
-    if row is None:
-        row = MemberMail(member_id=member_id, updated_at=wall, **_DEFAULTS)
-        session.add(row)
-    return row
+    ).one()
 
 
 def update_settings(session: Session, *, member_id: int, wall: datetime,

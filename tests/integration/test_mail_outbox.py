@@ -294,3 +294,28 @@ def test_at_most_five_confirmation_mails_a_day(client) -> None:
     assert "1日5回まで" in r.json()["detail_ja"]
     assert client.get("/v1/me/mail", headers=headers).json()["pending_address"] == "a4@example.jp"
     assert len([r for r in rows() if r.kind == "address_confirmation"]) == 5
+
+
+def test_first_settings_requests_at_once_never_fail(db) -> None:
+    from shunfuri.services import mail_settings
+
+    member = factories.member()
+    barrier, errors = threading.Barrier(4), []
+
+    def change(days: int) -> None:
+        barrier.wait()
+        try:
+            with session_factory()() as session:
+                mail_settings.update_settings(session, member_id=member, wall=WALL,
+                                              remind_days_before=days)
+        except Exception as exc:  # noqa: BLE001 - any error is the failure we look for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=change, args=(d,)) for d in (0, 1, 3, 7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with session_factory()() as session:
+        assert session.get(MemberMail, member).remind_days_before in (0, 1, 3, 7)
