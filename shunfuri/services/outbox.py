@@ -45,6 +45,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from shunfuri import metrics
 from shunfuri.db.models import OutgoingMail
 from shunfuri.mail.compose import (
     AddressConfirmation,
@@ -255,6 +256,7 @@ def send_due(ctx: MailContext, *, limit: int = 50) -> SendOutcome:
             with ctx.sessions.begin() as session:
                 mark_sent(session, row, wall=ctx.wall())
             outcome.sent += 1
+            metrics.MAIL.labels(kind=row.kind, outcome=SENT).inc()
     return outcome
 
 
@@ -262,6 +264,7 @@ def _record_failure(ctx: MailContext, row: Claimed, error: str, permanent: bool,
                     outcome: SendOutcome) -> None:
     with ctx.sessions.begin() as session:
         status = mark_failed_attempt(session, row, error, wall=ctx.wall(), permanent=permanent)
+    metrics.MAIL.labels(kind=row.kind, outcome=status if status == FAILED else "retrying").inc()
     if status == FAILED:
         outcome.failed += 1
         log.error("mail %s (%s) given up after %d attempts: %s", row.id, row.kind,

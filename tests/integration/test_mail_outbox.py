@@ -319,3 +319,19 @@ def test_first_settings_requests_at_once_never_fail(db) -> None:
     assert errors == []
     with session_factory()() as session:
         assert session.get(MemberMail, member).remind_days_before in (0, 1, 3, 7)
+
+
+def test_sends_are_counted_in_metrics(db, tmp_path: Path) -> None:
+    from shunfuri import metrics
+
+    def count(outcome: str) -> float:
+        return metrics.MAIL.labels(kind="overdue_notice", outcome=outcome)._value.get()
+
+    before = count("sent"), count("retrying")
+    queue(confirmed_member(), 2)
+    with running_sink(tmp_path / "mail") as sink:
+        url = sink.url
+        assert outbox.send_due(mail_ctx(url, Wall())).sent == 2
+    queue(confirmed_member("b@example.jp"), 1)
+    outbox.send_due(mail_ctx(url, Wall()))  # the server is gone now
+    assert (count("sent") - before[0], count("retrying") - before[1]) == (2, 1)
