@@ -6,9 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from api.schemas_transfers import MAX_ID, Status
+from api.schemas_transfers import MAX_ID, BankAnswer
 
 DueDay = Literal[5, 15, 25, 31]
+# A transfer's states less the ones a repayment never has (it is never scheduled, so
+# never cancelled): `processing` and `needs_attention` while the bank may have collected.
+RepaymentStatus = Literal["accepted", "processing", "needs_attention", "settled", "rejected",
+                          "failed"]
 
 
 class RepaymentIn(BaseModel):
@@ -24,7 +28,7 @@ class RepaymentIn(BaseModel):
 
 class RepaymentOut(BaseModel):
     id: str
-    status: Status = Field(description="accepted -> processing -> settled | failed; "
+    status: RepaymentStatus = Field(description="accepted -> processing -> settled | failed; "
                            "rejected if more than owed by the time it was collected; "
                            "processing / needs_attention while the bank's answer is awaited")
     amount: int
@@ -110,3 +114,8 @@ class RateIn(BaseModel):
 
     rate_bp: int = Field(description="Annual rate in basis points (1780 = 17.8 %); at most "
                                      "the Interest Rate Restriction Act cap for the limit")
+
+
+class RepaymentInquiryOut(BaseModel):
+    repayment: RepaymentOut
+    bank: BankAnswer

@@ -56,7 +56,9 @@ class StaffTransferOut(TransferOut):
 
 
 class DoubtOut(BaseModel):
-    kind: Literal["transfer"] = Field(description="What kind of bank order this is")
+    kind: Literal["transfer", "repayment"] = Field(
+        description="What kind of bank order this is: a transfer paid out, or a repayment "
+                    "collected from the member's account")
     id: str
     member_id: int
     amount: int

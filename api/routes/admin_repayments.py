@@ -7,17 +7,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import NowDep, SessionDep, StaffActor, WallDep
+from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
 from api.routes.admin import _known_id
-from api.routes.repayments import dues_out
-from api.schemas_repayments import DueDayIn, DuesOut, RateIn, StatementOut
+from api.routes.admin_transfers import BankDep
+from api.routes.admin_transfers import _resolve as resolve_order
+from api.routes.repayments import dues_out, wake_collector
+from api.schemas_repayments import (
+    DueDayIn,
+    DuesOut,
+    RateIn,
+    RepaymentInquiryOut,
+    StatementOut,
+)
+from shunfuri.services import doubts, members, statements, terms
 from shunfuri.services import dues as dues_service
-from shunfuri.services import members, statements, terms
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
+RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _dues(session: SessionDep, member_id: int, now: NowDep) -> dict:
@@ -74,3 +83,25 @@ def get_statement(
     if format == "csv":
         return Response(statements.as_csv(s), media_type="text/csv; charset=utf-8")
     return JSONResponse(statements.as_dict(s))
+
+
+@router.post("/repayments/{repayment_id}/inquire", response_model=RepaymentInquiryOut,
+             summary="Ask the bank; a repayment in doubt takes its definitive answer")
+def inquire(repayment_id: RepaymentId, actor: StaffActor, session: SessionDep, now: NowDep,
+            wall: WallDep, settings: SettingsDep, bank: BankDep) -> dict:
+    """A repayment the workers handed over (`needs_attention`, retry budget spent) or one
+    still in doubt: collected -> settled (split, principal lowered), refused -> failed."""
+    return _resolve(repayment_id, actor, session, now, wall, settings, bank, resend=False)
+
+
+@router.post("/repayments/{repayment_id}/resend", response_model=RepaymentInquiryOut,
+             summary="Ask the bank; if it never received this needs_attention repayment, "
+             "collect it again (same id)")
+def resend(repayment_id: RepaymentId, actor: StaffActor, session: SessionDep, now: NowDep,
+           wall: WallDep, settings: SettingsDep, bank: BankDep) -> dict:
+    return _resolve(repayment_id, actor, session, now, wall, settings, bank, resend=True)
+
+
+def _resolve(repayment_id, actor, session, now, wall, settings, bank, *, resend):  # type: ignore[no-untyped-def]
+    return resolve_order(repayment_id, actor, session, now, wall, settings, bank,
+                         resend=resend, kind=doubts.REPAYMENT, wake=wake_collector)

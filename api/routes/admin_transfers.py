@@ -4,6 +4,7 @@ action, allowed or refused, is written to the audit log (real time)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
@@ -70,15 +71,17 @@ def resend(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now:
 
 
 def _resolve(transfer_id: str, actor: str, session: Session, now: datetime, wall: datetime,
-             settings: Settings, bank: BankGateway, *, resend: bool) -> dict:
+             settings: Settings, bank: BankGateway, *, resend: bool,
+             kind: str = doubts.TRANSFER, wake: Callable[[], None] | None = None) -> dict:
+    """Staff resolve one order in doubt (a transfer, or a repayment with its own `wake`)."""
     resolved = doubts.inquire(
         session, bank, transfer_id=transfer_id, now=now, wall=wall, actor=actor,
-        budget=settings.doubt_budget, resend=resend,
+        budget=settings.doubt_budget, resend=resend, kind=kind,
     )
     if resolved.outcome.changes:
         publish_transfer_events(get_redis(), resolved.outcome.changes)
     if resolved.outcome.retrying:
-        _wake()
+        (wake or _wake)()
     return resolved.as_dict()
 
 

@@ -22,9 +22,9 @@ from api.schemas_repayments import (
     RepaymentIn,
     RepaymentOut,
     RepaymentPage,
+    RepaymentStatus,
     StatementOut,
 )
-from api.schemas_transfers import Status
 from shunfuri.broker import send_task
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues as dues_service
@@ -90,7 +90,7 @@ def create_repayment(
 
 @router.get("/v1/repayments", response_model=RepaymentPage, summary="Your repayments")
 def list_repayments(
-    member: CurrentMember, session: SessionDep, status: Status | None = None,
+    member: CurrentMember, session: SessionDep, status: RepaymentStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> dict:

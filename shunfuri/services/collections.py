@@ -26,10 +26,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import Member, Payee, Repayment
+from shunfuri.db.models import Member, Repayment
 from shunfuri.domain.orders import ACCEPTED, PROCESSING, Budget
 from shunfuri.domain.repayment import allocate
-from shunfuri.gateway.base import PaymentOrder, PaymentResult
+from shunfuri.gateway.base import PaymentResult
 from shunfuri.services import dues as dues_service
 from shunfuri.services import sending
 from shunfuri.services.outcome import LEASE, Outcome
@@ -80,24 +80,6 @@ def claim(session: Session, *, now: datetime, wall: datetime, limit: int,
         r.next_attempt_at = wall + LEASE
         r.updated_at = wall
     return to_send + retries, outcome
-
-
-def orders_for(session: Session, repayments: list[Repayment]) -> list[PaymentOrder]:
-    """The collection orders: debit the member's registered account, keyed by our id."""
-    accounts = {
-        p.id: p for p in session.scalars(
-            select(Payee).where(Payee.id.in_({r.payee_id for r in repayments})))
-    }
-    return [
-        PaymentOrder(
-            transfer_id=r.id, amount=r.amount, bank_code=accounts[r.payee_id].bank_code,
-            branch_code=accounts[r.payee_id].branch_code,
-            account_type=accounts[r.payee_id].account_type,
-            account_number=accounts[r.payee_id].account_number,
-            holder_name=accounts[r.payee_id].holder_name,
-        )
-        for r in repayments
-    ]
 
 
 def finish(session: Session, *, ids: list[str], results: dict[str, PaymentResult],

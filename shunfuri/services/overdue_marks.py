@@ -37,34 +37,41 @@ class Marked:
 
 
 def mark_overdue(sessions: sessionmaker[Session], *, now: datetime) -> Marked:
-    """Bring every member's overdue mark in line with the ledger at `now`."""
+    """Bring every member's overdue mark in line with the ledger at `now`. One short
+    transaction per member, so the job never holds many member rows (which the transfer
+    claims lock too) while it replays ledgers."""
     result = Marked(day=to_jst(now).date())
     last_id = 0
     while True:
-        with sessions.begin() as session:
+        with sessions() as session:
             ids = session.scalars(
                 select(Member.id)
                 .where(Member.id > last_id,
                        or_(Member.outstanding > 0, Member.overdue_since.is_not(None)))
                 .order_by(Member.id).limit(CHUNK)
             ).all()
-            if not ids:
-                return result
-            members = session.scalars(
-                select(Member).where(Member.id.in_(ids)).order_by(Member.id)
-                .with_for_update(key_share=True)
-            ).all()
-            for member in members:
-                owed = dues_service.dues(session, member.id, now)
-                since = owed.overdue_since if owed.overdue else None
-                result.checked += 1
-                if since != member.overdue_since:
-                    if since is not None and member.overdue_since is None:
-                        result.marked += 1
-                    elif since is None:
-                        result.lifted += 1
-                    member.overdue_since = since
-            last_id = ids[-1]
+        if not ids:
+            return result
+        for member_id in ids:
+            _mark_one(sessions, member_id, now, result)
+        last_id = ids[-1]
+
+
+def _mark_one(sessions: sessionmaker[Session], member_id: int, now: datetime,
+              result: Marked) -> None:
+    with sessions.begin() as session:
+        member = session.scalar(
+            select(Member).where(Member.id == member_id).with_for_update(key_share=True))
+        owed = dues_service.dues(session, member_id, now)
+        since = owed.overdue_since if owed.overdue else None
+        result.checked += 1
+        if since == member.overdue_since:
+            return
+        if since is not None and member.overdue_since is None:
+            result.marked += 1
+        elif since is None:
+            result.lifted += 1
+        member.overdue_since = since
 
 
 def run_once_per_day(

@@ -47,7 +47,8 @@ class Book:
 
 
 TRANSFERS = Book("transfers", settlement.orders_for, settlement.finish, lambda g: g, True)
-REPAYMENTS = Book("repayments", collections.orders_for, collections.finish,
+# A collection order debits the member's registered account: built like a payment's.
+REPAYMENTS = Book("repayments", settlement.orders_for, collections.finish,
                   lambda g: g.collections(), False)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -199,7 +200,9 @@ def _reject_suspended(
     return refused
 
 
-def orders_for(session: Session, transfers: list[Transfer]) -> list[PaymentOrder]:
+def orders_for(session: Session, transfers: list[Transfer | Any]) -> list[PaymentOrder]:
+    """The bank orders for rows with `id`, `amount` and `payee_id` (transfers, and
+    repayments: a collection debits the same registered account a transfer pays)."""
     payees = {
         p.id: p
         for p in session.scalars(select(Payee).where(Payee.id.in_({t.payee_id for t in transfers})))

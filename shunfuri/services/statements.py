@@ -23,7 +23,7 @@ from shunfuri.domain.statement import Statement, statement
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.dues import events_of
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)
 
 KIND_JA = {"advance": "ご融資（瞬フリ）", "repayment": "ご返済", "interest": "利息",
            "rate_change": "年率変更", "due_day_change": "返済日変更"}

@@ -4,6 +4,7 @@ ledger event (`member_events`): it counts from the next JST day, like every even
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,33 +20,32 @@ from shunfuri.services.repayments import lock_member
 
 def set_rate(session: Session, member_id: int, *, rate_bp: int, now: datetime, wall: datetime,
              actor: str) -> Member:
-    """`now` is business time (when the rate counts from), `wall` stamps the audit row."""
-
-    def work() -> tuple[Member, dict[str, Any]]:
-        member = lock_member(session, member_id)
-        check_rate(rate_bp, member.credit_limit)
-        before = member.rate_bp
-        member.rate_bp = rate_bp
-        member.updated_at = wall
-        session.add(MemberEvent(member_id=member_id, at=now, kind=dues_service.RATE,
-                                value=rate_bp, actor=actor[:64]))
-        return member, {"rate_bp_before": before, "rate_bp": rate_bp}
-
-    return audited(session, actor=actor, action="set_rate", now=wall, member_id=member_id,
-                   work=work)
+    """`now` is business time (when the rate counts from), `wall` stamps the audit row.
+    Refused above the cap for the member's limit (`rate_above_legal_cap`)."""
+    return _change(session, member_id, dues_service.RATE, "rate_bp", rate_bp,
+                   lambda member: check_rate(rate_bp, member.credit_limit),
+                   now=now, wall=wall, actor=actor)
 
 
 def set_due_day(session: Session, member_id: int, *, due_day: int, now: datetime,
                 wall: datetime, actor: str) -> Member:
-    def work() -> tuple[Member, dict[str, Any]]:
-        due_dates.check_due_day(due_day)
-        member = lock_member(session, member_id)
-        before = member.due_day
-        member.due_day = due_day
-        member.updated_at = wall
-        session.add(MemberEvent(member_id=member_id, at=now, kind=dues_service.DUE_DAY,
-                                value=due_day, actor=actor[:64]))
-        return member, {"due_day_before": before, "due_day": due_day}
+    return _change(session, member_id, dues_service.DUE_DAY, "due_day", due_day,
+                   lambda _member: due_dates.check_due_day(due_day),
+                   now=now, wall=wall, actor=actor)
 
-    return audited(session, actor=actor, action="set_due_day", now=wall, member_id=member_id,
+
+def _change(session: Session, member_id: int, kind: str, column: str, value: int,
+            check: Callable[[Member], object], *, now: datetime, wall: datetime,
+            actor: str) -> Member:
+    def work() -> tuple[Member, dict[str, Any]]:
+        member = lock_member(session, member_id)
+        check(member)
+        before = getattr(member, column)
+        setattr(member, column, value)
+        member.updated_at = wall
+        session.add(MemberEvent(member_id=member_id, at=now, kind=kind, value=value,
+                                actor=actor[:64]))
+        return member, {f"{column}_before": before, column: value}
+
+    return audited(session, actor=actor, action=f"set_{kind}", now=wall, member_id=member_id,
                    work=work)

@@ -26,10 +26,10 @@ def test_repay_shows_the_split_and_reaches_completed(page, phone, system, checke
          timeout=30, what="the advance to settle")
     clock(f"{AFTER_FREE_DAYS}@1")
     journey.log_in(page, member)
-    page.get_by_role("link", name="返済予定").click()
+    page.get_by_role("link", name="返済予定", exact=True).click()
     expect(page.locator("#overdue")).to_contain_text("2026年12月25日(金)")
     checked(page)
-    page.get_by_role("link", name="ご返済").first.click()
+    page.get_by_role("link", name="ご返済", exact=True).click()
     # 30,000 yen for 1 .. 12 Jan 2027 at 17.8 %: floor(30,000 x 1780 x 12 / 3,650,000) = 175
     expect(page.locator("#payoff")).to_have_text("30,175円")
     checked(page)
@@ -43,9 +43,9 @@ def test_repay_shows_the_split_and_reaches_completed(page, phone, system, checke
     expect(page.locator("#status-label")).to_have_text("ご返済完了")  # followed live
     expect(page.locator("#to-principal")).to_have_text("9,825円")
     checked(page)
-    page.get_by_role("link", name="返済予定").first.click()
+    page.get_by_role("link", name="返済予定", exact=True).click()
     expect(page.locator("#overdue")).to_have_count(0)  # 10,000 >= the 4,000 minimum + interest
-    page.get_by_role("link", name="ご利用明細").first.click()
+    page.get_by_role("link", name="ご利用明細", exact=True).click()
     expect(page.locator("#lines .line-repayment")).to_have_count(1)
     checked(page)
     journey.log_in(phone, member)

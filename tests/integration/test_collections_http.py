@@ -12,12 +12,12 @@ import pytest
 
 from shunfuri.db.models import Member, Repayment
 from shunfuri.db.session import engine_for, session_factory
-from shunfuri.gateway.base import PaymentOrder
 from shunfuri.gateway.http import HttpBankGateway
 from shunfuri.services import pipeline
 from shunfuri.services.reconcile import reconcile
 from shunfuri.settings import get_settings
 from tests.bank_simulator import running_bank
+from tests.integration.test_bank_gateway import order
 from tests.integration.test_repayments import REPAID, ask, borrower
 from tests.integration.test_settlement import Clocks, make_ctx
 
@@ -32,11 +32,6 @@ def bank(tmp_path_factory):
 def gateway(bank):
     bank.control(latency_ms=0, transient_rate=0, lose_response_rate=0, outage=False)
     return HttpBankGateway(bank.url, timeout=5)
-
-
-def order(account: str = "1234567", amount: int = 1000) -> PaymentOrder:
-    return PaymentOrder(str(uuid.uuid4()), amount, "0009", "001", "ordinary", account,
-                        "ﾔﾏﾀﾞ ﾀﾛｳ")
 
 
 def test_collections_are_a_book_of_their_own_keyed_by_repayment_id(gateway):
@@ -89,3 +84,45 @@ def test_a_lost_collection_answer_is_asked_about_and_reconciles(db, bank, gatewa
         1, 1, 0)
     assert report.repayments.clean and report.as_dict()["repayments"]["clean"]
 
+
+
+def test_staff_resolve_a_repayment_needing_attention_by_asking_the_bank(
+        client, admin_headers, bank, gateway, monkeypatch):
+    from shunfuri.clock import SimulatedClock, set_clock
+    from shunfuri.domain.orders import Budget
+
+    monkeypatch.setenv("SHUNFURI_BANK_URL", bank.url)
+    get_settings.cache_clear()
+    set_clock(SimulatedClock(start=REPAID, speed=0.0001))  # the staff call's business day
+    try:
+        _needs_attention_resolved(client, admin_headers, bank, gateway, Budget)
+    finally:
+        set_clock(None)
+        get_settings.cache_clear()
+
+
+def _needs_attention_resolved(client, admin_headers, bank, gateway, Budget) -> None:  # type: ignore[no-untyped-def]  # noqa: N803
+    m, p = borrower()
+    accepted = ask(m, p, 5_000).repayment
+    bank.control(lose_response_rate=1.0)
+    clocks = Clocks(REPAID)
+    clocks.real = datetime.now(UTC)
+    ctx = make_ctx(gateway, clocks)
+    ctx.budget = Budget(max_attempts=1)  # the first lost answer spends the budget
+    pipeline.drain_repayments(ctx)
+    bank.control(lose_response_rate=0.0)
+    with session_factory()() as session:
+        assert session.get(Repayment, accepted["id"]).status == "needs_attention"
+    listed = client.get("/v1/admin/doubts", headers=admin_headers).json()
+    assert [(d["kind"], d["id"]) for d in listed] == [("repayment", accepted["id"])]
+    resent = client.post(f"/v1/admin/repayments/{accepted['id']}/resend",
+                         headers=admin_headers)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["bank"]["answer"] == "paid"  # collected: never sent again
+    repayment = resent.json()["repayment"]
+    assert repayment["status"] == "settled" and repayment["to_principal"] == 5_000 - 487
+    with session_factory()() as session:
+        assert session.get(Member, m).outstanding == 100_000 - (5_000 - 487)
+    again = client.post(f"/v1/admin/repayments/{accepted['id']}/inquire",
+                        headers=admin_headers)
+    assert again.status_code == 200 and again.json()["repayment"]["status"] == "settled"

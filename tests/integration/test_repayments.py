@@ -14,7 +14,7 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.fake import FakeBank
-from shunfuri.services import pipeline, repayments
+from shunfuri.services import doubts, pipeline, repayments
 from shunfuri.services.dues import dues
 from tests import factories
 from tests.integration.test_dues import advance
@@ -108,6 +108,9 @@ def test_a_lost_answer_is_asked_about_not_collected_twice(db):
     r = row(accepted.repayment["id"])
     assert outcome.retrying == 1 and r.status == "processing" and r.sent_at is not None
     assert member_row(m).outstanding == 100_000  # not settled on a guess either
+    with session_factory()() as session:  # staff and `shunfuri doubts` see it
+        listed = doubts.list_doubts(session)
+    assert [(d.kind, d.id) for d in listed] == [("repayment", r.id)]
     clocks.real = r.next_attempt_at
     outcome, _ = pipeline.drain_repayments(ctx)
     collected = bank.collections()
