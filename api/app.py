@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 import web
 from api import hotpath, problems
-from api.limits import BodySizeLimit
+from api.body_size import BodySizeLimit
 from api.routes import (
     admin,
     admin_repayments,

@@ -15,7 +15,7 @@ from api.routes.admin import _known_id
 from api.routes.admin_transfers import BankDep
 from api.routes.admin_transfers import _resolve as resolve_order
 from api.routes.repayments import dues_out, wake_collector
-from api.schemas_repayments import (
+from api.schemas.repayments import (
     DueDayIn,
     DuesOut,
     RateIn,
@@ -72,7 +72,7 @@ def get_dues(member_id: int, actor: StaffActor, session: SessionDep, now: NowDep
 def get_statement(
     member_id: int, actor: StaffActor, session: SessionDep, now: NowDep, wall: WallDep,
     month: Annotated[str, Query(description="YYYY-MM (JST month)", max_length=7)],
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,  # noqa: A002
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
 ) -> Response:
     _known_id(session, member_id, actor=actor, action="view_statement", now=wall)
     members.get_member(session, member_id)

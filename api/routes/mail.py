@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from api.deps import CurrentMember, SessionDep, SettingsDep, WallDep
-from api.schemas_mail import (
+from api.schemas.mail import (
     MailAddressIn,
     MailConfirmIn,
     MailConfirmOut,

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep
 from api.routes.transfers import waiter
-from api.schemas_repayments import (
+from api.schemas.repayments import (
     DueDayIn,
     DuesOut,
     RepaymentIn,
@@ -148,7 +148,7 @@ def set_due_day(body: DueDayIn, member: CurrentMember, session: SessionDep,
 def get_statement(
     member: CurrentMember, session: SessionDep, now: NowDep,
     month: Annotated[str, Query(description="YYYY-MM (JST month)", max_length=7)],
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,  # noqa: A002
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     s = statements.month_statement(session, member.id, month, now)

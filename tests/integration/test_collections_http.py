@@ -101,7 +101,7 @@ def test_staff_resolve_a_repayment_needing_attention_by_asking_the_bank(
         get_settings.cache_clear()
 
 
-def _needs_attention_resolved(client, admin_headers, bank, gateway, Budget) -> None:  # type: ignore[no-untyped-def]  # noqa: N803
+def _needs_attention_resolved(client, admin_headers, bank, gateway, Budget) -> None:  # type: ignore[no-untyped-def]
     m, p = borrower()
     accepted = ask(m, p, 5_000).repayment
     bank.control(lose_response_rate=1.0)

@@ -5,12 +5,12 @@ sink kept."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import mail_settings
@@ -33,7 +33,7 @@ DAYS = [(0, "当日"), (1, "1日前"), (3, "3日前"), (7, "7日前")]
 def _page(request: Request, member, *, status: int = 200, errors=None, typed: str = "",  # type: ignore[no-untyped-def]
           notice: str | None = None) -> Response:
     with session_factory()() as session:
-        current = mail_settings.get(session, member_id=member.id, wall=datetime.now(UTC))
+        current = mail_settings.get(session, member_id=member.id, wall=wall_now())
     return render(request, "mail_settings.html", status=status, section="mail",
                   settings=current, errors=errors or {}, typed=typed, notice=notice, days=DAYS)
 
@@ -49,7 +49,7 @@ def register_address(request: Request, member: SignedIn,
     try:
         with session_factory()() as session:
             mail_settings.register_address(
-                session, member_id=member.id, address=address, wall=datetime.now(UTC),
+                session, member_id=member.id, address=address, wall=wall_now(),
                 pepper=get_settings().pin_pepper.get_secret_value())
     except ShunfuriError as exc:
         if exc.code == "too_many_requests":
@@ -78,7 +78,7 @@ def save_settings(
             "remind_days_before": "お知らせする日を選んでください。"})
     with session_factory()() as session:
         mail_settings.update_settings(
-            session, member_id=member.id, wall=datetime.now(UTC), remind=remind == "on",
+            session, member_id=member.id, wall=wall_now(), remind=remind == "on",
             remind_days_before=days, notify_transfer_settled=notify_transfer_settled == "on",
             notify_repayment_received=notify_repayment_received == "on",
             notify_overdue=notify_overdue == "on")
@@ -95,7 +95,7 @@ def confirm_page(request: Request, t: str = "") -> Response:
 def confirm(request: Request, t: Annotated[str, Form(max_length=128)] = "") -> Response:
     try:
         with session_factory()() as session:
-            address = mail_settings.confirm(session, token=t, wall=datetime.now(UTC))
+            address = mail_settings.confirm(session, token=t, wall=wall_now())
     except ShunfuriError as exc:
         return error_page(request, exc)
     return render(request, "mail_confirm.html", token="", confirmed=address)

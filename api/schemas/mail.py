@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+from api.schemas.common import Strict
 
 
 class MailSettingsOut(BaseModel):
@@ -27,7 +25,7 @@ class MailSettingsOut(BaseModel):
     notify_overdue: bool
 
 
-class MailSettingsIn(_Strict):
+class MailSettingsIn(Strict):
     """Any of the four settings; those left out stay as they are."""
 
     remind: bool | None = None
@@ -37,11 +35,11 @@ class MailSettingsIn(_Strict):
     notify_overdue: bool | None = None
 
 
-class MailAddressIn(_Strict):
+class MailAddressIn(Strict):
     address: str = Field(min_length=3, max_length=320, examples=["hanako@example.jp"])
 
 
-class MailConfirmIn(_Strict):
+class MailConfirmIn(Strict):
     token: str = Field(min_length=1, max_length=128)
 
 

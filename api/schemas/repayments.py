@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from api.schemas_transfers import MAX_ID, BankAnswer
+from api.schemas.common import MAX_ID
+from api.schemas.transfers import BankAnswer
 
 DueDay = Literal[5, 15, 25, 31]
 # A transfer's states less the ones a repayment never has (it is never scheduled, so
