@@ -182,7 +182,7 @@ CATALOGUE: dict[str, Entry] = {
         "返済日は5日・15日・25日・月末（31）のいずれかを指定してください。",
     ),
     "mail_link_invalid": Entry(
-        410, "Confirmation link not valid",
+        404, "Confirmation link not valid",
         "This confirmation link is unknown, already used or older than 24 hours. Register "
         "the address again in the mail settings to get a new link.",
         "この確認用リンクは無効です（使用済み、または24時間の有効期限切れ）。"

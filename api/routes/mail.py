@@ -18,7 +18,7 @@ from shunfuri.services import mail_settings
 
 router = APIRouter(tags=["mail"])
 
-_LINK_REFUSED = {410: {"description": "mail_link_invalid: unknown, used or older than 24 h",
+_LINK_REFUSED = {404: {"description": "mail_link_invalid: unknown, used or older than 24 h",
                        "content": {"application/problem+json": {}}}}
 
 

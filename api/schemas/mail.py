@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from api.schemas.common import Strict
+
+
+def _days(value: Any) -> Any:
+    # One of 0, 1, 3, 7 as JSON Schema's enum means it: 3.0 is 3; true is not 1.
+    if isinstance(value, bool):
+        raise ValueError("remind_days_before is a number of days: 0, 1, 3 or 7")
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+DaysBefore = Annotated[Literal[0, 1, 3, 7], BeforeValidator(_days)]
 
 
 class MailSettingsOut(BaseModel):
@@ -29,7 +39,7 @@ class MailSettingsIn(Strict):
     """Any of the four settings; those left out stay as they are."""
 
     remind: bool | None = None
-    remind_days_before: Literal[0, 1, 3, 7] | None = None
+    remind_days_before: DaysBefore | None = None
     notify_transfer_settled: bool | None = None
     notify_repayment_received: bool | None = None
     notify_overdue: bool | None = None
@@ -40,7 +50,7 @@ class MailAddressIn(Strict):
 
 
 class MailConfirmIn(Strict):
-    token: str = Field(min_length=1, max_length=128)
+    token: str = Field(pattern=r"^[0-9a-f]{64}$", description="The t= of the mailed link")
 
 
 class MailConfirmOut(BaseModel):

@@ -51,7 +51,7 @@ def test_register_confirm_and_change_settings(client, admin_headers, tmp_path: P
     assert done.status_code == 200 and "確認が完了しました" in done.text
     again = client.post("/mail/confirm", data={"t": t, "csrf_token": CSRF.search(
         landing.text).group(1)})
-    assert again.status_code == 410 and "mail_link_invalid" in again.text
+    assert again.status_code == 404 and "mail_link_invalid" in again.text
 
     page = client.get("/settings/mail")
     assert "お知らせを送るアドレス" in page.text and "確認待ち" not in page.text
