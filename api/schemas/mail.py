@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.schemas.common import Strict
+from shunfuri.services.mail_settings import ADDRESS_SHAPE
 
 
 def _days(value: Any) -> Any:
@@ -46,7 +47,8 @@ class MailSettingsIn(Strict):
 
 
 class MailAddressIn(Strict):
-    address: str = Field(min_length=3, max_length=320, examples=["hanako@example.jp"])
+    address: str = Field(min_length=3, max_length=320, pattern=ADDRESS_SHAPE,
+                         examples=["hanako@example.jp"])
 
 
 class MailConfirmIn(Strict):

