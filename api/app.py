@@ -18,6 +18,7 @@ from api.routes import (
     auth,
     availability,
     health,
+    mail,
     me,
     payees,
     repayments,
@@ -44,8 +45,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # The transfer routes first: every request is matched against the routes in order,
     # and they carry nearly all of the traffic.
-    for module in (transfers, health, availability, auth, me, payees, repayments, admin,
-                   admin_transfers, admin_repayments):
+    for module in (transfers, health, availability, auth, me, mail, payees, repayments,
+                   admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
     # The member site's pages, after the API (its routes are matched last).
     web.mount(app, waiter=transfers.waiter)
