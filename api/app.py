@@ -10,8 +10,20 @@ from fastapi import FastAPI
 
 import web
 from api import hotpath, problems
-from api.limits import BodySizeLimit
-from api.routes import admin, admin_transfers, auth, availability, health, me, payees, transfers
+from api.body_size import BodySizeLimit
+from api.routes import (
+    admin,
+    admin_repayments,
+    admin_transfers,
+    auth,
+    availability,
+    health,
+    mail,
+    me,
+    payees,
+    repayments,
+    transfers,
+)
 from shunfuri import __version__
 from shunfuri.settings import get_settings
 
@@ -33,7 +45,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # The transfer routes first: every request is matched against the routes in order,
     # and they carry nearly all of the traffic.
-    for module in (transfers, health, availability, auth, me, payees, admin, admin_transfers):
+    for module in (transfers, health, availability, auth, me, mail, payees, repayments,
+                   admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
     # The member site's pages, after the API (its routes are matched last).
     web.mount(app, waiter=transfers.waiter)

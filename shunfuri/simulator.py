@@ -1,4 +1,5 @@
-"""The bank simulator: a separate HTTP process that pays, keyed by transfer id.
+"""The bank simulator: a separate HTTP process that pays (keyed by transfer id) and
+collects from members' accounts (keyed by repayment id).
 
 A stand-in for a bank, not an adapter: it sits outside the layers on purpose.
 
@@ -18,6 +19,13 @@ Status inquiry (after ISO 20022 pacs.028 / Mojaloop `GET /transfers/{id}`):
 `GET /v1/payments/{transfer_id}` answers the recorded payment (paid or rejected, with
 its reference) or 404 `payment_not_found` (never received); `POST
 /v1/payments:inquire` asks about several ids at once.
+
+Collections (internet repayment: the bank debits the member's registered account) are
+the same book with other names: `POST /v1/collections:batch` (`{"collections": [...]}`,
+each keyed by `repayment_id`), `GET /v1/collections/{repayment_id}` (404
+`collection_not_found`), `POST /v1/collections:inquire` (`{"repayment_ids": [...]}`),
+recorded in `bank_sim_collections`, with the same fault controls and the same
+fixed-account refusals. Answers say `paid` for a collection the bank made.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import asyncio
 import random
 import secrets
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -61,10 +70,43 @@ payments = Table(
     Column("requests", Integer, nullable=False, default=1),
 )
 
+collections = Table(
+    "bank_sim_collections",
+    metadata,
+    Column("repayment_id", String(36), primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("bank_code", String(4), nullable=False),
+    Column("account_number", String(7), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("code", String(64)),
+    Column("reference", String(32)),
+    Column("paid_at", DateTime(timezone=True), nullable=False),
+    Column("requests", Integer, nullable=False, default=1),
+)
+
 PERMANENT_ERRORS = {"9999999": "account_closed", "9999998": "name_mismatch"}
 
 
+@dataclass(frozen=True)
+class Book:
+    """One kind of order the bank keeps a record of, and its names on the wire."""
+
+    table: Table
+    key: str  # the id field of an order and of an answer
+    items: str  # the batch's list field
+    ids: str  # the inquiry's list field
+    not_found: str  # the error of a one-id inquiry about an id never received
+
+
+PAYMENTS = Book(payments, "transfer_id", "payments", "transfer_ids", "payment_not_found")
+COLLECTIONS = Book(collections, "repayment_id", "collections", "repayment_ids",
+                   "collection_not_found")
+
+
 class Payment(BaseModel):
+    """One order as the bank reads it; `transfer_id` is the order's id whatever its
+    book (a collection's `repayment_id` is read into it)."""
+
     transfer_id: str = Field(min_length=1, max_length=36)
     amount: int = Field(gt=0)
     bank_code: str
@@ -79,8 +121,16 @@ class PaymentBatch(BaseModel):
     payments: list[dict] = Field(max_length=5000)
 
 
+class CollectionBatch(BaseModel):
+    collections: list[dict] = Field(max_length=5000)
+
+
 class InquiryBatch(BaseModel):
     transfer_ids: list[str] = Field(max_length=5000)
+
+
+class CollectionInquiryBatch(BaseModel):
+    repayment_ids: list[str] = Field(max_length=5000)
 
 
 class Control(BaseModel):
@@ -106,6 +156,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.orders = 0
+        self.collections = 0
         self.lost_answers = 0  # orders whose answer was recorded, then lost (504)
         self.inquiries = 0  # ids asked about
         self.refused_invalid = 0
@@ -129,6 +180,40 @@ def _invalid(raw: object) -> dict:
     )
 
 
+def _as_payment(book: Book, item: object) -> object:
+    """A collection's order with its id under `transfer_id`, as `Payment` reads it."""
+    if book.key == "transfer_id" or not isinstance(item, dict):
+        return item
+    return {**{k: v for k, v in item.items() if k != book.key},
+            "transfer_id": item.get(book.key)}
+
+
+def _on_wire(book: Book, answer: dict) -> dict:
+    if book.key == "transfer_id":
+        return answer
+    return {book.key: answer["transfer_id"],
+            **{k: v for k, v in answer.items() if k != "transfer_id"}}
+
+
+def _row_out(book: Book, row: dict) -> dict:
+    """A new record row under the book's column names."""
+    if book.key == "transfer_id":
+        return row
+    return {book.key: row["transfer_id"], **{k: v for k, v in row.items() if k != "transfer_id"}}
+
+
+class _Known:
+    """A recorded row read back under the generic name `transfer_id`."""
+
+    __slots__ = ("transfer_id", "amount", "status", "code", "reference", "paid_at")
+
+    def __init__(self, book: Book, row: object) -> None:
+        mapping = row._mapping  # type: ignore[attr-defined]
+        self.transfer_id = mapping[book.key]
+        for name in self.__slots__[1:]:
+            setattr(self, name, mapping[name])
+
+
 def create_app() -> FastAPI:
     engine = engine_for(get_settings().resolved_bank_database_url)
     metadata.create_all(engine)
@@ -136,10 +221,16 @@ def create_app() -> FastAPI:
     lock = threading.Lock()  # one writer at a time keeps "pay once" trivially true
     app = FastAPI(title="Shunfuri bank simulator")
 
-    def record(raw: list[dict]) -> list[dict]:
+    def known_rows(conn: object, book: Book, ids: list[str]) -> dict[str, _Known]:
+        column = book.table.c[book.key]
+        rows = conn.execute(select(book.table).where(column.in_(ids)))  # type: ignore[attr-defined]
+        return {k.transfer_id: k for k in (_Known(book, row) for row in rows)}
+
+    def record(book: Book, raw: list[dict]) -> list[dict]:
         now = datetime.now(UTC)
         batch: list[Payment | dict] = []
         for item in raw:
+            item = _as_payment(book, item)
             try:
                 batch.append(Payment.model_validate(item))
             except ValidationError:
@@ -147,10 +238,7 @@ def create_app() -> FastAPI:
         ids = [p.transfer_id if isinstance(p, Payment) else p["transfer_id"] for p in batch]
         ids = [i for i in ids if i is not None]
         with lock, engine.begin() as conn:
-            known = {
-                row.transfer_id: row
-                for row in conn.execute(select(payments).where(payments.c.transfer_id.in_(ids)))
-            }
+            known: dict = known_rows(conn, book, ids)
             new_rows, results, repeats = [], [], []
             for p in batch:
                 if isinstance(p, dict):
@@ -161,7 +249,7 @@ def create_app() -> FastAPI:
                     continue
                 row = known.get(p.transfer_id)
                 if row is True:
-                    continue  # the same id twice in one batch: answered below, paid once
+                    continue  # the same id again in one batch: paid and answered once, at its first
                 if row is not None:
                     repeats.append(p.transfer_id)
                     results.append(_result(row.transfer_id, row.status, row.code, row.reference))
@@ -177,30 +265,27 @@ def create_app() -> FastAPI:
                 known[p.transfer_id] = True  # a repeat inside one batch is still one payment
                 results.append(_result(p.transfer_id, status, code, reference))
             if new_rows:
-                conn.execute(payments.insert(), new_rows)
+                conn.execute(book.table.insert(), [_row_out(book, r) for r in new_rows])
             if repeats:
                 conn.execute(
-                    payments.update()
-                    .where(payments.c.transfer_id.in_(repeats))
-                    .values(requests=payments.c.requests + 1)
+                    book.table.update()
+                    .where(book.table.c[book.key].in_(repeats))
+                    .values(requests=book.table.c.requests + 1)
                 )
-        return results
+        return [_on_wire(book, r) for r in results]
 
-    def look_up(ids: list[str]) -> list[dict]:
+    def look_up(book: Book, ids: list[str]) -> list[dict]:
         with engine.connect() as conn:
-            known = {
-                row.transfer_id: row
-                for row in conn.execute(select(payments).where(payments.c.transfer_id.in_(ids)))
-            }
+            known = known_rows(conn, book, ids)
         out = []
-        for transfer_id in ids:
-            row = known.get(transfer_id)
+        for order_id in ids:
+            row = known.get(order_id)
             if row is None:
-                out.append({"transfer_id": transfer_id, "status": "not_found"})
+                out.append({"transfer_id": order_id, "status": "not_found"})
             else:
                 out.append({**_result(row.transfer_id, row.status, row.code, row.reference),
                             "amount": row.amount, "paid_at": row.paid_at.isoformat()})
-        return out
+        return [_on_wire(book, r) for r in out]
 
     async def degraded() -> JSONResponse | None:
         """The faults every endpoint honours before doing its work."""
@@ -216,38 +301,62 @@ def create_app() -> FastAPI:
             return True
         return False
 
-    @app.post("/v1/payments:batch")
-    async def pay(batch: PaymentBatch) -> JSONResponse:
+    async def take(book: Book, items: list[dict]) -> JSONResponse:
         if (refused := await degraded()) is not None:
             return refused
-        results = await asyncio.to_thread(record, batch.payments)
-        stats.orders += len(batch.payments)
+        results = await asyncio.to_thread(record, book, items)
+        if book is PAYMENTS:
+            stats.orders += len(items)
+        else:
+            stats.collections += len(items)
         if answer_lost(len(results)):
             return JSONResponse({"error": "gateway_timeout"}, status_code=504)
         return JSONResponse({"results": results})
 
-    @app.get("/v1/payments/{transfer_id}")
-    async def inquire_one(transfer_id: str) -> JSONResponse:
+    async def answer_one(book: Book, order_id: str) -> JSONResponse:
         if (refused := await degraded()) is not None:
             return refused
-        [found] = await asyncio.to_thread(look_up, [transfer_id[:64]])
+        [found] = await asyncio.to_thread(look_up, book, [order_id[:64]])
         stats.inquiries += 1
         if answer_lost(0):
             return JSONResponse({"error": "gateway_timeout"}, status_code=504)
         if found["status"] == "not_found":
-            return JSONResponse({"error": "payment_not_found", "transfer_id": transfer_id},
+            return JSONResponse({"error": book.not_found, book.key: order_id},
                                 status_code=404)
         return JSONResponse(found)
 
-    @app.post("/v1/payments:inquire")
-    async def inquire_many(batch: InquiryBatch) -> JSONResponse:
+    async def answer_many(book: Book, ids: list[str]) -> JSONResponse:
         if (refused := await degraded()) is not None:
             return refused
-        found = await asyncio.to_thread(look_up, [i[:64] for i in batch.transfer_ids])
+        found = await asyncio.to_thread(look_up, book, [i[:64] for i in ids])
         stats.inquiries += len(found)
         if answer_lost(0):
             return JSONResponse({"error": "gateway_timeout"}, status_code=504)
         return JSONResponse({"results": found})
+
+    @app.post("/v1/payments:batch")
+    async def pay(batch: PaymentBatch) -> JSONResponse:
+        return await take(PAYMENTS, batch.payments)
+
+    @app.get("/v1/payments/{transfer_id}")
+    async def inquire_one(transfer_id: str) -> JSONResponse:
+        return await answer_one(PAYMENTS, transfer_id)
+
+    @app.post("/v1/payments:inquire")
+    async def inquire_many(batch: InquiryBatch) -> JSONResponse:
+        return await answer_many(PAYMENTS, batch.transfer_ids)
+
+    @app.post("/v1/collections:batch")
+    async def collect(batch: CollectionBatch) -> JSONResponse:
+        return await take(COLLECTIONS, batch.collections)
+
+    @app.get("/v1/collections/{repayment_id}")
+    async def inquire_collection(repayment_id: str) -> JSONResponse:
+        return await answer_one(COLLECTIONS, repayment_id)
+
+    @app.post("/v1/collections:inquire")
+    async def inquire_collections(batch: CollectionInquiryBatch) -> JSONResponse:
+        return await answer_many(COLLECTIONS, batch.repayment_ids)
 
     @app.get("/v1/stats")
     def get_stats() -> dict:

@@ -23,6 +23,7 @@ from tests.system import ROOT, SHUNFURI, free_port, poll
 class BankProcess:
     url: str
     process: subprocess.Popen
+    record_url: str = ""  # the database the simulator keeps its record in
 
     def control(self, **faults: Any) -> dict:
         return httpx.post(f"{self.url}/v1/control", json=faults, timeout=5).json()
@@ -42,7 +43,7 @@ def running_bank(folder: Path) -> Iterator[BankProcess]:
             [SHUNFURI, "bank-simulator", "--port", str(port)], env=env, cwd=ROOT,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        bank = BankProcess(f"http://127.0.0.1:{port}", process)
+        bank = BankProcess(f"http://127.0.0.1:{port}", process, record)
         try:
             def up() -> bool:
                 if process.poll() is not None:

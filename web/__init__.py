@@ -31,10 +31,15 @@ def mount(app: FastAPI, *, waiter: Waiter) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from web import live, staff
-    from web.routes import account, auth, home, payees, transfer, transfers
+    from web.routes import account, auth, dues, home, mail, payees, repay, transfer, transfers
+    from web.security import production
 
     live.use(waiter)
-    for module in (auth, home, account, payees, transfer, transfers):
+    for module in (auth, home, account, mail, payees, transfer, transfers, repay, dues):
         app.include_router(module.router)
     staff.mount(app)
+    if not production():
+        from web.routes import mailbox  # the development mailbox: never in production
+
+        app.include_router(mailbox.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

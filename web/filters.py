@@ -105,6 +105,51 @@ DECISIONS_JA = {
 }
 
 
+# A repayment's states as the member reads them (same machine as transfers').
+REPAYMENT_STATUS: dict[str, StatusLabel] = {
+    "accepted": StatusLabel(
+        "受付済み", "wait", "ご返済のお申し込みを受け付けました。まもなく口座からのお引落としを始めます。",
+        False),
+    "processing": StatusLabel(
+        "お引落とし手続き中", "wait",
+        "銀行へお引落としを依頼し、完了の連絡を確認しています。お客さまの操作は必要ありません。"
+        "二重に引き落とされることはありません。", False),
+    "settled": StatusLabel(
+        "ご返済完了", "ok",
+        "ご返済を受け付けました。利息、元金の順に充当し、元金分はご利用可能額に戻っています。", True),
+    "failed": StatusLabel(
+        "お引落としできませんでした", "stop",
+        "銀行がお引落としを受け付けませんでした。お金は動いていません。口座をご確認のうえ、"
+        "もう一度お申し込みください。", True),
+    "rejected": StatusLabel(
+        "お受けできませんでした", "stop",
+        "お引落としの時点でご返済額が完済金額を超えていたため、お受けできませんでした。"
+        "お金は動いていません。", True),
+    "needs_attention": StatusLabel(
+        "確認中", "wait",
+        "銀行からの応答が届かないため、担当者がお引落としの結果を確認しています。"
+        "二重に引き落とされることはありません。", True),
+}
+
+
+def repayment_label(status: str) -> StatusLabel:
+    return REPAYMENT_STATUS.get(status, UNKNOWN_STATUS)
+
+
+def due_day_ja(day: int | None) -> str:
+    return "" if day is None else ("月末" if day == 31 else f"毎月{day}日")
+
+
+def date_ja(value: Any) -> str:
+    """`2026年12月25日(金)` from a date or `YYYY-MM-DD`."""
+    from datetime import date
+
+    if value is None or value == "":
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.year}年{day.month}月{day.day}日({WEEKDAYS_JA[day.weekday()]})"
+
+
 def status_label(status: str) -> StatusLabel:
     return STATUS.get(status, UNKNOWN_STATUS)
 
@@ -114,7 +159,8 @@ def failure_ja(code: str | None) -> str:
 
 
 def install(env: Environment) -> None:
-    env.filters.update(yen=yen, jst=jst, iso=iso, account_type=_account_type)
+    env.filters.update(yen=yen, jst=jst, iso=iso, account_type=_account_type, date_ja=date_ja,
+                       due_day_ja=due_day_ja)
     env.globals.update(
         status_label=status_label, failure_ja=failure_ja, elapsed=elapsed,
         decisions_ja=DECISIONS_JA, statuses=STATUS,

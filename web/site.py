@@ -44,14 +44,17 @@ class NavItem:
     section: str  # a page marks its section as current in the navigation
 
 
-# The member site's menu. The repayment pages (返済, 返済予定, 明細, メール設定) join
-# here as their routes land; the layout wraps the menu on a phone, so it has room.
+# The member site's menu; the layout wraps it on a phone, so it has room.
 NAV: list[NavItem] = [
     NavItem("/", "トップ", "home"),
     NavItem("/transfer", "瞬フリ（お借入れ）", "transfer"),
+    NavItem("/repay", "ご返済", "repay"),
+    NavItem("/dues", "返済予定", "dues"),
+    NavItem("/statement", "ご利用明細", "statement"),
     NavItem("/transfers", "お取引履歴", "history"),
     NavItem("/payees", "振込先口座", "payees"),
     NavItem("/settings/web-id", "Web-ID設定", "settings"),
+    NavItem("/settings/mail", "メール設定", "mail"),
 ]
 
 

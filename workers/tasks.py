@@ -17,58 +17,13 @@ log = logging.getLogger("shunfuri.workers")
 CHUNK = 500
 
 
-# How long one drain task serves the instant queue before handing over to a fresh
-# message (bounded, so acks-late redelivery and worker restarts stay cheap), and how
-# long a pass waits for more arrivals to share it.
-DRAIN_LIFETIME_S = 60.0
-GATHER_S = 0.003
-
-
 @app.task(name="transfers.drain_instant", ignore_result=True)
 def drain_instant(handover: str | None = None) -> None:
-    import time
+    """Serve the instant queue for a while; `handover` is the predecessor's lock token
+    (the lock and hand-over rules: `shunfuri.services.drain`)."""
+    from shunfuri.services import drain
 
-    from shunfuri.broker import (
-        DrainLease,
-        claim_drainer,
-        get_redis,
-        release_drain,
-        renew_drain,
-        send_task,
-        wait_for_wake,
-    )
-    from shunfuri.services import pipeline
-
-    client, ctx = get_redis(), context()
-    token = claim_drainer(client, "instant", handover)
-    if token is None:
-        # A duplicate or redelivered message while another drain lives: help once, leave
-        # the worker slot free for the maintenance queue.
-        pipeline.drain(ctx)
-        return
-    handed_over = False
-    try:
-        # The lease is renewed from a thread while we work, also during a slow bank call.
-        with DrainLease(client, "instant", token) as lease:
-            worked = False
-            deadline = time.monotonic() + DRAIN_LIFETIME_S
-            while time.monotonic() < deadline and not lease.lost.is_set():
-                moved, more = pipeline.drain(ctx)
-                worked = worked or moved.claimed > 0
-                if not more and wait_for_wake(client, "instant", timeout=0.5):
-                    time.sleep(GATHER_S)
-        if worked and not lease.lost.is_set() and renew_drain(client, "instant", token):
-            # Still busy: start the successor while we hold the lock and the flag, so no
-            # API process has to start a drain and no transfer waits for one to start.
-            send_task("transfers.drain_instant", args=[token], queue="instant")
-            handed_over = True
-    finally:
-        if not handed_over:
-            # Release (only if still ours) first, then one last pass: whatever was
-            # committed before an API process saw the flag is picked up here; anything
-            # later sends a new message.
-            release_drain(client, "instant", token)
-    pipeline.drain(ctx)
+    drain.serve_instant(context(), handover)
 
 
 @app.task(name="transfers.due_sweep", ignore_result=True)
@@ -107,3 +62,80 @@ def recover() -> None:
     if total.claimed:
         metrics.RECOVERED.labels(status="any").inc(total.claimed)
         log.warning("recovery sweep picked up %d transfers", total.claimed)
+    repaid, _ = pipeline.drain_repayments(ctx, older_than=older, budget_s=1.0)
+    if repaid.claimed:
+        log.warning("recovery sweep picked up %d repayments", repaid.claimed)
+
+
+@app.task(name="repayments.drain", ignore_result=True)
+def drain_repayments() -> None:
+    """Collect accepted repayments; ask the bank about those in doubt. A duplicate
+    message finds nothing left to claim."""
+    from shunfuri.services import pipeline
+
+    pipeline.drain_repayments(context())
+
+
+OVERDUE_DONE_KEY = "shunfuri:overdue:done-day"
+
+
+@app.task(name="repayments.mark_overdue", ignore_result=True)
+def mark_overdue() -> None:
+    """The daily overdue job on the business clock (beat asks every few seconds; it runs
+    once the JST day has changed). Safe to run twice: it only copies the ledger's answer."""
+    from shunfuri.broker import get_redis
+    from shunfuri.services import overdue_marks
+
+    ctx, client = context(), get_redis()
+
+    def last_day() -> str | None:
+        raw = client.get(OVERDUE_DONE_KEY)
+        return raw.decode() if raw else None
+
+    result = overdue_marks.run_once_per_day(
+        ctx.sessions, now=ctx.now(), last_day=last_day,
+        done=lambda day: client.set(OVERDUE_DONE_KEY, day),
+    )
+    if result is not None and (result.marked or result.lifted):
+        log.info("overdue job %s: %d checked, %d marked, %d lifted", result.day,
+                 result.checked, result.marked, result.lifted)
+
+
+@app.task(name="mail.send", ignore_result=True)
+def send_mail() -> None:
+    """Send what the outbox holds (`shunfuri.services.outbox`: claimed with SKIP LOCKED,
+    so two beats or workers share the rows, never send one twice)."""
+    from shunfuri.services import outbox
+    from workers.context import mail_context
+
+    ctx = mail_context()
+    if ctx is None:
+        return
+    for _ in range(20):  # bounded: the maintenance queue has other work
+        done = outbox.send_due(ctx, limit=50)
+        if done.retrying or done.released or done.sent + done.failed < 50:
+            return  # nothing more due, or the server is failing: the next beat tries
+
+
+@app.task(name="mail.queue", ignore_result=True)
+def queue_mail() -> None:
+    """Queue the mail the beat finds due: repayments received, overdue notices, and from
+    08:00 JST the day's reminders. Each is keyed in the outbox (member, kind, key), so
+    two beats running this at once queue every mail once."""
+    import time
+
+    from shunfuri.clock import get_clock, wall_now
+    from shunfuri.db.session import transaction
+    from shunfuri.services import mail_events
+
+    now, wall = get_clock().now(), wall_now()
+    for step in (mail_events.repayments_received, mail_events.overdue_notices):
+        with transaction() as session:
+            step(session, now=now, wall=wall)
+    # The reminders' daily pass, a chunk of members per transaction, for a bounded time
+    # (the next beat goes on from the cursor).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with transaction() as session:
+            if mail_events.reminders(session, now=now, wall=wall) is None:
+                return

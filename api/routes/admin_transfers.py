@@ -4,16 +4,19 @@ action, allowed or refused, is written to the audit log (real time)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
-from api.schemas_transfers import DoubtOut, InquiryOut, StaffTransferOut
+from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
+from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.gateway.base import BankGateway
-from shunfuri.gateway.http import shared
+from shunfuri.gateway.http import HttpBankGateway
 from shunfuri.services import doubts
 from shunfuri.services.members import audit
 from shunfuri.settings import Settings, get_settings
@@ -23,8 +26,13 @@ router = APIRouter(prefix="/v1/admin", tags=["staff"])
 TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
+@lru_cache(maxsize=1)
+def _gateway(url: str) -> HttpBankGateway:
+    return HttpBankGateway(url)
+
+
 def bank_gateway() -> BankGateway:
-    return shared(get_settings().bank_url)
+    return _gateway(get_settings().bank_url)
 
 
 BankDep = Annotated[BankGateway, Depends(bank_gateway)]
@@ -63,10 +71,27 @@ def resend(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now:
 
 
 def _resolve(transfer_id: str, actor: str, session: Session, now: datetime, wall: datetime,
-             settings: Settings, bank: BankGateway, *, resend: bool) -> dict:
+             settings: Settings, bank: BankGateway, *, resend: bool,
+             kind: str = doubts.TRANSFER, wake: Callable[[], None] | None = None) -> dict:
+    """Staff resolve one order in doubt (a transfer, or a repayment with its own `wake`)."""
     resolved = doubts.inquire(
         session, bank, transfer_id=transfer_id, now=now, wall=wall, actor=actor,
-        budget=settings.doubt_budget, resend=resend,
+        budget=settings.doubt_budget, resend=resend, kind=kind,
     )
-    doubts.announce(resolved)
+    if resolved.outcome.changes:
+        publish_transfer_events(get_redis(), resolved.outcome.changes)
+    if resolved.outcome.retrying:
+        (wake or _wake)()
     return resolved.as_dict()
+
+
+def _wake() -> None:
+    """The transfer is due now; the recovery sweep would also find it within seconds."""
+    import logging
+
+    from shunfuri.broker import request_drain
+
+    try:
+        request_drain("instant")
+    except Exception as exc:  # noqa: BLE001 - committed already; the sweep covers it
+        logging.getLogger("shunfuri.api.admin").warning("could not wake a worker: %s", exc)

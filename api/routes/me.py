@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentMember, SessionDep, SettingsDep, TokenDep, WallDep
-from api.schemas_members import MeOut, WebIdIn, WebIdOut
-from shunfuri.services import members
+from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, TokenDep, WallDep
+from api.schemas.members import MeOut, WebIdIn, WebIdOut
+from shunfuri.services import dues, members
 from shunfuri.services.members import available
 
 router = APIRouter(tags=["members"])
@@ -22,8 +22,11 @@ _WEB_ID_REFUSALS = {
 }
 
 
-@router.get("/v1/me", response_model=MeOut, summary="Credit limit, used and available")
-def me(member: CurrentMember) -> MeOut:
+@router.get("/v1/me", response_model=MeOut,
+            summary="Credit limit, used and available; interest, payoff and what is due")
+def me(member: CurrentMember, session: SessionDep, now: NowDep) -> MeOut:
+    owed = dues.dues(session, member.id, now)
+    session.rollback()
     return MeOut(
         member_id=member.id,
         status=member.status,
@@ -31,6 +34,11 @@ def me(member: CurrentMember) -> MeOut:
         outstanding=member.outstanding,
         held=member.held,
         available=available(member),
+        interest_due=owed.interest_due,
+        payoff_today=owed.payoff_today,
+        next_due_date=owed.next_due_date.isoformat() if owed.next_due_date else None,
+        minimum_due=owed.minimum_due,
+        overdue=owed.overdue,
     )
 
 

@@ -7,7 +7,7 @@ available credit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,10 +15,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     UniqueConstraint,
     text,
@@ -38,6 +40,8 @@ class Member(Base):
         CheckConstraint("held >= 0", name="held_non_negative"),
         # The invariant itself, enforced by the database as the last line of defence.
         CheckConstraint("outstanding + held <= credit_limit", name="within_limit"),
+        CheckConstraint("rate_bp >= 0", name="rate_bp_non_negative"),
+        CheckConstraint("due_day IN (5, 15, 25, 31)", name="due_day_allowed"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -51,6 +55,13 @@ class Member(Base):
     credit_limit: Mapped[int] = mapped_column(BigInteger)
     outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
     held: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Repayment terms (spec/repayment.md). `outstanding` is the principal; interest is
+    # derived from the member's events (`services.dues`), never kept as a counter.
+    rate_bp: Mapped[int] = mapped_column(Integer, default=1780, server_default="1780")
+    due_day: Mapped[int] = mapped_column(SmallInteger, default=25, server_default="25")
+    # Set by the daily overdue job (and cleared by a repayment that lifts it): the fast
+    # transfer path reads this column instead of replaying the ledger.
+    overdue_since: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -228,3 +239,132 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Repayment(Base):
+    """One internet repayment: a collection from the member's registered account, keyed
+    at the bank by this id. Same life as a transfer (`shunfuri.domain.orders`): accepted
+    -> processing -> settled | failed | needs_attention; accepted -> rejected. Once
+    `sent_at` is set the bank may have collected, and only its answer can end it.
+    `to_interest` / `to_principal` are the split, written with the settlement.
+    """
+
+    __tablename__ = "repayments"
+    __table_args__ = (
+        UniqueConstraint("member_id", "idempotency_key", name="uq_repayments_idempotency"),
+        CheckConstraint("amount > 0", name="repayment_amount_positive"),
+        CheckConstraint(
+            "(to_interest IS NULL AND to_principal IS NULL) OR "
+            "(to_interest >= 0 AND to_principal >= 0 AND to_interest + to_principal = amount)",
+            name="repayment_split_adds_up",
+        ),
+        Index("ix_repayments_member_accepted", "member_id", "accepted_at"),
+        Index("ix_repayments_member_settled", "member_id", "settled_at"),
+        Index("ix_repayments_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    payee_id: Mapped[int] = mapped_column(ForeignKey("payees.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    bank_code: Mapped[str] = mapped_column(String(4))
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    to_interest: Mapped[int | None] = mapped_column(BigInteger)
+    to_principal: Mapped[int | None] = mapped_column(BigInteger)
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(255))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attention_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+class MemberEvent(Base):
+    """A change of a member's terms that the ledger replays: `rate` (staff set a rate,
+    value in basis points) or `due_day` (5, 15, 25 or 31 = month end). `at` is business
+    time: the change counts from the next JST day, like every ledger event."""
+
+    __tablename__ = "member_events"
+    __table_args__ = (Index("ix_member_events_member_at", "member_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+class MemberMail(Base):
+    """A member's mail address and settings (spec/repayment.md, "Mail").
+
+    `address` is used only once confirmed (`confirmed_at`); a new address waits in
+    `pending_address` with the SHA-256 of its single-use link token (never the token).
+    """
+
+    __tablename__ = "member_mail"
+    __table_args__ = (
+        CheckConstraint("remind_days_before IN (0, 1, 3, 7)", name="remind_days_allowed"),
+    )
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    address: Mapped[str | None] = mapped_column(String(254))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pending_address: Mapped[str | None] = mapped_column(String(254))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    remind: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    remind_days_before: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    notify_transfer_settled: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true"))
+    notify_repayment_received: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true"))
+    notify_overdue: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutgoingMail(Base):
+    """The outbox: one row per mail, unique per (member, kind, key), so each mail is
+    queued at most once whoever queues it. `status`: queued -> sending (claimed, with a
+    lease in `next_attempt_at`) -> sent | queued again (backoff) | failed."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "key", name="uq_outgoing_mail_once"),
+        Index("ix_outgoing_mail_due", "next_attempt_at",
+              postgresql_where=text("status IN ('queued', 'sending')")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    to_address: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+class MailRun(Base):
+    """A daily mail job's pass over the members for a business day (the reminders):
+    `cursor` is the last member id done, committed with the mail it queued, so a pass cut
+    short goes on from there; `done_at` once the pass is whole (later beats that day skip)."""
+
+    __tablename__ = "mail_runs"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -23,6 +23,9 @@ from shunfuri.domain.orders import Answer
 
 @dataclass(frozen=True)
 class PaymentOrder:
+    """One order for the bank. `transfer_id` is the order's id at the bank: a transfer's
+    id for a payment, a repayment's id for a collection (`BankGateway.collections`)."""
+
     transfer_id: str
     amount: int
     bank_code: str
@@ -71,4 +74,9 @@ class BankGateway(Protocol):
 
     def warm(self) -> None:
         """Open what the first payment would otherwise open (best effort, never raises)."""
+        ...
+
+    def collections(self) -> BankGateway:
+        """The same bank collecting from members' accounts (repayments): `pay` debits the
+        order's account, `inquire` asks about collections; same keys, same answers."""
         ...

@@ -1,4 +1,5 @@
-"""An in-process bank for unit tests only: idempotent by transfer id, scriptable."""
+"""An in-process bank for tests: idempotent by transfer id, scriptable (outages, lost
+answers, refusals). The running system talks to the simulator over HTTP instead."""
 
 from __future__ import annotations
 
@@ -20,9 +21,16 @@ class FakeBank:
     # Pay, then lose the answer: the case that makes idempotency necessary.
     lose_next_answers: int = 0
     rejections: dict[str, str] = field(default_factory=dict)
+    _collections: FakeBank | None = field(default=None, repr=False)
 
     def warm(self) -> None:
         pass
+
+    def collections(self) -> FakeBank:
+        """A second book of the same bank: collections are keyed apart from payments."""
+        if self._collections is None:
+            self._collections = FakeBank(rejections=self.rejections)
+        return self._collections
 
     def pay(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
         self.calls += 1

@@ -3,12 +3,17 @@
 Payments: `POST /v1/payments:batch`. Status inquiries: `GET /v1/payments/{id}` for one
 id (404 `payment_not_found` = the bank never received it), `POST /v1/payments:inquire`
 for several in one request, as a pacs.028 message may carry several transactions.
+
+Collections (a repayment debited from the member's account) are the same protocol under
+other names (`Wire`): `POST /v1/collections:batch`, `GET /v1/collections/{id}`,
+`POST /v1/collections:inquire`, keyed by repayment id. `HttpBankGateway.collections()`
+is the same client speaking them, so the pipeline's bank step serves both unchanged.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -20,12 +25,39 @@ _DEFINITE = {"paid", "rejected"}
 _ANSWERS = {"paid", "rejected", "not_found", "pending"}
 
 
+@dataclass(frozen=True)
+class Wire:
+    """The names one kind of order has on the wire."""
+
+    path: str  # /v1/<path>:batch, /v1/<path>/{id}, /v1/<path>:inquire
+    key: str  # the order id's field
+    items: str  # the batch's list field
+    ids: str  # the inquiry's list field
+    not_found: str  # a one-id inquiry's 404 error for an id never received
+
+
+PAYMENTS = Wire("payments", "transfer_id", "payments", "transfer_ids", "payment_not_found")
+COLLECTIONS = Wire("collections", "repayment_id", "collections", "repayment_ids",
+                   "collection_not_found")
+
+
 class HttpBankGateway:
-    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 5.0, wire: Wire = PAYMENTS) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.wire = wire
         self._client: httpx.Client | None = None
         self._pid = 0
+        self._collections: HttpBankGateway | None = None
+
+    def collections(self) -> HttpBankGateway:
+        """This bank, asked to collect (repayments) instead of to pay."""
+        if self.wire is COLLECTIONS:
+            return self
+        if self._collections is None:
+            self._collections = HttpBankGateway(self.base_url, timeout=self.timeout,
+                                                wire=COLLECTIONS)
+        return self._collections
 
     @property
     def client(self) -> httpx.Client:
@@ -60,28 +92,36 @@ class HttpBankGateway:
     def pay(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
         if not orders:
             return []
+        w = self.wire
         response = self._call(
-            "POST", "/v1/payments:batch", json={"payments": [asdict(o) for o in orders]}
+            "POST", f"/v1/{w.path}:batch", json={w.items: [_order(w, o) for o in orders]}
         )
         self._refuse_unclear(response)
-        by_id = {r.get("transfer_id"): r for r in response.json().get("results", [])}
+        by_id = {r.get(w.key): r for r in response.json().get("results", [])}
         return [_payment_result(o.transfer_id, by_id.get(o.transfer_id)) for o in orders]
 
     def inquire(self, order_ids: list[str]) -> list[Inquiry]:
         if not order_ids:
             return []
+        w = self.wire
         if len(order_ids) == 1:
-            response = self._call("GET", f"/v1/payments/{order_ids[0]}")
-            if response.status_code == 404 and _error_of(response) == "payment_not_found":
+            response = self._call("GET", f"/v1/{w.path}/{order_ids[0]}")
+            if response.status_code == 404 and _error_of(response) == w.not_found:
                 return [Inquiry(order_ids[0], "not_found")]
             self._refuse_unclear(response)
             items = [response.json()]
         else:
-            response = self._call("POST", "/v1/payments:inquire", json={"transfer_ids": order_ids})
+            response = self._call("POST", f"/v1/{w.path}:inquire", json={w.ids: order_ids})
             self._refuse_unclear(response)
             items = response.json().get("results", [])
-        by_id = {item.get("transfer_id"): item for item in items}
+        by_id = {item.get(w.key): item for item in items}
         return [_inquiry(i, by_id.get(i)) for i in order_ids]
+
+
+def _order(wire: Wire, order: PaymentOrder) -> dict:
+    fields = asdict(order)
+    fields[wire.key] = fields.pop("transfer_id")
+    return fields
 
 
 def _error_of(response: httpx.Response) -> str | None:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member, Payee, Transfer
 from shunfuri.domain.banks import get_bank
+from shunfuri.domain.credit import available, validate_amount
 from shunfuri.domain.instants import iso_jst
-from shunfuri.domain.limits import available, validate_amount
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import payees, transfers
@@ -68,6 +68,7 @@ def review(session: Session, *, member: Member, payee_id: int, amount: int,
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     if member.status == "suspended":
         raise ShunfuriError("account_suspended")
+    transfers.check_not_overdue(session, member, now)
     bank = get_bank(payee.bank_code)
     decided = quote(bank, now)
     if decided.decision == "closed":

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuditEntry, AuthSession, LoginFailure, Member, Payee, Transfer
 from shunfuri.domain import normalise
+from shunfuri.domain.instants import aware
 from shunfuri.services import members
 from shunfuri.services.audit import for_member
-from shunfuri.services.tokens import aware
 
 # The identity documents the article names for a PIN reset at an automatic contract
 # machine: a driving licence, or a health insurance card plus one more (a residence

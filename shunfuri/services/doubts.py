@@ -4,7 +4,8 @@ asking the bank.
 An order is listed when the bank may have paid it and we do not know yet: sent, not
 final, and either an answer already went missing (or a worker died during the call, so
 it was sent again) or the retry budget is spent (`needs_attention`). Each entry says
-its kind: transfers today; collections (repayments) can be listed beside them later.
+its kind: `transfer` or `repayment` (a collection the bank may have made); the workers
+resolve both by asking the bank, and staff see both here.
 
 Staff resolve a `needs_attention` transfer with the bank, never on a guess: `inquire`
 asks the bank and applies a definitive answer (paid -> settled, refused -> failed);
@@ -15,26 +16,46 @@ has no record of it, to be sent again under the same id.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import Transfer
+from shunfuri.db.models import Repayment, Transfer
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.base import BankGateway, Inquiry
-from shunfuri.services import bank_step, settlement
-from shunfuri.services.audit import Actor, audit
+from shunfuri.services import bank_step, collections, repayments, settlement
+from shunfuri.services.members import audit
 from shunfuri.services.outcome import Outcome
 from shunfuri.services.sending import DOUBT_NOTE
 from shunfuri.services.transfers import aware, view
 from shunfuri.services.transitions import may, move
 
-TRANSFER = "transfer"
+TRANSFER, REPAYMENT = "transfer", "repayment"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What resolving one kind of order needs: its table, its finish step, its view and
+    the gateway's book it is kept in."""
+
+    name: str
+    model: Any
+    finish: Callable[..., Outcome]
+    view: Callable[[Any], dict]
+    gateway: Callable[[BankGateway], BankGateway]
+
+
+KINDS = {
+    TRANSFER: Kind(TRANSFER, Transfer, settlement.finish, view, lambda g: g),
+    REPAYMENT: Kind(REPAYMENT, Repayment, collections.finish, repayments.view,
+                    lambda g: g.collections()),
+}
 
 
 @dataclass(frozen=True)
@@ -61,27 +82,31 @@ class Doubt:
         }
 
 
-def _doubtful(include_in_flight: bool):  # type: ignore[no-untyped-def]
-    sent = Transfer.sent_at.is_not(None)
-    attention = Transfer.status == NEEDS_ATTENTION
-    retried = (Transfer.status == PROCESSING) & sent
+def _doubtful(include_in_flight: bool, model=Transfer):  # type: ignore[no-untyped-def]
+    sent = model.sent_at.is_not(None)
+    attention = model.status == NEEDS_ATTENTION
+    retried = (model.status == PROCESSING) & sent
     if not include_in_flight:
-        retried = retried & (Transfer.last_error.is_not(None) | (Transfer.attempts > 1))
+        retried = retried & (model.last_error.is_not(None) | (model.attempts > 1))
     return or_(attention, retried)
 
 
 def list_doubts(session: Session, *, include_in_flight: bool = False,
                 limit: int = 1000) -> list[Doubt]:
-    """Oldest send first. `include_in_flight` adds orders still in their first call."""
-    rows = session.scalars(
-        select(Transfer).where(_doubtful(include_in_flight))
-        .order_by(Transfer.sent_at, Transfer.id).limit(limit)
-    ).all()
-    return [
-        Doubt(TRANSFER, t.id, t.member_id, t.amount, t.bank_code, t.status,
-              aware(t.sent_at), t.attempts, t.last_error, aware(t.next_attempt_at))
-        for t in rows
-    ]
+    """Oldest send first, transfers and repayments together. `include_in_flight` adds
+    orders still in their first call."""
+    found = []
+    for kind, model in ((TRANSFER, Transfer), (REPAYMENT, Repayment)):
+        rows = session.scalars(
+            select(model).where(_doubtful(include_in_flight, model))
+            .order_by(model.sent_at, model.id).limit(limit)
+        ).all()
+        found += [
+            Doubt(kind, t.id, t.member_id, t.amount, t.bank_code, t.status,
+                  aware(t.sent_at), t.attempts, t.last_error, aware(t.next_attempt_at))
+            for t in rows
+        ]
+    return sorted(found, key=lambda d: (d.sent_at, d.id))[:limit]
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -98,48 +123,52 @@ def counts(session: Session) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Resolution:
-    transfer: dict
+    transfer: dict  # the order's view after the answer (a transfer's or a repayment's)
     bank: dict
     outcome: Outcome
+    kind: str = TRANSFER
 
     def as_dict(self) -> dict:
-        return {"transfer": self.transfer, "bank": self.bank}
+        return {self.kind: self.transfer, "bank": self.bank}
 
 
 def inquire(
     session: Session, gateway: BankGateway, *, transfer_id: str, now: datetime,
-    wall: datetime, actor: str | Actor, budget: Budget, resend: bool = False,
+    wall: datetime, actor: str, budget: Budget, resend: bool = False, kind: str = TRANSFER,
 ) -> Resolution:
-    """Ask the bank about one transfer and apply a definitive answer if it is in doubt;
-    with `resend`, a `needs_attention` transfer the bank never received goes back to
-    the workers. Audited, allowed or refused. No lock is held across the bank call."""
-    action = "resend_transfer" if resend else "inquire_transfer"
-    before = session.get(Transfer, transfer_id)
+    """Ask the bank about one order (`transfer_id` is its id, whatever its `kind`) and
+    apply a definitive answer if it is in doubt; with `resend`, a `needs_attention` order
+    the bank never received goes back to the workers. Audited, allowed or refused. No
+    lock is held across the bank call."""
+    k = KINDS[kind]
+    action = f"resend_{kind}" if resend else f"inquire_{kind}"
+    before = session.get(k.model, transfer_id)
     if before is None:
-        _refuse(session, actor, action, wall, None, transfer_id, "not_found")
+        _refuse(session, actor, action, wall, None, transfer_id, "not_found", kind=kind)
     member_id, status_before = before.member_id, before.status
     if resend and status_before != NEEDS_ATTENTION:
-        _refuse(session, actor, action, wall, member_id, transfer_id, "not_in_doubt")
+        _refuse(session, actor, action, wall, member_id, transfer_id, "not_in_doubt", kind=kind)
     session.rollback()  # nothing is held while the bank is asked
-    answer = bank_step.inquire(gateway, [transfer_id])[transfer_id]
+    answer = bank_step.inquire(k.gateway(gateway), [transfer_id])[transfer_id]
     if answer.answer == "unanswered":
         _refuse(session, actor, action, wall, member_id, transfer_id, "bank_unavailable",
-                error=answer.error)
-    outcome = _apply(session, answer, now=now, wall=wall, budget=budget, resend=resend)
-    transfer = session.scalar(select(Transfer).where(Transfer.id == transfer_id))
+                error=answer.error, kind=kind)
+    outcome = _apply(session, answer, now=now, wall=wall, budget=budget, resend=resend, k=k)
+    order = session.scalar(select(k.model).where(k.model.id == transfer_id))
     bank = {"answer": answer.answer, "reference": answer.reference, "code": answer.code,
             "amount": answer.amount}
     audit(session, actor=actor, action=action, now=wall, member_id=member_id,
-          detail={"transfer_id": transfer_id, "bank": answer.answer,
-                  "status_before": status_before, "status_after": transfer.status})
+          detail={f"{kind}_id": transfer_id, "bank": answer.answer,
+                  "status_before": status_before, "status_after": order.status})
     session.commit()
-    return Resolution(view(transfer), bank, outcome)
+    return Resolution(k.view(order), bank, outcome, kind)
 
 
 def announce(resolution: Resolution) -> None:
-    """After the commit: tell the member's open pages, and wake a worker for a transfer
-    handed back to be sent again (the recovery sweep would also find it within seconds).
-    Never raises: what matters is committed already."""
+    """After the commit of a transfer's inquiry (the staff console): tell the member's
+    open pages, and wake a worker for a transfer handed back to be sent again (the
+    recovery sweep would also find it within seconds). Never raises: what matters is
+    committed already."""
     from shunfuri.broker import get_redis, publish_transfer_events, request_drain
 
     try:
@@ -152,17 +181,17 @@ def announce(resolution: Resolution) -> None:
 
 
 def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
-           budget: Budget, resend: bool) -> Outcome:
-    transfer_id = answer.order_id
+           budget: Budget, resend: bool, k: Kind = KINDS[TRANSFER]) -> Outcome:
+    order_id = answer.order_id
     locked = session.scalar(
-        select(Transfer).where(Transfer.id == transfer_id).with_for_update(key_share=True)
+        select(k.model).where(k.model.id == order_id).with_for_update(key_share=True)
     )
     if not in_doubt(locked.status, sent=locked.sent_at is not None):
         return Outcome()  # settled, refused or never sent: the answer is for information
     result = bank_step.result_of(answer)
     if result is not None and result.outcome != "unanswered":
-        return settlement.finish(session, ids=[transfer_id], results={transfer_id: result},
-                                 now=now, wall=wall, budget=budget)
+        return k.finish(session, ids=[order_id], results={order_id: result},
+                        now=now, wall=wall, budget=budget)
     outcome = Outcome()
     if result is None and resend and may(locked, Move.RESEND):
         move(locked, Move.RESEND, wall=wall)
@@ -172,15 +201,15 @@ def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
         locked.note = (f"{DOUBT_NOTE} staff confirmed the bank never received it; "
                        "sending it again")
         outcome.retrying += 1
-        outcome.changes.append((transfer_id, view(locked)))
+        outcome.changes.append((order_id, k.view(locked)))
     return outcome
 
 
-def _refuse(session: Session, actor: str | Actor, action: str, wall: datetime,
-            member_id: int | None, transfer_id: str, code: str,
-            error: str | None = None) -> NoReturn:
+def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id: int | None,
+            transfer_id: str, code: str, error: str | None = None,
+            kind: str = TRANSFER) -> NoReturn:
     session.rollback()
-    detail = {"transfer_id": transfer_id[:64], "refused": code}
+    detail = {f"{kind}_id": transfer_id[:64], "refused": code}
     if error:
         detail["error"] = error[:200]
     audit(session, actor=actor, action=action, now=wall, member_id=member_id, ok=False,

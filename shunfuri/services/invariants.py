@@ -16,11 +16,21 @@ OVER_LIMIT = text(
     "SELECT id, credit_limit, outstanding, held FROM members "
     "WHERE outstanding + held > credit_limit OR outstanding < 0 OR held < 0"
 )
-# Outstanding must equal the sum of the member's ledger (no repayments in this system).
+# Outstanding (the principal) must equal what was advanced (the ledger) less the
+# principal part of every settled repayment.
 LEDGER_MISMATCH = text(
-    "SELECT m.id, m.outstanding, COALESCE(SUM(l.amount), 0) AS ledger FROM members m "
-    "LEFT JOIN ledger_entries l ON l.member_id = m.id GROUP BY m.id, m.outstanding "
-    "HAVING m.outstanding <> COALESCE(SUM(l.amount), 0)"
+    "SELECT m.id, m.outstanding, COALESCE(l.total, 0) - COALESCE(r.total, 0) AS ledger "
+    "FROM members m "
+    "LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM ledger_entries "
+    "GROUP BY member_id) l ON l.member_id = m.id "
+    "LEFT JOIN (SELECT member_id, SUM(to_principal) AS total FROM repayments "
+    "WHERE status = 'settled' GROUP BY member_id) r ON r.member_id = m.id "
+    "WHERE m.outstanding <> COALESCE(l.total, 0) - COALESCE(r.total, 0)"
+)
+# A settled repayment carries its split; any other has none (no balance moved).
+REPAYMENT_SPLIT = text(
+    "SELECT id, status FROM repayments "
+    "WHERE (status = 'settled') <> (to_principal IS NOT NULL)"
 )
 # Holds must equal what is in flight: processing, scheduled and needs_attention
 # transfers (a transfer in doubt keeps its hold, whatever else happens).
@@ -44,6 +54,7 @@ def check(engine: Engine, *, wall: datetime, recovery_bound_s: float = 30.0) -> 
             "ledger_mismatch": list(conn.execute(LEDGER_MISMATCH)),
             "hold_mismatch": list(conn.execute(HOLD_MISMATCH)),
             "settled_without_ledger": list(conn.execute(SETTLED_WITHOUT_LEDGER)),
+            "repayment_split": list(conn.execute(REPAYMENT_SPLIT)),
             "stale_accepted": list(
                 conn.execute(STALE_ACCEPTED, {"before": wall - timedelta(seconds=recovery_bound_s)})
             ),

@@ -12,15 +12,16 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import LoginFailure, Member
-from shunfuri.domain import normalise
+from shunfuri.db.models import LoginFailure, Member, MemberEvent
+from shunfuri.domain import credit, normalise
+from shunfuri.domain.rate_cap import DEFAULT_RATE_BP, cap_bp, check_limit_change
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import passwords, tokens
 from shunfuri.services.audit import Actor, audit
@@ -107,10 +108,16 @@ def _check_credit_limit(value: int) -> None:
         )
 
 
+def _web_id_taken() -> ShunfuriError:
+    """409 wherever a Web-ID is chosen (staff desk or the member): the request is well
+    formed, the name is simply in use."""
+    return ShunfuriError("web_id_taken", errors=[{"field": "web_id", "message": WEB_ID_TAKEN}])
+
+
 def _web_id_free(session: Session, web_id: str, *, member_id: int | None = None) -> None:
     clash = session.scalar(select(Member.id).where(Member.web_id == web_id))
     if clash is not None and clash != member_id:
-        raise normalise.invalid("web_id", WEB_ID_TAKEN)
+        raise _web_id_taken()
 
 
 def _free_card_number(session: Session) -> str:
@@ -119,6 +126,17 @@ def _free_card_number(session: Session) -> str:
         if session.scalar(select(Member.id).where(Member.card_number == number)) is None:
             return number
     raise RuntimeError("could not draw a free card number")  # 10^14 numbers: never happens
+
+
+# A rate given at creation is a ledger event before any other (the business clock may
+# stand before the wall clock, so the creation instant would not do).
+SINCE_CREATION = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def initial_rate(credit_limit: int) -> int:
+    """The default rate (17.8 %), or the legal cap for the limit when that is lower
+    (15 % from ¥1,000,000): a member is never created above the cap."""
+    return min(DEFAULT_RATE_BP, cap_bp(credit_limit))
 
 
 def create_member(
@@ -164,6 +182,7 @@ def create_member(
             credit_limit=credit_limit,
             outstanding=0,
             held=0,
+            rate_bp=initial_rate(credit_limit),
             created_at=now,
             updated_at=now,
         )
@@ -172,7 +191,11 @@ def create_member(
             session.flush()
         except IntegrityError:  # a concurrent create took the same Web-ID
             session.rollback()
-            raise normalise.invalid("web_id", WEB_ID_TAKEN) from None
+            raise _web_id_taken() from None
+        if member.rate_bp != DEFAULT_RATE_BP:
+            # The ledger replays from the default rate; this one holds from the start.
+            session.add(MemberEvent(member_id=member.id, at=SINCE_CREATION, kind="rate",
+                                    value=member.rate_bp, actor="creation"))
         detail = {
             "credit_limit": credit_limit,
             "card_last4": card_last4(card_number),
@@ -333,6 +356,8 @@ def set_credit_limit(
                 f"The new limit {credit_limit:,} yen is below what the member already uses "
                 f"({used:,} yen outstanding and held); it must be at least that.",
             )
+        # A higher limit can lower the legal cap below the member's rate (利息制限法).
+        check_limit_change(credit_limit, member.rate_bp)
         before = member.credit_limit
         member.credit_limit = credit_limit
         member.updated_at = now
@@ -377,7 +402,7 @@ def set_web_id(
     clash = session.scalar(select(Member.id).where(Member.web_id == clean_web_id))
     if clash is not None and clash != member.id:
         session.rollback()
-        raise ShunfuriError("web_id_taken", errors=[{"field": "web_id", "message": WEB_ID_TAKEN}])
+        raise _web_id_taken()
     had_web_id = member.web_id is not None
     changed_id = member.web_id != clean_web_id
     member.web_id = clean_web_id
@@ -396,9 +421,7 @@ def set_web_id(
         session.commit()
     except IntegrityError:  # a concurrent change took the same Web-ID first
         session.rollback()
-        raise ShunfuriError(
-            "web_id_taken", errors=[{"field": "web_id", "message": WEB_ID_TAKEN}]
-        ) from None
+        raise _web_id_taken() from None
     log.info("member %s set their Web-ID and password", member.id)
     return clean_web_id
 
@@ -425,4 +448,5 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def available(member: Member) -> int:
-    return member.credit_limit - member.outstanding - member.held
+    """The domain's rule (`shunfuri.domain.credit.available`) for a member's row."""
+    return credit.available(member.credit_limit, member.outstanding, member.held)

@@ -1,8 +1,11 @@
-"""Passes over the transfer table, as the worker tasks run them.
+"""Passes over the order tables, as the worker tasks run them.
 
 Each pass is claim -> bank -> finish (see `settlement`); a drain repeats passes until
 nothing is left or its time budget is spent, so one Celery message moves many
-transfers and no message runs for long.
+transfers and no message runs for long. A `Book` says what differs between transfers
+(`TRANSFERS`: paid out, maintenance windows) and repayments (`REPAYMENTS`: collected,
+`services.collections`); the pass itself, the in-doubt handling and the bank step are
+the same code for both.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shunfuri import metrics
 from shunfuri.domain.orders import Budget
 from shunfuri.gateway.base import BankGateway
-from shunfuri.services import bank_step, sending, settlement
+from shunfuri.services import bank_step, collections, sending, settlement
 from shunfuri.services.outcome import Outcome
 
 T = TypeVar("T")
@@ -30,6 +33,23 @@ Claim = Callable[[Session, datetime, datetime], tuple[list, Outcome]]
 
 def _same(business: timedelta) -> timedelta:
     return business
+
+
+@dataclass(frozen=True)
+class Book:
+    """What a kind of order brings to a pass."""
+
+    name: str
+    orders_for: Callable[[Session, list], list]
+    finish: Callable[..., Outcome]
+    gateway: Callable[[BankGateway], BankGateway]
+    guard_maintenance: bool
+
+
+TRANSFERS = Book("transfers", settlement.orders_for, settlement.finish, lambda g: g, True)
+# A collection order debits the member's registered account: built like a payment's.
+REPAYMENTS = Book("repayments", settlement.orders_for, collections.finish,
+                  lambda g: g.collections(), False)
 
 
 @dataclass
@@ -65,29 +85,32 @@ def _transaction(ctx: Context, work: Callable[[Session], T]) -> T:
         return work(session)
 
 
-def run_pass(ctx: Context, claim: Claim, *, queue: str) -> Outcome:
+def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) -> Outcome:
     started = time.perf_counter()
 
     def claim_step(session: Session) -> tuple[Outcome, list, set[str]]:
         now, wall = ctx.now(), ctx.wall()
         claimed, outcome = claim(session, now, wall)
-        sendable, guarded = sending.guard_maintenance(
-            claimed, now=now, wall=wall, real_delay=ctx.real_delay, budget=ctx.budget
-        )
-        outcome.merge(guarded)
+        sendable = claimed
+        if book.guard_maintenance:
+            sendable, guarded = sending.guard_maintenance(
+                claimed, now=now, wall=wall, real_delay=ctx.real_delay, budget=ctx.budget
+            )
+            outcome.merge(guarded)
         sendable, spent = sending.give_up_spent(sendable, wall=wall, budget=ctx.budget)
         outcome.merge(spent)
         if not sendable:
             return outcome, [], set()
         doubtful = sending.mark_sent(sendable, wall=wall)
-        return outcome, settlement.orders_for(session, sendable), doubtful
+        return outcome, book.orders_for(session, sendable), doubtful
 
     outcome, orders, doubtful = _transaction(ctx, claim_step)
     ctx.publish(outcome.changes)
-    results = bank_step.exchange(ctx.gateway, orders, doubtful) if orders else {}
+    gateway = book.gateway(ctx.gateway)
+    results = bank_step.exchange(gateway, orders, doubtful) if orders else {}
     finished = _transaction(
         ctx,
-        lambda session: settlement.finish(
+        lambda session: book.finish(
             session, ids=[o.transfer_id for o in orders], results=results,
             now=ctx.now(), wall=ctx.wall(), budget=ctx.budget,
         ),
@@ -119,16 +142,32 @@ def drain(
     ctx: Context, *, batch: int = 200, budget_s: float = 1.0, older_than: datetime | None = None
 ) -> tuple[Outcome, bool]:
     """Pass after pass until nothing is claimable; returns (what moved, more left?)."""
+    return _passes(ctx, _claim_new_and_retries(batch, older_than), budget_s=budget_s,
+                   queue="instant", book=TRANSFERS)
+
+
+def _passes(ctx: Context, claim: Claim, *, budget_s: float, queue: str,
+            book: Book) -> tuple[Outcome, bool]:
     deadline = time.monotonic() + budget_s
     total = Outcome()
-    claim = _claim_new_and_retries(batch, older_than)
     while True:
-        outcome = run_pass(ctx, claim, queue="instant")
+        outcome = run_pass(ctx, claim, queue=queue, book=book)
         total.merge(outcome)
         if outcome.claimed == 0:
             return total, False
         if time.monotonic() >= deadline:
             return total, True
+
+
+def drain_repayments(ctx: Context, *, batch: int = 100, budget_s: float = 1.0,
+                     older_than: datetime | None = None) -> tuple[Outcome, bool]:
+    """`drain` for repayments: collect new ones, ask about or resend those in doubt."""
+
+    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list, Outcome]:
+        return collections.claim(session, now=now, wall=wall, limit=batch,
+                                 older_than=older_than)
+
+    return _passes(ctx, claim, budget_s=budget_s, queue="repayments", book=REPAYMENTS)
 
 
 def settle_chunk(ctx: Context, ids: list[str]) -> Outcome:

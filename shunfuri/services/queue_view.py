@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Transfer
+from shunfuri.domain.instants import aware
 from shunfuri.domain.orders import (
     ACCEPTED,
     FAILED,
@@ -23,7 +24,6 @@ from shunfuri.domain.orders import (
 )
 from shunfuri.domain.windows import next_batch
 from shunfuri.services import doubts
-from shunfuri.services.tokens import aware
 
 LATENCY_WINDOW = timedelta(hours=1)
 LATENCY_BUCKET = timedelta(minutes=5)

@@ -17,19 +17,31 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from shunfuri import metrics
-from shunfuri.db.models import Transfer
+from shunfuri.db.models import Repayment, Transfer
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.orders import Budget
 from shunfuri.domain.windows import maintenance_ends_at
+from shunfuri.services import repayments
 from shunfuri.services.outcome import LEASE, Outcome, backoff
-from shunfuri.services.transfers import aware, view
+from shunfuri.services.transfers import aware
+from shunfuri.services.transfers import view as transfer_view
 from shunfuri.services.transitions import Move, may, move
 
 DOUBT_NOTE = "in doubt:"  # notes written here start so; a definitive answer clears them
 NO_ANSWER = "no answer from the bank"
 
 RealDelay = Callable[[timedelta], timedelta]
+Order = Transfer | Repayment  # every order the bank is asked about: same columns, same rule
+
+
+def view(order: Order) -> dict:
+    """The member's view of an order, published with its change."""
+    return repayments.view(order) if isinstance(order, Repayment) else transfer_view(order)
+
+
+def noun(order: Order) -> str:
+    return "repayment" if isinstance(order, Repayment) else "transfer"
 
 
 def guard_maintenance(
@@ -71,8 +83,8 @@ def guard_maintenance(
 
 
 def give_up_spent(
-    transfers: list[Transfer], *, wall: datetime, budget: Budget
-) -> tuple[list[Transfer], Outcome]:
+    transfers: list[Order], *, wall: datetime, budget: Budget
+) -> tuple[list[Order], Outcome]:
     """Orders in doubt whose retry budget is already spent (e.g. a worker died during
     every attempt) go to staff instead of to the bank again."""
     outcome, remaining = Outcome(), []
@@ -87,17 +99,17 @@ def give_up_spent(
     return remaining, outcome
 
 
-def give_up(t: Transfer, wall: datetime, outcome: Outcome) -> None:
+def give_up(t: Order, wall: datetime, outcome: Outcome) -> None:
     move(t, Move.GIVE_UP, wall=wall)
     t.next_attempt_at = None
-    t.note = (f"{DOUBT_NOTE} the bank has not confirmed this transfer after "
+    t.note = (f"{DOUBT_NOTE} the bank has not confirmed this {noun(t)} after "
               f"{t.attempts} attempts; staff are checking it with the bank")
     outcome.attention += 1
     outcome.changes.append((t.id, view(t)))
     metrics.NEEDS_ATTENTION.inc()
 
 
-def mark_sent(transfers: list[Transfer], *, wall: datetime) -> set[str]:
+def mark_sent(transfers: list[Order], *, wall: datetime) -> set[str]:
     """Record, before the bank call and in the claim's transaction, that these orders
     are going out. Returns the ids that were already in doubt (sent before)."""
     doubtful = set()
@@ -111,7 +123,7 @@ def mark_sent(transfers: list[Transfer], *, wall: datetime) -> set[str]:
     return doubtful
 
 
-def retry_later(t: Transfer, error: str, wall: datetime, budget: Budget,
+def retry_later(t: Order, error: str, wall: datetime, budget: Budget,
                 outcome: Outcome) -> None:
     """No definitive answer: ask again after a backoff, or hand it to staff once the
     budget is spent. The hold stays either way."""

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import StaffAccount, StaffSession
 from shunfuri.domain import normalise
+from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import passwords, tokens
 from shunfuri.services.audit import Actor, audit
@@ -166,7 +167,7 @@ def _attempt(session: Session, account: StaffAccount | None, *, password: str, c
         raise ShunfuriError("invalid_credentials")
     if account.disabled:  # said only to whoever knows the password
         raise ShunfuriError("forbidden", "This staff account is disabled.")
-    if account.locked_until is not None and tokens.aware(account.locked_until) > now:
+    if account.locked_until is not None and aware(account.locked_until) > now:
         raise ShunfuriError("account_locked", retry_at=account.locked_until.isoformat())
     enrolled = account.totp_enrolled_at is not None
     code_ok = not enrolled or _take_code(account, code, unix)
@@ -254,7 +255,7 @@ def account_for_session(session: Session, *, token: str, now: datetime, ttl_seco
     if row is None or row.StaffSession.kind not in kinds:
         raise ShunfuriError("not_authenticated")
     auth: StaffSession = row.StaffSession
-    if auth.revoked_at is not None or tokens.aware(auth.expires_at) <= now:
+    if auth.revoked_at is not None or aware(auth.expires_at) <= now:
         raise ShunfuriError("token_expired")
     if row.StaffAccount.disabled:
         raise ShunfuriError("token_expired")

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuthSession, Member
+from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
 
 
@@ -102,12 +103,13 @@ def slide(auth: Any, *, now: datetime, ttl_seconds: int, session: Session) -> No
 # The columns the transfer hot path needs, read without building ORM objects.
 _CREDIT = select(
     Member.id, Member.status, Member.credit_limit, Member.outstanding, Member.held,
-    AuthSession.expires_at, AuthSession.revoked_at,
+    Member.overdue_since, AuthSession.expires_at, AuthSession.revoked_at,
 ).join(Member, Member.id == AuthSession.member_id)
 
 
 def credit_for(session: Session, *, token: str, now: datetime) -> Any:
-    """Like `member_for`, as a plain row (id, status, credit_limit, outstanding, held)."""
+    """Like `member_for`, as a plain row (id, status, credit_limit, outstanding, held,
+    overdue_since)."""
     row = session.execute(_CREDIT.where(AuthSession.token_hash == digest(token))).first()
     _check(row, now)
     return row
@@ -127,10 +129,3 @@ def revoke_all(session: Session, *, member_id: int, now: datetime) -> None:
         .where(AuthSession.member_id == member_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-
-
-def aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -25,23 +25,17 @@ from sqlalchemy.orm import Session
 from shunfuri.db.models import AuthSession, Member, Payee, Transfer
 from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
-from shunfuri.domain.instants import iso_jst
-from shunfuri.domain.limits import available, validate_amount
+from shunfuri.domain.credit import available, validate_amount
+from shunfuri.domain.instants import aware, iso_jst
+from shunfuri.domain.overdue import overdue_refusal
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import tokens
+from shunfuri.services import dues, tokens
 from shunfuri.services.transitions import Move, MoveRefused, move
 from shunfuri.settings import get_settings
 
 FINAL = orders.FINAL
 STATUSES = orders.STATUSES
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def view(t: Transfer) -> dict:
@@ -244,6 +238,7 @@ def _accept_statement():  # type: ignore[no-untyped-def]
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > bindparam("wall", type_=AuthSession.expires_at.type),
             Member.status == "active",
+            Member.overdue_since.is_(None),
             Member.credit_limit - Member.outstanding - Member.held
             >= bindparam("need", type_=Member.credit_limit.type),
             exists().where(
@@ -257,6 +252,17 @@ def _accept_statement():  # type: ignore[no-untyped-def]
         .from_select(["member_id", *_FAST_COLUMNS], source)
         .returning(columns.member_id)
     )
+
+
+def check_not_overdue(session: Session, member: Member | Any, now: datetime) -> None:
+    """Refuse a new transfer while the member is overdue (`repayment_overdue`, with the
+    amount that lifts it and how). The mark is the daily job's (`overdue_marks`); the
+    ledger is asked for the amount, and has the last word if a repayment lifted it."""
+    if getattr(member, "overdue_since", None) is None:
+        return
+    owed = dues.dues(session, member.id, now)
+    if owed.overdue and owed.missed_due_date is not None:
+        raise overdue_refusal(owed.amount_to_lift, owed.missed_due_date)
 
 
 def accept(
@@ -278,11 +284,14 @@ def accept(
             return replay
     if member.status == "suspended":
         raise ShunfuriError("account_suspended")
+    check_not_overdue(session, member, now)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     bank_code = _payee_bank(session, member.id, payee_id)
     if bank_code is None:
+        # 404 like every "nothing of yours at this id" (and like the transfer pages): the
+        # request is well formed; which payees are yours is state, not shape.
         raise ShunfuriError(
-            "validation_error",
+            "not_found",
             detail="No payee with this id is registered to you; register it with POST /v1/payees.",
             errors=[{"field": "payee_id", "message": "no such payee"}],
         )
@@ -336,8 +345,14 @@ def accept_many(
     now: datetime,
     wall: datetime,
 ) -> int:
-    """Bulk acceptance for load tests and back-office imports: the same validation and
-    quote as `accept`, one INSERT for all rows. Commits; returns how many were stored."""
+    """Bulk acceptance for the load tests' seeding: one INSERT for all rows. Commits;
+    returns how many were stored.
+
+    Like `accept`: the payee must be the member's, the window open, every amount valid,
+    and the quote is the same. Unlike it: no idempotency key, no suspended-member check
+    and no credit check here (the worker's check under the row lock rejects what the
+    credit cannot cover), so it is not a path for members' requests.
+    """
     settings = get_settings()
     member = session.get(Member, member_id)
     payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id))
@@ -395,12 +410,13 @@ def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
     return view(transfer)
 
 
-def _encode_cursor(t: Transfer) -> str:
+def encode_cursor(t: Transfer | Any) -> str:
+    """A page cursor after row `t` (anything with `accepted_at` and `id`)."""
     raw = json.dumps([aware(t.accepted_at).isoformat(), t.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, transfer_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -420,7 +436,7 @@ def list_for(
     if status is not None:
         query = query.where(Transfer.status == status)
     if cursor:
-        stamp, last_id = _decode_cursor(cursor)
+        stamp, last_id = decode_cursor(cursor)
         query = query.where(
             or_(
                 Transfer.accepted_at < stamp,
@@ -433,7 +449,7 @@ def list_for(
     page = rows[:limit]
     return {
         "items": [view(t) for t in page],
-        "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None,
+        "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
     }
 
 

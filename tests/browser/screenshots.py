@@ -2,7 +2,7 @@
 (1280 px) and phone (360 px)
 width, into `docs/screenshots/` (or the folder given), from a real running system.
 
-    python -m tests.browser.screenshots docs/screenshots
+    python -m tests.browser.screenshots docs/screenshots [--only mail|site|staff]
 
 It starts `shunfuri up` on a fresh test database (like the browser tests), walks one
 member through the site per width, and writes `<page>-pc.png` / `<page>-phone.png`.
@@ -41,7 +41,15 @@ PAGES = (
     ("19-history", "お取引履歴"),
     ("20-web-id", "Web-ID設定"),
     ("21-not-found", "見つからないページ"),
-    # The staff console (/staff/)
+    ("22-dues-overdue", "返済予定：期日を過ぎた最低返済額"),
+    ("23-repay-form", "ご返済：金額の入力と完済金額"),
+    ("24-repay-review", "ご返済：利息と元金の内訳の確認"),
+    ("25-repay-settled", "ご返済完了"),
+    ("26-dues", "返済予定と返済日の変更"),
+    ("27-statement", "ご利用明細（CSVダウンロード）"),
+)
+# The staff console (/staff/); `--only staff` takes just these.
+STAFF_PAGES = (
     ("31-staff-login", "スタッフ：ログイン"),
     ("32-staff-enrol", "スタッフ：確認コードの登録（QRコード）"),
     ("33-staff-home", "スタッフ：トップ（責任者）"),
@@ -54,6 +62,15 @@ PAGES = (
     ("40-staff-audit", "スタッフ：操作記録"),
     ("41-staff-accounts", "スタッフ：スタッフ管理"),
     ("42-staff-refused", "スタッフ：窓口には見られない画面"),
+)
+# The mail pages (tests/browser/mail_journey.py); `--only mail` takes just these.
+MAIL_PAGES = (
+    ("mail-1-settings", "メール設定（未登録）", "mail-settings"),
+    ("mail-2-pending", "確認メールを送信", "mail-pending"),
+    ("mail-3-confirm", "確認リンクを開いたところ", "mail-confirm"),
+    ("mail-4-saved", "メール設定を保存", "mail-saved"),
+    ("mail-5-mailbox", "開発用メールボックス", "mailbox"),
+    ("mail-6-message", "お振込み完了メール", "mail-message"),
 )
 
 
@@ -131,8 +148,34 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
     page.goto("/transfers/no-such-transfer")
     shot("21-not-found")
 
+    # After the first advance's 30 free days, with the first due date (25 Dec) unpaid.
+    clock("2027-01-12T10:00:00+09:00@1")
+    page.goto("/dues")
+    shot("22-dues-overdue")
+    page.goto("/repay")
+    page.get_by_label("ご返済額（円）").fill("10,000")
+    shot("23-repay-form")
+    page.get_by_role("button", name="内訳を確認する").click()
+    shot("24-repay-review")
+    page.get_by_role("button", name="この内容で返済する").click()
+    expect(page.locator("#status-label")).to_have_text("ご返済完了")
+    shot("25-repay-settled")
+    page.goto("/dues")
+    shot("26-dues")
+    page.goto("/statement?month=2027-01")
+    shot("27-statement")
 
-def staff_tour(page, system, folder: Path, size: str) -> None:  # type: ignore[no-untyped-def]
+
+def mail_tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.browser import mail_journey
+
+    names = {step: name for name, _, step in MAIL_PAGES}
+    clock(f"{journey.WEEKDAY_AFTERNOON}@1")
+    mail_journey.walk(page, system,
+                      step=lambda step: journey.shot(page, folder, f"{names[step]}-{size}"))
+
+
+def staff_tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
     """The staff console: a supervisor does the desk's and the operator's work, then a
     desk account is refused the operator's page."""
 
@@ -191,8 +234,10 @@ def staff_tour(page, system, folder: Path, size: str) -> None:  # type: ignore[n
     shot("42-staff-refused")
 
 
-def main(folder: Path) -> int:
+def main(folder: Path, only: str | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
+    tours = {"site": (tour,), "mail": (mail_tour,), "staff": (staff_tour,)}.get(
+        only or "", (tour, mail_tour, staff_tour))
     with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=11,
                         SHUNFURI_DOUBT_MAX_ATTEMPTS="3") as system:
 
@@ -217,20 +262,15 @@ def main(folder: Path) -> int:
                 )
                 page = context.new_page()
                 page.set_default_timeout(20_000)
-                tour(page, system, folder, size, clock)
-                context.close()
-                context = browser.new_context(
-                    base_url=system.url, locale="ja-JP", viewport=viewport, is_mobile=mobile,
-                    device_scale_factor=1,
-                )
-                page = context.new_page()
-                page.set_default_timeout(20_000)
-                clock(f"{journey.WEEKDAY_AFTERNOON}@1")
-                staff_tour(page, system, folder, size)
+                for walk in tours:
+                    walk(page, system, folder, size, clock)
                 context.close()
             browser.close()
     made = sorted(p.name for p in folder.glob("*.png"))
-    expected = {f"{name}-{size}.png" for name, _ in PAGES for size in ("pc", "phone")}
+    chosen = {"mail": MAIL_PAGES, "site": PAGES, "staff": STAFF_PAGES}.get(
+        only or "", PAGES + MAIL_PAGES + STAFF_PAGES)
+    pages = [name for name, *_ in chosen]
+    expected = {f"{name}-{size}.png" for name in pages for size in ("pc", "phone")}
     missing = expected - set(made)
     print(f"{len(made)} screenshots in {folder}" + (f"; missing {missing}" if missing else ""))
     return 1 if missing else 0
@@ -239,7 +279,7 @@ def main(folder: Path) -> int:
 def gallery() -> str:
     """The README's table of screenshots (printed by `--gallery`)."""
     rows = ["| page | PC (1280 px) | phone (360 px) |", "|---|---|---|"]
-    for name, label in PAGES:
+    for name, label, *_ in PAGES + MAIL_PAGES + STAFF_PAGES:
         rows.append(
             f"| {label} | ![{label}](docs/screenshots/{name}-pc.png) "
             f"| ![{label}](docs/screenshots/{name}-phone.png) |"
@@ -251,5 +291,11 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--gallery"]:
         print(gallery())
         sys.exit(0)
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    sys.exit(main(target if target.is_absolute() else Path.cwd() / target))
+    args = sys.argv[1:]
+    only = None
+    if "--only" in args:  # `--only mail`: just the mail pages (or `site`, `staff`)
+        at = args.index("--only")
+        only = args[at + 1]
+        del args[at:at + 2]
+    target = Path(args[0] if args else "docs/screenshots")
+    sys.exit(main(target if target.is_absolute() else Path.cwd() / target, only))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from tests.integration.member_helpers import PIN, bearer, create_member, login_card, token_for
 
@@ -117,6 +118,15 @@ def test_unknown_member_is_404_and_audited(client, admin_headers):
 def test_credit_limit_change(client, admin_headers):
     member = create_member(client, admin_headers, credit_limit=100_000)
     mid = member["member_id"]
+    # From ¥1,000,000 the legal cap is 15 %: the default 17.8 % must be lowered first.
+    response = client.patch(f"/v1/admin/members/{mid}", json={"credit_limit": 5_000_000},
+                            headers=admin_headers)
+    assert response.status_code == 409
+    assert (response.json()["code"], response.json()["cap_bp"]) == ("limit_needs_lower_rate",
+                                                                     1500)
+    lowered = client.put(f"/v1/admin/members/{mid}/rate", json={"rate_bp": 1500},
+                         headers=admin_headers)
+    assert lowered.status_code == 200, lowered.text
     response = client.patch(f"/v1/admin/members/{mid}", json={"credit_limit": 5_000_000},
                             headers=admin_headers)
     assert response.status_code == 200
@@ -153,6 +163,10 @@ def test_credit_limit_cannot_go_below_what_is_used(client, admin_headers):
     assert [(r.ok, (r.detail or {}).get("refused")) for r in refused] == [
         (False, "validation_error"), (True, None),
     ]
+    # Below the API, the database holds the same line: nothing can draw past the limit.
+    with session_factory()() as session, pytest.raises(IntegrityError, match="within_limit"):
+        session.execute(update(Member).where(Member.id == mid).values(held=50_001))
+        session.commit()
 
 
 def test_reinstate_keeps_a_locked_login_locked(client, admin_headers):

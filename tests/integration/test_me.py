@@ -26,6 +26,13 @@ def test_me_shows_credit(client, admin_headers):
         "outstanding": 120_000,
         "held": 30_000,
         "available": 350_000,
+        # Outstanding written straight to the row: no advance in the ledger, so nothing
+        # accrues and nothing is due yet.
+        "interest_due": 0,
+        "payoff_today": 0,
+        "next_due_date": None,
+        "minimum_due": 0,
+        "overdue": False,
     }
 
 

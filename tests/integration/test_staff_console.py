@@ -244,7 +244,8 @@ def test_the_admin_key_api_is_off_in_production_unless_configured(client):
     from shunfuri.settings import DEV_ADMIN_KEY, get_settings
 
     production = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 20,
-                  "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "100/minute"}
+                  "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "100/minute",
+                  "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
     saved = {k: os.environ.get(k) for k in (*production, "SHUNFURI_ADMIN_KEY")}
     os.environ.update(production)
     os.environ.pop("SHUNFURI_ADMIN_KEY", None)

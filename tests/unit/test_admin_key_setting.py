@@ -10,7 +10,8 @@ from shunfuri.settings import DEV_ADMIN_KEY, Settings
 
 PRODUCTION = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 20,
               "DATABASE_URL": "postgresql://db/x", "BROKER_URL": "redis://r:6379/0",
-              "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "10/minute"}
+              "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "10/minute",
+              "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
 
 
 def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
+from shunfuri.clock import get_clock
 from shunfuri.db.session import session_factory
-from shunfuri.services import payees, transfers
+from shunfuri.services import dues, payees, transfers
 from shunfuri.services.members import available
 from web.site import SignedIn, render
 from web.site import router as site_router
@@ -23,8 +24,9 @@ def home(request: Request, member: SignedIn, done: str = "") -> Response:
             session, member_id=member.id, status=None, limit=RECENT, cursor=None
         )["items"]
         known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
+        owed = dues.dues(session, member.id, get_clock().now())
     notice = {"web_id": "Web-IDとパスワードを登録しました。次回からWeb-IDでもログインできます。"}
     return render(
         request, "home.html", section="home", recent=recent, payees=known,
-        available=available(member), notice=notice.get(done),
+        available=available(member), notice=notice.get(done), owed=owed,
     )

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import ratelimit, staff
+from shunfuri.services import login_rate, staff
 from shunfuri.settings import get_settings
 from web.security import (
     clear_session_cookie,
@@ -53,7 +53,7 @@ def login(
 ) -> Response:
     settings = get_settings()
     try:
-        ratelimit.check(source(request) or "unknown", settings.login_rate, scope="staff-login")
+        login_rate.check(source(request) or "unknown", settings.login_rate, scope="staff-login")
         with session_factory()() as session:
             done = staff.attempt(
                 session, login_id=login_id, password=password, code=code,

@@ -1,0 +1,161 @@
+"""Internet repayment (202, Idempotency-Key, `?wait=`), what is due, the statement, and
+the member's due day."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentMember, NowDep, SessionDep
+from api.routes.transfers import waiter
+from api.schemas.repayments import (
+    DueDayIn,
+    DuesOut,
+    RepaymentIn,
+    RepaymentOut,
+    RepaymentPage,
+    RepaymentStatus,
+    StatementOut,
+)
+from shunfuri.broker import send_task
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import dues as dues_service
+from shunfuri.services import repayments, statements
+from shunfuri.services.transfers import FINAL
+
+log = logging.getLogger("shunfuri.api.repayments")
+router = APIRouter(tags=["repayments"])
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
+DRAIN_TASK = "repayments.drain"
+
+
+def _wall() -> datetime:
+    return datetime.now(UTC)
+
+
+def dues_out(d: dues_service.Dues) -> dict:
+    return DuesOut(
+        principal=d.principal, interest_due=d.interest_due, payoff_today=d.payoff_today,
+        next_due_date=d.next_due_date.isoformat() if d.next_due_date else None,
+        minimum_due=d.minimum_due, overdue=d.overdue,
+        overdue_since=d.overdue_since.isoformat() if d.overdue_since else None,
+        amount_to_lift=d.amount_to_lift, due_day=d.due_day, pending_due_day=d.pending_due_day,
+        rate_bp=d.rate_bp, in_flight=d.in_flight,
+    ).model_dump()
+
+
+def wake_collector() -> None:
+    """After the commit: a lost wake-up only delays the repayment to the recovery sweep."""
+    try:
+        send_task(DRAIN_TASK, queue="instant")
+    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any of them may fail here
+        log.warning("could not wake a worker (%s: %s); recovery sweep will",
+                    type(exc).__name__, exc)
+
+
+@router.post("/v1/repayments", status_code=202, response_model=RepaymentOut,
+             summary="Repay: collected from one of your registered accounts")
+def create_repayment(
+    body: RepaymentIn, member: CurrentMember, session: SessionDep, now: NowDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Accepted at once (202) and collected by a worker through the bank; interest due is
+    paid first, then principal, and the repaid principal is available again as soon as
+    the collection settles. Refused (nothing collected) above the full payoff less the
+    repayments already on their way (`repayment_too_large`, with `payoff_today`)."""
+    if idempotency_key is not None and not _KEY.match(idempotency_key):
+        raise ShunfuriError(
+            "validation_error",
+            detail="Idempotency-Key must be 1-255 printable ASCII characters, no spaces.",
+            errors=[{"field": "Idempotency-Key", "message": "invalid"}],
+        )
+    result = repayments.accept(
+        session, member_id=member.id, payee_id=body.payee_id, amount=body.amount,
+        idempotency_key=idempotency_key, now=now, wall=_wall(),
+    )
+    if result.created:
+        wake_collector()
+    return JSONResponse(result.repayment, status_code=202)
+
+
+@router.get("/v1/repayments", response_model=RepaymentPage, summary="Your repayments")
+def list_repayments(
+    member: CurrentMember, session: SessionDep, status: RepaymentStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> dict:
+    return repayments.list_for(session, member_id=member.id, status=status, limit=limit,
+                               cursor=cursor)
+
+
+def _read(session: Session, member_id: int, repayment_id: str) -> dict:
+    try:
+        return repayments.get(session, member_id=member_id, repayment_id=repayment_id)
+    finally:
+        session.rollback()
+
+
+@router.get("/v1/repayments/{repayment_id}", response_model=RepaymentOut,
+            summary="One repayment; `?wait=S` holds the answer until it changes")
+async def get_repayment(
+    repayment_id: RepaymentId, member: CurrentMember, session: SessionDep,
+    wait: Annotated[float, Query(ge=0, le=30, description="Seconds to hold for a change")] = 0,
+) -> dict:
+    if wait <= 0:
+        return await run_in_threadpool(_read, session, member.id, repayment_id)
+    async with waiter().watch(repayment_id) as changed:
+        current = await run_in_threadpool(_read, session, member.id, repayment_id)
+        if current["status"] in FINAL:
+            return current
+        try:
+            async with asyncio.timeout(wait):
+                await changed.event.wait()
+        except TimeoutError:
+            return current
+    return await run_in_threadpool(_read, session, member.id, repayment_id)
+
+
+@router.get("/v1/dues", response_model=DuesOut, summary="What you owe today, and by when")
+def get_dues(member: CurrentMember, session: SessionDep, now: NowDep) -> dict:
+    return dues_out(dues_service.dues(session, member.id, now))
+
+
+@router.put("/v1/me/due-day", response_model=DuesOut,
+            summary="Choose your due day: 5, 15, 25 or 31 (month end)")
+def set_due_day(body: DueDayIn, member: CurrentMember, session: SessionDep,
+                now: NowDep) -> dict:
+    """A due date already pending stays as it is; the new day applies to the due dates
+    after it, the first at least 14 days after the pending one."""
+    return dues_out(repayments.set_due_day(session, member_id=member.id, due_day=body.due_day,
+                                           now=now, actor=f"member:{member.id}"))
+
+
+@router.get(
+    "/v1/statement", response_model=StatementOut,
+    summary="Your statement of a month; `Accept: text/csv` or `format=csv` for CSV",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_statement(
+    member: CurrentMember, session: SessionDep, now: NowDep,
+    month: Annotated[str, Query(description="YYYY-MM (JST month)", max_length=7)],
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    s = statements.month_statement(session, member.id, month, now)
+    if format == "csv" or (format is None and accept and "text/csv" in accept):
+        return Response(
+            statements.as_csv(s), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition":
+                     f'attachment; filename="shunfuri-statement-{month}.csv"'},
+        )
+    return JSONResponse(statements.as_dict(s))

@@ -1,0 +1,86 @@
+"""返済予定 (next due date, minimum, overdue; the due day can be changed here) and
+ご利用明細 (a month's statement, with its CSV download)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shunfuri.clock import get_clock
+from shunfuri.db.session import session_factory
+from shunfuri.domain.due_dates import DUE_DAYS
+from shunfuri.domain.instants import to_jst
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import dues, repayments, statements
+from web.site import SignedIn, render
+from web.site import router as site_router
+
+router = site_router()
+
+NOTICES = {"due_day": "返済日を変更しました。すでにお知らせしている次回の期日は変わりません。"}
+
+
+def _page(request: Request, member, *, status: int = 200, error: str = "",  # type: ignore[no-untyped-def]
+          notice: str | None = None) -> Response:
+    with session_factory()() as session:
+        owed = dues.dues(session, member.id, get_clock().now())
+    return render(request, "dues.html", status=status, section="dues", owed=owed,
+                  due_days=DUE_DAYS, error=error, notice=notice)
+
+
+@router.get("/dues")
+def dues_page(request: Request, member: SignedIn, done: str = "") -> Response:
+    return _page(request, member, notice=NOTICES.get(done))
+
+
+@router.post("/dues/due-day")
+def change_due_day(request: Request, member: SignedIn,
+                   due_day: Annotated[str, Form(max_length=4)] = "") -> Response:
+    try:
+        chosen = int(due_day) if due_day.isascii() and due_day.isdigit() else 0
+        with session_factory()() as session:
+            repayments.set_due_day(session, member_id=member.id, due_day=chosen,
+                                   now=get_clock().now(), actor=f"member:{member.id}")
+    except ShunfuriError as exc:
+        return _page(request, member, status=exc.status, error=exc.detail_ja)
+    return RedirectResponse("/dues?done=due_day", status_code=303)
+
+
+def _month(raw: str) -> str:
+    if raw:
+        statements.parse_month(raw)  # validation_error -> the error page says the form
+        return raw
+    today = to_jst(get_clock().now()).date()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def _neighbours(month: str) -> tuple[str, str]:
+    year, mon = (int(x) for x in month.split("-"))
+    before = date(year - 1, 12, 1) if mon == 1 else date(year, mon - 1, 1)
+    after = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
+    return f"{before:%Y-%m}", f"{after:%Y-%m}"
+
+
+@router.get("/statement")
+def statement_page(request: Request, member: SignedIn,
+                   month: Annotated[str, Query(max_length=7)] = "") -> Response:
+    chosen = _month(month)
+    with session_factory()() as session:
+        s = statements.month_statement(session, member.id, chosen, get_clock().now())
+    before, after = _neighbours(chosen)
+    return render(request, "statement.html", section="statement", s=s, month=chosen,
+                  before=before, after=after, kinds=statements.KIND_JA)
+
+
+@router.get("/statement.csv")
+def statement_csv(member: SignedIn, month: Annotated[str, Query(max_length=7)] = "") -> Response:
+    chosen = _month(month)
+    with session_factory()() as session:
+        s = statements.month_statement(session, member.id, chosen, get_clock().now())
+    return Response(
+        statements.as_csv(s), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="shunfuri-{chosen}.csv"'},
+    )

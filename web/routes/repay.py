@@ -1,0 +1,156 @@
+"""返済: choose the account to debit and an amount, see the split into interest and
+principal and the full payoff before confirming, then follow the collection.
+
+As 瞬フリ, each form carries an idempotency key made when it is shown, so a double click
+or a reload can only ever give the one repayment of that form.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shunfuri.broker import send_task
+from shunfuri.clock import get_clock
+from shunfuri.db.session import session_factory
+from shunfuri.domain.repayment import allocate, check_repayment_amount
+from shunfuri.errors import ShunfuriError
+from shunfuri.services import dues, payees, repayments
+from web import live
+from web.errors import error_page
+from web.filters import repayment_label
+from web.forms import field_errors, parse_amount, parse_id
+from web.site import SignedIn, current_member, environment, render
+from web.site import router as site_router
+
+log = logging.getLogger("shunfuri.web.repay")
+router = site_router()
+
+Text = Annotated[str, Form(max_length=64)]
+RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
+KEY_PREFIX = "web-r-"
+_ON_FORM = frozenset({"validation_error", "invalid_repayment_amount", "repayment_too_large",
+                      "nothing_to_repay", "not_found"})
+RESTING = frozenset({"settled", "failed", "rejected", "needs_attention"})
+
+
+def _owed(member_id: int) -> dues.Dues:
+    with session_factory()() as session:
+        return dues.dues(session, member_id, get_clock().now())
+
+
+def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
+          typed=None, key: str | None = None) -> Response:
+    with session_factory()() as session:
+        mine = payees.list_payees(session, member_id=member.id)
+    return render(
+        request, "repay_form.html", status=status, section="repay", payees=mine,
+        owed=_owed(member.id), errors=errors or {}, typed=typed or {},
+        key=key or KEY_PREFIX + uuid.uuid4().hex,
+    )
+
+
+@router.get("/repay")
+def repay_form(request: Request, member: SignedIn,
+               amount: Annotated[str, Query(max_length=16)] = "") -> Response:
+    return _form(request, member, typed={"amount": amount})
+
+
+def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type: ignore[no-untyped-def]
+             key: str) -> Response:
+    if exc.code not in _ON_FORM:
+        return error_page(request, exc)
+    errors = field_errors(exc)
+    if exc.code == "not_found":
+        errors = {"payee_id": "お引落とし口座を選んでください。"}
+    elif exc.code == "validation_error" and not errors:
+        errors["amount"] = "ご返済額を数字で入力してください。"
+    elif exc.code != "validation_error":
+        errors["amount"] = exc.detail_ja
+    return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)
+
+
+def _checked(member_id: int, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
+    payee_id = parse_id(payee_raw, "payee_id")
+    amount = parse_amount(amount_raw)
+    with session_factory()() as session:
+        payee = payees.get_payee(session, member_id=member_id, payee_id=payee_id)
+        owed = dues.dues(session, member_id, get_clock().now())
+    check_repayment_amount(amount, owed.repayable)
+    return payee, amount, owed
+
+
+@router.post("/repay/review")
+def repay_review(request: Request, member: SignedIn, payee_id: Text = "", amount: Text = "",
+                 key: Text = "") -> Response:
+    typed = {"payee_id": payee_id, "amount": amount}
+    key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
+    try:
+        payee, yen, owed = _checked(member.id, payee_id, amount)
+    except ShunfuriError as exc:
+        return _refused(request, member, exc, typed, key)
+    split = allocate(yen, owed.interest_due, owed.principal)
+    return render(request, "repay_review.html", section="repay", payee=payee, split=split,
+                  owed=owed, key=key, now=get_clock().now())
+
+
+@router.post("/repay/confirm")
+def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amount: Text = "",
+                  key: Text = "") -> Response:
+    typed = {"payee_id": payee_id, "amount": amount}
+    if not key.startswith(KEY_PREFIX):
+        return error_page(request, ShunfuriError("idempotency_key_reused"))
+    try:
+        with session_factory()() as session:
+            accepted = repayments.accept(
+                session, member_id=member.id, payee_id=parse_id(payee_id, "payee_id"),
+                amount=parse_amount(amount), idempotency_key=key, now=get_clock().now(),
+                wall=datetime.now(UTC),
+            )
+    except ShunfuriError as exc:
+        return _refused(request, member, exc, typed, key)
+    if accepted.created:
+        try:
+            send_task("repayments.drain", queue="instant")
+        except Exception as exc:  # noqa: BLE001 - committed: the recovery sweep finds it
+            log.warning("could not wake a worker (%s); recovery sweep will", exc)
+    return RedirectResponse(f"/repayments/{accepted.repayment['id']}", status_code=303)
+
+
+def _repayment(member_id: int, repayment_id: str) -> dict:
+    with session_factory()() as session:
+        return repayments.get(session, member_id=member_id, repayment_id=repayment_id)
+
+
+@router.get("/repayments/{repayment_id}")
+def repayment_page(request: Request, member: SignedIn, repayment_id: RepaymentId) -> Response:
+    r = _repayment(member.id, repayment_id)
+    with session_factory()() as session:
+        try:
+            payee = payees.get_payee(session, member_id=member.id, payee_id=r["payee_id"])
+        except ShunfuriError:
+            payee = None
+    return render(request, "repayment_status.html", section="repay", r=r, payee=payee,
+                  following=r["status"] not in RESTING, label=repayment_label(r["status"]))
+
+
+@router.get("/repayments/{repayment_id}/panel")
+async def repayment_panel(request: Request, repayment_id: RepaymentId,
+                          wait: Annotated[float, Query(ge=0, le=30)] = 0) -> Response:
+    """The status panel alone, held until the repayment changes or `wait` seconds pass."""
+    from starlette.concurrency import run_in_threadpool
+
+    member = await run_in_threadpool(current_member, request)
+    r = await live.wait_for_change(
+        repayment_id, lambda: _repayment(member.id, repayment_id), seconds=wait,
+        settled=lambda view: view["status"] in RESTING,
+    )
+    html = environment().get_template("_repayment_panel.html").render(
+        r=r, following=r["status"] not in RESTING, label=repayment_label(r["status"]),
+    )
+    return HTMLResponse(html)
