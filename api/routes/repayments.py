@@ -29,6 +29,7 @@ from shunfuri.broker import send_task
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues as dues_service
 from shunfuri.services import repayments, statements
+from shunfuri.services.statements import MONTH_PATTERN
 from shunfuri.services.transfers import FINAL
 
 log = logging.getLogger("shunfuri.api.repayments")
@@ -67,7 +68,9 @@ def wake_collector() -> None:
              summary="Repay: collected from one of your registered accounts")
 def create_repayment(
     body: RepaymentIn, member: CurrentMember, session: SessionDep, now: NowDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", json_schema_extra={"pattern": _KEY.pattern})
+    ] = None,
 ) -> JSONResponse:
     """Accepted at once (202) and collected by a worker through the bank; interest due is
     paid first, then principal, and the repaid principal is available again as soon as
@@ -147,7 +150,7 @@ def set_due_day(body: DueDayIn, member: CurrentMember, session: SessionDep,
 )
 def get_statement(
     member: CurrentMember, session: SessionDep, now: NowDep,
-    month: Annotated[str, Query(description="YYYY-MM (JST month)", max_length=7)],
+    month: Annotated[str, Query(description="YYYY-MM (JST month)", pattern=MONTH_PATTERN)],
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:

@@ -207,7 +207,7 @@ def test_staff_set_rate_within_the_legal_cap_and_see_the_statement(client, admin
     m, p, headers = borrower()  # limit ¥500,000: cap 18 %
     refused = client.put(f"/v1/admin/members/{m}/rate", json={"rate_bp": 1801},
                          headers=admin_headers)
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # the member's limit decides: state, not shape
     assert refused.json()["code"] == "rate_above_legal_cap" and refused.json()["cap_bp"] == 1800
     ok = client.put(f"/v1/admin/members/{m}/rate", json={"rate_bp": 1800},
                     headers=admin_headers)
