@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import report, scenarios
+from loadtests import chart, report, scenarios
 
 
 def sample(t: float, client: float | None, server: float | None, status: str = "settled") -> dict:
@@ -69,7 +69,7 @@ def test_samples_round_trip_chart_and_summary_file(tmp_path):
         writer.writerow({**sample(106.0, 12_000.0, ""), "status": "processing", "server_ms": ""})
     rows = report.read_samples(folder)
     assert len(rows) == 51 and rows[-1]["server_ms"] is None
-    report.chart(rows, tmp_path / "chart.png", title="test")
+    chart.latency(rows, tmp_path / "chart.png", title="test")
     assert (tmp_path / "chart.png").read_bytes()[:4] == b"\x89PNG"
     summary = report.summarise(rows, scenario="instant")
     report.write_summary(tmp_path / "summary.json", summary)
