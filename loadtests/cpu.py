@@ -33,7 +33,9 @@ GROUP_OF_ROLE = {
 # A Locust process is single-threaded (gevent): near one core it cannot offer more, and
 # a figure measured there is the load generator's ceiling, not the system's.
 LOCUST_LIMITED_CORES = 0.85
-_BACKEND = re.compile(r"^postgres: (\S+) (\S+) (\S+\(\d+\)|\[local\])")
+# A client backend's title: `postgres: [CLUSTER: ]USER DB HOST(PORT)|[local] state`
+# (Debian's clusters set cluster_name, e.g. `15/main`).
+_BACKEND = re.compile(r"^postgres: (?:\S+: )?(\S+) (\S+) (\S+\(\d+\)|\[local\])")
 
 
 def role(proc) -> str | None:  # type: ignore[no-untyped-def]

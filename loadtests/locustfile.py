@@ -1,10 +1,12 @@
 """Locust: members log in, register a payee, then request transfers and wait for them.
 
 Each Locust user is one member (credentials handed out by the runner in the JSON file
-named by `LOADTEST_MEMBERS`). A task is one transfer: `POST /v1/transfers`, then
-`GET /v1/transfers/{id}?wait=` until the status is final. Besides Locust's usual rows
-(login, payee, accept, poll) every transfer fires two rows of its own, request type
-`TRANSFER`:
+named by `LOADTEST_MEMBERS`). A task is one transfer: `POST /v1/transfers` with
+`Prefer: wait=N` (RFC 7240), which a server that honours it answers once the transfer is
+final, so one round trip sees it settled; when the answer is 202 and not final (a server
+that does not honour the preference, or N seconds passed), `GET /v1/transfers/{id}?wait=`
+until the status is final. Besides Locust's usual rows (login, payee, accept, poll) every
+transfer fires two rows of its own, request type `TRANSFER`:
 
 - `accept_to_settled (client)` - from sending the POST to seeing `settled`;
 - `accept_to_settled (server)` - `settled_at - accepted_at` as the server stamped them
@@ -24,6 +26,7 @@ Environment (set by `shunfuri loadtest`; set them yourself to run this file by h
   LOADTEST_CLOCK_SPEED    the system's SHUNFURI_CLOCK speed (default 1)
   LOADTEST_START_DELAY    seconds to wait after all users have logged in (default 1)
   LOADTEST_AMOUNT         yen per transfer (default 1000)
+  LOADTEST_PREFER_WAIT    N of `Prefer: wait=N` on the POST (default 10; 0: no header)
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from loadtests.pacing import phase, wait_for_slot
 DEADLINE_MS = 10_000.0
 GIVE_UP_S = 30.0  # keep polling this long after the POST to learn a late transfer's fate
 FINAL = {"settled", "rejected", "failed", "cancelled"}
+ACCEPTED_CODES = {200, 201, 202}
 CLIENT_ROW = "accept_to_settled (client)"
 SERVER_ROW = "accept_to_settled (server)"
 SAMPLE_FIELDS = (
@@ -64,6 +68,7 @@ SAMPLE_FIELDS = (
     "accepted_at",
     "settled_at",
     "polls",
+    "preference_applied",
 )
 
 
@@ -79,6 +84,7 @@ USER_RATE = float(os.environ.get("LOADTEST_USER_RATE", "1"))
 CLOCK_SPEED = float(os.environ.get("LOADTEST_CLOCK_SPEED", "1"))
 START_DELAY = float(os.environ.get("LOADTEST_START_DELAY", "1"))
 AMOUNT = int(os.environ.get("LOADTEST_AMOUNT", "1000"))
+PREFER_WAIT = int(os.environ.get("LOADTEST_PREFER_WAIT", "10"))
 PERIOD = 1.0 / USER_RATE
 
 
@@ -258,18 +264,24 @@ class Member(FastHttpUser):
     def transfer(self) -> None:
         started_wall = time.time()
         started = time.perf_counter()
+        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+        if PREFER_WAIT:
+            headers["Prefer"] = f"wait={PREFER_WAIT}"
         with self.client.post(
             "/v1/transfers",
-            headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())},
+            headers=headers,
             json={"payee_id": self.payee_id, "amount": AMOUNT},
             name="/v1/transfers",
             catch_response=True,
         ) as resp:
             accept_ms = (time.perf_counter() - started) * 1000.0
-            if resp.status_code != 202:
+            # 202: accepted, not final yet; with the preference honoured a final answer
+            # may come as 200 or 201. Whatever the code, the body's status decides.
+            if resp.status_code not in ACCEPTED_CODES:
                 resp.failure(f"accept {resp.status_code}: {resp.text[:200]}")
                 return
             body = resp.json()
+            applied = resp.headers.get("Preference-Applied") or ""
         polls = 0
         while body.get("status") not in FINAL:
             elapsed = time.perf_counter() - started
@@ -311,6 +323,7 @@ class Member(FastHttpUser):
                 "accepted_at": body.get("accepted_at") or "",
                 "settled_at": body.get("settled_at") or "",
                 "polls": polls,
+                "preference_applied": applied,
             }
         )
         problem = None

@@ -98,6 +98,7 @@ def summarise(samples: Sequence[dict], *, scenario: str, extra_failed: int = 0) 
         offered_span = max(max(s["started_at"] for s in samples) - first, 1e-9)
     else:
         span = offered_span = 0.0
+    one_trip = sum(1 for s in settled if s["polls"] == 0)
     by_status: dict[str, int] = {}
     for s in samples:
         by_status[s["status"] or "unknown"] = by_status.get(s["status"] or "unknown", 0) + 1
@@ -116,6 +117,9 @@ def summarise(samples: Sequence[dict], *, scenario: str, extra_failed: int = 0) 
             "client": distribution(client),
         },
         "accept_ms": distribution(accept),
+        # settled seen in the POST's own answer (`Prefer: wait`), no `GET ?wait=` needed
+        "settled_in_one_round_trip": one_trip,
+        "one_round_trip_ratio": round(one_trip / len(settled), 6) if settled else 0.0,
     }
 
 

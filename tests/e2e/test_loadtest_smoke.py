@@ -21,6 +21,24 @@ from tests.services import check_database, check_redis, redis_db, servers
 ROOT = Path(__file__).resolve().parents[2]
 
 
+GROUPS = {"api", "workers", "postgresql", "redis", "bank simulator", "locust"}
+
+
+def assert_cpu_per_settled_transfer(summary: dict) -> None:
+    """CPU ms per settled transfer, in all and by process, over the steady window."""
+    per = summary["cpu_ms_per_settled"]
+    assert per["settled_in_window"] > 0
+    assert per["total"] > 0
+    assert set(per["by_process"]) >= GROUPS
+    # every part of the system worked during the window (Redis: the broker)
+    for group in ("api", "workers", "postgresql", "bank simulator", "locust"):
+        assert per["by_process"][group] > 0, (group, per)
+    assert per["total"] >= sum(v for v in per["by_process"].values()) - 0.01
+    cpu = summary["cpu"]
+    assert cpu["window_s"] > 0 and cpu["total_cores_busy"] > 0
+    assert cpu["locust_limited"] in (True, False) and cpu["locust_process_cores"]
+
+
 def loadtest(out: Path, scenario: str, *extra: str) -> dict:
     """`shunfuri loadtest SCENARIO` at 10/s for 4 s; its summary.json."""
     for problem in (check_database(), check_redis()):
@@ -67,6 +85,10 @@ def test_instant_smoke_on_the_embedded_defaults_writes_summary_with_no_failures(
     assert summary["reconcile"]["mismatched"] == 0
     # The offered rate was held for the whole duration (10/s x 4 s), not only at the start.
     assert summary["accepted"] >= 30
+    assert_cpu_per_settled_transfer(summary)
+    # POST with `Prefer: wait=10`: the figure is there whether or not the server honours it
+    assert summary["prefer_wait_s"] == 10
+    assert 0.0 <= summary["one_round_trip_ratio"] <= 1.0
 
 
 @pytest.mark.e2e
@@ -80,6 +102,8 @@ def test_distributed_smoke_runs_every_locust_worker_for_the_whole_duration(tmp_p
     assert not summary["database"].startswith("embedded")  # this run's PostgreSQL
     assert summary["failed"] == 0, summary.get("locust")
     assert summary["settled"] == summary["accepted"] >= 30
+    assert_cpu_per_settled_transfer(summary)
+    assert len(summary["cpu"]["locust_process_cores"]) == 3  # the master and 2 workers
     per_worker = list((out / "samples").glob("samples-*.csv"))
     assert len(per_worker) == 2
     assert all(len(f.read_text().splitlines()) > 10 for f in per_worker)

@@ -47,6 +47,15 @@ def test_summary_has_the_contract_keys_and_counts_late_transfers_as_failed():
     assert summary["settled_per_s"] > 0
 
 
+def test_summary_counts_transfers_settled_in_the_posts_own_answer():
+    samples = [sample(1000 + i, 30.0, 8.0) for i in range(4)]
+    samples[0]["polls"] = samples[1]["polls"] = 0  # the POST (Prefer: wait) answered settled
+    samples.append({**sample(1010.0, 30.0, None, status="failed"), "polls": 0})
+    summary = report.summarise(samples, scenario="instant")
+    assert summary["settled_in_one_round_trip"] == 2
+    assert summary["one_round_trip_ratio"] == 0.5  # of the 4 settled, not of all 5
+
+
 def test_verdict_reads_dotted_metrics_and_misses_on_null():
     summary = report.summarise([sample(1.0, 50.0, 10.0)], scenario="instant")
     summary["reconcile"] = {"missing": 0, "doubled": 0, "mismatched": None}
