@@ -43,11 +43,11 @@ from datetime import datetime
 from pathlib import Path
 
 import gevent
-import gevent.event
 import locust.stats
 from locust import FastHttpUser, events, task
 
-from loadtests.pacing import phase, wait_for_slot
+from loadtests.pacing import wait_for_slot
+from loadtests.start_gate import StartGate
 
 DEADLINE_MS = 10_000.0
 GIVE_UP_S = 30.0  # keep polling this long after the POST to learn a late transfer's fate
@@ -97,9 +97,7 @@ def _load_members() -> list[dict]:
 
 MEMBERS = _load_members()
 _next_local = itertools.count()
-_go = gevent.event.Event()
-_started = {"done": 0}  # users of this process past on_start (logged in, payee registered)
-_schedule: dict = {"t0": 0.0, "users": 1}
+GATE = StartGate(START_DELAY)
 
 
 class Samples:
@@ -141,30 +139,13 @@ SAMPLES = Samples()
 
 @events.init.add_listener
 def _on_init(environment, **_: object) -> None:  # type: ignore[no-untyped-def]
-    _schedule["environment"] = environment
+    def on_spawned(user_count: int, **_: object) -> None:
+        # `user_count` is the whole test's on a Locust worker; wait for this process's own.
+        local = getattr(environment.runner, "user_count", None)
+        gevent.spawn(GATE.open_when_all_arrived,
+                     local if isinstance(local, int) and local > 0 else user_count)
 
-
-@events.spawning_complete.add_listener
-def _on_spawned(user_count: int, **_: object) -> None:
-    # `user_count` is the whole test's on a Locust worker; wait for this process's own.
-    runner = getattr(_schedule.get("environment"), "runner", None)
-    local = getattr(runner, "user_count", None)
-    gevent.spawn(_start_together, local if isinstance(local, int) and local > 0 else user_count)
-
-
-def _start_together(expected: int) -> None:
-    """Open the steady load only once every user of this process has logged in.
-
-    Logins cost ~16 ms of argon2 each on the API; a transfer sent while others are still
-    logging in measures the login burst, not the pipeline. Then each user gets a fixed
-    slot in the period, evenly spaced, so the offered rate is smooth from the first second.
-    """
-    deadline = time.monotonic() + 60
-    while _started["done"] < expected and time.monotonic() < deadline:
-        gevent.sleep(0.05)
-    _schedule["users"] = max(1, _started["done"])
-    _schedule["t0"] = time.monotonic() + START_DELAY
-    _go.set()
+    environment.events.spawning_complete.add_listener(on_spawned)
 
 
 def paced(user: Member) -> float:
@@ -220,9 +201,8 @@ class Member(FastHttpUser):
         try:
             self._log_in()
         finally:
-            _started["done"] += 1
-        _go.wait()
-        self.first_at = _schedule["t0"] + phase(self.local_index, _schedule["users"], PERIOD)
+            GATE.arrive()
+        self.first_at = GATE.first_slot(self.local_index, PERIOD)
         gevent.sleep(max(0.0, self.first_at - time.monotonic()))
 
     def _log_in(self) -> None:
@@ -355,4 +335,4 @@ if int(os.environ.get("LOADTEST_WEB_USERS", "0") or 0) > 0:
     # The `web` scenario: members using the pages beside the API users.
     from loadtests.web_member import web_member_class
 
-    WebMember = web_member_class(started=_started, go=_go, schedule=_schedule)
+    WebMember = web_member_class(gate=GATE)

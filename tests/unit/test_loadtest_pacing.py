@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loadtests.pacing import phase, wait_for_slot
 
 
@@ -24,3 +26,21 @@ def test_a_slow_transfer_does_not_move_the_users_later_slots():
 
 def test_on_time_user_waits_for_its_slot():
     assert wait_for_slot(100.0, 1, 0.5, now=100.2) == 100.5 - 100.2
+
+
+def test_the_start_gate_opens_once_every_user_of_the_process_has_arrived():
+    import gevent
+
+    from loadtests.start_gate import StartGate
+
+    gate = StartGate(start_delay=0.0)
+    opener = gevent.spawn(gate.open_when_all_arrived, 3)
+    gate.arrive()
+    gate.arrive()
+    gevent.sleep(0.2)
+    assert not opener.dead  # two of three: still closed
+    gate.arrive()
+    opener.join(timeout=10)
+    assert opener.dead and gate.users == 3
+    # user 1 of 3 at 1/s: a third of the period after user 0, evenly spaced
+    assert gate.first_slot(1, 1.0) - gate.first_slot(0, 1.0) == pytest.approx(1 / 3)
