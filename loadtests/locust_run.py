@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from loadtests import cpu, report
 from loadtests.context import Run
+from loadtests.pacing import read_steady_start
 from loadtests.scenarios import TRANSFER_AMOUNT
 from loadtests.system import ROOT, console_script, free_port
 
@@ -26,6 +28,10 @@ LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 SPAWN_RATE = 20.0  # users/s: each login costs ~16 ms of argon2 on the API
 START_DELAY = 1.0
 STOP_TIMEOUT = 35  # let in-flight transfers finish (the locustfile gives up after 30 s)
+# Locust's own --run-time is only a backstop: the runner stops it `seconds` after the
+# steady load began (logins on a loaded machine can take far longer than nominal).
+LOGIN_ALLOWANCE_S = 90
+WARM_S = 1.0  # the CPU window opens this long after the steady load began
 
 console = Console()
 
@@ -68,8 +74,10 @@ def run_locust(
 ) -> LocustRun:
     """Locust headless for `seconds` of steady load (plus spawning), with progress shown."""
     folder.mkdir(parents=True, exist_ok=True)
+    # A reused results folder: an earlier run's samples and start markers are not this one's.
+    shutil.rmtree(folder / "samples", ignore_errors=True)
     spawn_rate = min(SPAWN_RATE, max(users, 1))
-    run_time = math.ceil(users / spawn_rate + START_DELAY + 1 + seconds)
+    run_time = math.ceil(users / spawn_rate + START_DELAY + 1 + seconds + LOGIN_ALLOWANCE_S)
     env = {
         **os.environ,
         "LOADTEST_MEMBERS": str(members_file),
@@ -110,8 +118,7 @@ def run_locust(
         procs = [master, *(spawn(worker_cmd, f"locust-worker-{i}.log") for i in range(workers))]
         try:
             window = _watch(run, procs, label=label, folder=folder, users=users, rate=rate,
-                            steady=(users / spawn_rate + START_DELAY + 2, run_time - 1),
-                            run_time=run_time, watch=watch)
+                            seconds=seconds, run_time=run_time, watch=watch)
         finally:
             _reap(procs)
     return LocustRun(folder=folder, users=users, rate=rate, seconds=seconds,
@@ -120,10 +127,12 @@ def run_locust(
 
 
 def _watch(run: Run, procs: list[subprocess.Popen], *, label: str, folder: Path, users: int,
-           rate: float, steady: tuple[float, float], run_time: float,
+           rate: float, seconds: float, run_time: float,
            watch: Watch | None) -> cpu.Window | None:
-    """Show progress until Locust ends; the CPU window from `steady[0]` to `steady[1]`
-    seconds after the start (or to the moment the watch stops the run)."""
+    """Show progress until Locust ends. The steady load begins when every Locust process
+    with users has opened its gate (`pacing.read_steady_start`); Locust is stopped
+    `seconds` later (or when the watch says so), and the CPU window is the steady load's
+    but its first `WARM_S` and last half-second."""
     master = procs[0]
     roots = [run.target.pid, *(p.pid for p in procs)]
     database = _database_name(run.target.database_url)
@@ -133,25 +142,34 @@ def _watch(run: Run, procs: list[subprocess.Popen], *, label: str, folder: Path,
         return cpu.snapshot(roots, database=database, machine_redis=machine_redis)
 
     started = time.time()
+    processes = max(len(procs) - 1, 1)  # the workers, or the one headless process
+    steady_from: float | None = None
     before: cpu.Snapshot | None = None
     window: cpu.Window | None = None
     stopping = False
     with Live(console=console, refresh_per_second=2, transient=True, redirect_stdout=False) as live:
         while master.poll() is None:
-            elapsed = time.time() - started
-            if before is None and elapsed >= steady[0]:
-                before = snap()
-            if before is not None and window is None and elapsed >= steady[1]:
-                window = cpu.between(before, snap())
-            live.update(_progress(label, folder, elapsed, run_time, users, rate,
-                                  watch.status() if watch else None))
-            if watch is not None and not stopping and watch.should_stop():
+            now = time.time()
+            if steady_from is None:
+                steady_from = read_steady_start(folder / "samples", processes)
+            if steady_from is not None:
+                if before is None and now >= steady_from + WARM_S:
+                    before = snap()
+                if before is not None and window is None and now >= steady_from + seconds - 0.5:
+                    window = cpu.between(before, snap())
+            stop = (watch.should_stop() if watch is not None
+                    else steady_from is not None and now >= steady_from + seconds)
+            if stop and not stopping:
                 if before is not None and window is None:
                     window = cpu.between(before, snap())
                 master.send_signal(signal.SIGTERM)  # Locust writes its reports on SIGTERM
                 stopping = True
-            if elapsed > run_time + STOP_TIMEOUT + 60:
+            if now - started > run_time + STOP_TIMEOUT + 60:
                 master.send_signal(signal.SIGTERM)
+            elapsed = ("logging in" if steady_from is None
+                       else f"{min(max(now - steady_from, 0), seconds):.0f}/{seconds:.0f} s")
+            live.update(_progress(label, folder, elapsed, users, rate,
+                                  watch.status() if watch else None))
             time.sleep(0.5)
     return window
 
@@ -174,7 +192,7 @@ def _database_name(url: str | None) -> str | None:
     return make_url(url).database
 
 
-def _progress(label: str, folder: Path, elapsed: float, total: float, users: int, rate: float,
+def _progress(label: str, folder: Path, elapsed: str, users: int, rate: float,
               status: str | None) -> Table:
     rows = report.locust_rows(folder / "locust_stats.csv")
     client = rows.get("TRANSFER accept_to_settled (client)", {})
@@ -184,7 +202,7 @@ def _progress(label: str, folder: Path, elapsed: float, total: float, users: int
     for col in ("elapsed", "accepted", "settled", "failures", "p99 client", "p99 server"):
         table.add_column(col, justify="right")
     table.add_row(
-        f"{min(elapsed, total):.0f}/{total:.0f} s",
+        elapsed,
         str(accept.get("requests", 0)),
         str(client.get("requests", 0) - client.get("failures", 0)),
         str(client.get("failures", 0) + accept.get("failures", 0)),

@@ -22,7 +22,8 @@ percentiles of summary.json and the chart from those raw samples.
 Environment (set by `shunfuri loadtest`; set them yourself to run this file by hand):
   LOADTEST_MEMBERS        JSON file: [{"card_number", "pin", "bank_code", "branch_code"}, ...]
   LOADTEST_USER_RATE      transfers/s per user (offered rate = users x this), default 1
-  LOADTEST_SAMPLES_DIR    where samples-<pid>.csv go (default: current directory)
+  LOADTEST_SAMPLES_DIR    where samples-<pid>.csv and steady-<pid>.json (when the steady
+                          load began) go (default: current directory)
   LOADTEST_CLOCK_SPEED    the system's SHUNFURI_CLOCK speed (default 1)
   LOADTEST_START_DELAY    seconds to wait after all users have logged in (default 1)
   LOADTEST_AMOUNT         yen per transfer (default 1000)
@@ -45,6 +46,7 @@ from pathlib import Path
 import gevent
 import locust.stats
 from locust import FastHttpUser, events, task
+from locust.runners import MasterRunner
 
 from loadtests.pacing import wait_for_slot
 from loadtests.start_gate import StartGate
@@ -85,6 +87,7 @@ CLOCK_SPEED = float(os.environ.get("LOADTEST_CLOCK_SPEED", "1"))
 START_DELAY = float(os.environ.get("LOADTEST_START_DELAY", "1"))
 AMOUNT = int(os.environ.get("LOADTEST_AMOUNT", "1000"))
 PREFER_WAIT = int(os.environ.get("LOADTEST_PREFER_WAIT", "10"))
+SAMPLES_DIR = Path(os.environ.get("LOADTEST_SAMPLES_DIR", "."))
 PERIOD = 1.0 / USER_RATE
 
 
@@ -123,9 +126,8 @@ class Samples:
         if not self._rows:
             return
         if self._writer is None:
-            folder = Path(os.environ.get("LOADTEST_SAMPLES_DIR", "."))
-            folder.mkdir(parents=True, exist_ok=True)
-            self._file = open(folder / f"samples-{os.getpid()}.csv", "a", newline="")  # noqa: SIM115
+            SAMPLES_DIR.mkdir(parents=True, exist_ok=True)
+            self._file = open(SAMPLES_DIR / f"samples-{os.getpid()}.csv", "a", newline="")  # noqa: SIM115
             self._writer = csv.DictWriter(self._file, fieldnames=SAMPLE_FIELDS)
             if self._file.tell() == 0:
                 self._writer.writeheader()
@@ -140,10 +142,13 @@ SAMPLES = Samples()
 @events.init.add_listener
 def _on_init(environment, **_: object) -> None:  # type: ignore[no-untyped-def]
     def on_spawned(user_count: int, **_: object) -> None:
+        if isinstance(environment.runner, MasterRunner):
+            return  # a master has no users of its own
         # `user_count` is the whole test's on a Locust worker; wait for this process's own.
         local = getattr(environment.runner, "user_count", None)
         gevent.spawn(GATE.open_when_all_arrived,
-                     local if isinstance(local, int) and local > 0 else user_count)
+                     local if isinstance(local, int) and local > 0 else user_count,
+                     SAMPLES_DIR)
 
     environment.events.spawning_complete.add_listener(on_spawned)
 

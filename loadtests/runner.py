@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,20 +37,23 @@ DRIVERS: dict[str, Callable[[Run], dict]] = {
 __all__ = ["Options", "console", "execute"]
 
 
-def execute(opts: Options) -> tuple[dict, list[dict], Path]:
-    """Run one scenario; returns (summary, verdict rows, results folder)."""
+def execute(
+    opts: Options, environ: Mapping[str, str] = os.environ
+) -> tuple[dict, list[dict], Path]:
+    """Run one scenario; returns (summary, verdict rows, results folder). `environ`: where
+    `LOADTEST_*` and, with `--host`, the system's settings are read."""
     stamp = (
         datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{opts.scenario.name}-{uuid.uuid4().hex[:4]}"
     )
     out = opts.out or RESULTS / stamp
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    with system_under_load(opts, out) as target:
+    with system_under_load(opts, out, environ) as target:
         console.print("measuring the machine: transfer-shaped pgbench ...")
         if target.database_url:
             pg = machine.pgbench_tps(target.database_url, out, opts.pgbench_seconds)
         else:
-            server = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_SERVER)
+            server = environ.get("LOADTEST_DATABASE_URL", DEFAULT_SERVER)
             pg = machine.scratch_pgbench(server, out, opts.pgbench_seconds)
         run = Run(opts=opts, target=target, out=out)
         summary = DRIVERS[opts.scenario.name](run)

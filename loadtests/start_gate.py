@@ -8,12 +8,14 @@ in its period (`loadtests.pacing`), so the offered rate is smooth from the first
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import gevent
 import gevent.event
 
-from loadtests.pacing import phase
+from loadtests.pacing import phase, write_steady_start
 
 GIVE_UP_WAITING_S = 60.0  # open anyway: a user whose login hangs must not hold the rest
 
@@ -29,13 +31,16 @@ class StartGate:
     def arrive(self) -> None:
         self.arrived += 1
 
-    def open_when_all_arrived(self, expected: int) -> None:
-        """In a greenlet of its own: wait for `expected` users, then open."""
+    def open_when_all_arrived(self, expected: int, marker_folder: Path | None = None) -> None:
+        """In a greenlet of its own: wait for `expected` users, then open (and say when
+        the steady load begins in `marker_folder`, for the runner)."""
         deadline = time.monotonic() + GIVE_UP_WAITING_S
         while self.arrived < expected and time.monotonic() < deadline:
             gevent.sleep(0.05)
         self.users = max(1, self.arrived)
         self.t0 = time.monotonic() + self.start_delay
+        if marker_folder is not None:
+            write_steady_start(marker_folder, os.getpid(), time.time() + self.start_delay)
         self._open.set()
 
     def first_slot(self, index: int, period: float, users: int | None = None) -> float:

@@ -128,3 +128,34 @@ def test_web_smoke_measures_pages_beside_the_api_load(tmp_path):
     assert web["login_ms"]["count"] == 2 and web["pages_per_s"] > 0
     assert {"GET WEB GET /login", "POST WEB POST /transfer/confirm"} <= set(web["by_page"])
     assert list((out / "samples").glob("web-samples-*.csv"))
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_ramp_smoke_reports_cpu_per_settled_transfer_for_every_step(tmp_path):
+    """The ramp's code path on two small steps (5/s and 10/s, 3 s each): every step has
+    its CPU per settled transfer and the Locust flag; the knee is the system's."""
+    from dataclasses import replace
+
+    from loadtests.runner import Options, execute
+    from loadtests.scenarios import SCENARIOS
+
+    for problem in (check_database(), check_redis()):
+        if problem:
+            pytest.fail(problem, False)
+    opts = Options(scenario=replace(SCENARIOS["ramp"], steps=(5.0, 10.0)), rate=5,
+                   duration=3, out=tmp_path / "results", pgbench_seconds=1)
+    with redis_db() as broker:
+        summary, _, out = execute(opts, environ={
+            **os.environ, "LOADTEST_DATABASE_URL": servers().database,
+            "LOADTEST_BROKER_URL": broker})
+    assert [s["rate"] for s in summary["steps"]] == [5.0, 10.0], summary["steps"]
+    for step in summary["steps"]:
+        assert step["holds"], step
+        assert step["cpu_ms_per_settled"]["total"] > 0
+        assert set(step["cpu_ms_per_settled"]["by_process"]) >= GROUPS
+        assert step["locust_limited"] is False  # 10/s is far from a core
+    assert summary["knee"]["rate"] == 10.0
+    assert summary["knee"]["limited_by_locust"] is False and summary["knee"]["note"] == ""
+    assert summary["cpu_ms_per_settled"] == summary["steps"][-1]["cpu_ms_per_settled"]
+    assert json.loads((out / "summary.json").read_text())["knee"]["rate"] == 10.0

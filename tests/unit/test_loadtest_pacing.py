@@ -44,3 +44,14 @@ def test_the_start_gate_opens_once_every_user_of_the_process_has_arrived():
     assert opener.dead and gate.users == 3
     # user 1 of 3 at 1/s: a third of the period after user 0, evenly spaced
     assert gate.first_slot(1, 1.0) - gate.first_slot(0, 1.0) == pytest.approx(1 / 3)
+
+
+def test_the_steady_load_begins_when_every_locust_process_has_opened_its_gate(tmp_path):
+    from loadtests.pacing import read_steady_start, write_steady_start
+
+    assert read_steady_start(tmp_path, 2) is None  # nobody has logged in yet
+    write_steady_start(tmp_path, 101, 1000.5)
+    assert read_steady_start(tmp_path, 2) is None  # one of two worker processes
+    write_steady_start(tmp_path, 102, 1003.0)
+    assert read_steady_start(tmp_path, 2) == 1003.0  # the later of the two
+    assert read_steady_start(tmp_path, 1) == 1003.0
