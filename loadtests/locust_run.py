@@ -162,7 +162,9 @@ def _watch(run: Run, procs: list[subprocess.Popen], *, label: str, folder: Path,
             if stop and not stopping:
                 if before is not None and window is None:
                     window = cpu.between(before, snap())
-                master.send_signal(signal.SIGTERM)  # Locust writes its reports on SIGTERM
+                # As Ctrl-C: Locust stops its users (in-flight transfers get --stop-timeout)
+                # and writes every report; on SIGTERM it skips the HTML one.
+                master.send_signal(signal.SIGINT)
                 stopping = True
             if now - started > run_time + STOP_TIMEOUT + 60:
                 master.send_signal(signal.SIGTERM)

@@ -25,6 +25,9 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/3"
 # Passed on to the system when set here: the same secrets make tokens and PINs agree.
 PASSED_SECRETS = ("SHUNFURI_PIN_PEPPER", "SHUNFURI_TOKEN_SECRET")
+# Ready means a worker answered too (`/readyz?deep=1`); on a loaded machine the workers'
+# start-up (imports, warm-up) alone can take a minute.
+READY_TIMEOUT_S = 180
 
 
 @contextmanager
@@ -103,7 +106,7 @@ def started_target(opts: Options, out: Path, environ: Mapping[str, str]) -> Iter
     start, _ = parse_clock_spec(clock_spec)
     try:
         with shunfuri_up(env=env, data_dir=data_dir, log=out / "system.log", args=args,
-                         embedded=embedded) as up:
+                         embedded=embedded, ready_timeout=READY_TIMEOUT_S) as up:
             yield Target(
                 host=up.url,
                 admin_key=admin_key,
