@@ -133,8 +133,10 @@ def test_web_smoke_measures_pages_beside_the_api_load(tmp_path):
 @pytest.mark.e2e
 @pytest.mark.timeout(300)
 def test_ramp_smoke_reports_cpu_per_settled_transfer_for_every_step(tmp_path):
-    """The ramp's code path on two small steps (5/s and 10/s, 3 s each): every step has
-    its CPU per settled transfer and the Locust flag; the knee is the system's."""
+    """The ramp's code path on two small steps (5/s and 10/s, 4 s each): every step that
+    ran has its CPU per settled transfer and the Locust flag, and the knee agrees with
+    the steps. (Whether a step holds is latency, which a loaded CI machine decides; the
+    knee's rules are tested in tests/unit/test_loadtest_cpu.py.)"""
     from dataclasses import replace
 
     from loadtests.runner import Options, execute
@@ -144,18 +146,22 @@ def test_ramp_smoke_reports_cpu_per_settled_transfer_for_every_step(tmp_path):
         if problem:
             pytest.fail(problem, False)
     opts = Options(scenario=replace(SCENARIOS["ramp"], steps=(5.0, 10.0)), rate=5,
-                   duration=3, out=tmp_path / "results", pgbench_seconds=1)
+                   duration=4, out=tmp_path / "results", pgbench_seconds=1)
     with redis_db() as broker:
         summary, _, out = execute(opts, environ={
             **os.environ, "LOADTEST_DATABASE_URL": servers().database,
             "LOADTEST_BROKER_URL": broker})
-    assert [s["rate"] for s in summary["steps"]] == [5.0, 10.0], summary["steps"]
-    for step in summary["steps"]:
-        assert step["holds"], step
-        assert step["cpu_ms_per_settled"]["total"] > 0
+    steps = summary["steps"]
+    assert [s["rate"] for s in steps] == ([5.0, 10.0] if steps[0]["holds"] else [5.0]), steps
+    for step in steps:
+        assert step["cpu_ms_per_settled"]["total"] > 0, step
         assert set(step["cpu_ms_per_settled"]["by_process"]) >= GROUPS
+        assert step["cpu_ms_per_settled"]["by_process"]["api"] > 0
         assert step["locust_limited"] is False  # 10/s is far from a core
-    assert summary["knee"]["rate"] == 10.0
+        assert (out / f"step-{int(step['rate']):04d}" / "locust.html").exists()
+    held = [s["rate"] for s in steps if s["holds"]]
+    assert summary["knee"]["rate"] == (held[-1] if held else None)
     assert summary["knee"]["limited_by_locust"] is False and summary["knee"]["note"] == ""
-    assert summary["cpu_ms_per_settled"] == summary["steps"][-1]["cpu_ms_per_settled"]
-    assert json.loads((out / "summary.json").read_text())["knee"]["rate"] == 10.0
+    chosen = [s for s in steps if s["holds"]][-1:] or steps[:1]
+    assert summary["cpu_ms_per_settled"] == chosen[0]["cpu_ms_per_settled"]
+    assert json.loads((out / "summary.json").read_text())["steps"] == steps
