@@ -127,7 +127,7 @@ class Samples:
             return
         if self._writer is None:
             SAMPLES_DIR.mkdir(parents=True, exist_ok=True)
-            self._file = open(SAMPLES_DIR / f"samples-{os.getpid()}.csv", "a", newline="")  # noqa: SIM115
+            self._file = open(SAMPLES_DIR / f"samples-{os.getpid()}.csv", "a", newline="")
             self._writer = csv.DictWriter(self._file, fieldnames=SAMPLE_FIELDS)
             if self._file.tell() == 0:
                 self._writer.writeheader()
