@@ -259,9 +259,9 @@ class DrainLease:
         self._thread.join()
 
 
-@lru_cache(maxsize=8)
-def _async_client(url: str, loop: int):  # type: ignore[no-untyped-def]
-    """Per event loop, like every asyncio connection pool.
+def async_client(url: str):  # type: ignore[no-untyped-def]
+    """A Redis client for an event loop (the API makes one in its lifespan): its pooled
+    connections belong to the loop that opened them.
 
     One immediate retry (a pooled connection may have outlived a Redis restart), no
     backoff: the wake-up after a commit is best effort, and redis-py's default retries
@@ -275,13 +275,9 @@ def _async_client(url: str, loop: int):  # type: ignore[no-untyped-def]
                           retry=Retry(NoBackoff(), 1))
 
 
-async def request_drain_async(queue: str = "instant") -> bool:
-    """`request_drain` for the event loop: True when the caller must send the message."""
-    import asyncio
-
-    from shunfuri.settings import get_settings
-
-    client = _async_client(get_settings().resolved_broker_url, id(asyncio.get_running_loop()))
+async def request_drain_async(client, queue: str = "instant") -> bool:  # type: ignore[no-untyped-def]
+    """`request_drain` for the event loop, on `client` (`async_client`): True when the
+    caller must send the Celery message."""
     started = await _script(client, _REQUEST_DRAIN)(keys=_drain_keys(queue), args=[FLAG_TTL])
     return bool(started)
 
