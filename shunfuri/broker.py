@@ -7,13 +7,13 @@ accepted transfers share one Celery message.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import orjson
 import redis
 from kombu import Exchange, Queue
 
@@ -64,7 +64,7 @@ def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, dict]]
         return
     pipe = client.pipeline(transaction=False)
     for transfer_id, view in changes:
-        pipe.publish(EVENTS_CHANNEL, f"{transfer_id}|{json.dumps(view, separators=(',', ':'))}")
+        pipe.publish(EVENTS_CHANNEL, transfer_id.encode() + b"|" + orjson.dumps(view))
     try:
         pipe.execute()
     except redis.RedisError as exc:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from datetime import UTC, datetime
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -140,7 +140,7 @@ async def _when_resting(changed: Watch, view: dict, wait: int, *, done: int) -> 
                 await changed.event.wait()
                 changed.event.clear()
                 latest = changed.view
-                if latest is not None and json.loads(latest)["status"] in RESTING:
+                if latest is not None and orjson.loads(latest)["status"] in RESTING:
                     return Response(latest, status_code=done, headers=headers,
                                     media_type="application/json")
     except TimeoutError:
@@ -153,9 +153,9 @@ async def _when_resting(changed: Watch, view: dict, wait: int, *, done: int) -> 
 def _json(view: dict, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A transfer's view, already in the shape of `TransferOut` (`transfers.view` builds
     it), serialised directly: validating it against the model again is work these two
-    hot endpoints need not do on every request."""
-    body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status_code=status_code, headers=headers,
+    hot endpoints need not do on every request. orjson: ~25x less CPU than `json.dumps`
+    for this dict (`python -m bench.json_codec`), the same bytes."""
+    return Response(orjson.dumps(view), status_code=status_code, headers=headers,
                     media_type="application/json")
 
 

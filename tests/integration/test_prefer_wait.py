@@ -141,3 +141,17 @@ def test_prefer_is_in_the_openapi_document(client):
     assert any(p["name"] == "Prefer" and p["in"] == "header" for p in operation["parameters"])
     assert {"200", "201", "202"} <= set(operation["responses"])
     assert "Preference-Applied" in operation["responses"]["201"]["headers"]
+
+
+def test_an_exhausted_connection_pool_is_503_not_500(client, member):
+    """Under overload every pooled connection may stay busy past the pool's timeout:
+    that is `database_unavailable` with Retry-After, as when the database is away."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    async def exhausted(*_):  # type: ignore[no-untyped-def]
+        raise PoolTimeout("QueuePool limit of size 20 overflow 0 reached")
+
+    client.app.state.db.run = exhausted
+    r = post(client, member, prefer="wait=1")
+    assert (r.status_code, r.json()["code"]) == (503, "database_unavailable")
+    assert r.headers["Retry-After"] == "2"
