@@ -197,8 +197,7 @@ def run(args: argparse.Namespace) -> dict:
         members = _seed(system, MEMBERS)
         port = free_port()
         env = {**system.env, "DATABASE_URL": system.database_url, "BROKER_URL": system.broker_url,
-               "SHUNFURI_BANK_URL": system.env_of_children()["SHUNFURI_BANK_URL"],
-               "SHUNFURI_JSON": args.json}
+               "SHUNFURI_BANK_URL": system.env_of_children()["SHUNFURI_BANK_URL"]}
         log = open(system.data_dir / "bench-api.log", "w")  # noqa: SIM115
         api = subprocess.Popen(_server_command(args.server, port, args.workers), env=env,
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
@@ -211,13 +210,18 @@ def run(args: argparse.Namespace) -> dict:
             asyncio.run(_drive(url, members, rate=args.rate, seconds=2, mode=args.mode))
             roles = _roles(system, api.pid)
             before = {role: _cpu(procs) for role, procs in roles.items()}
-            spy = _profile(api.pid, args) if args.profile else None
+            spies = []
+            if args.profile:
+                spies.append(_profile(api.pid, args.profile, args.seconds))
+            if args.profile_worker:
+                spies += [_profile(p.pid, f"{args.profile_worker}.{p.pid}", args.seconds)
+                          for p in roles["worker"] if "celery" in " ".join(p.cmdline())]
             wall = time.perf_counter()
             result = asyncio.run(_drive(url, members, rate=args.rate, seconds=args.seconds,
                                         mode=args.mode))
             wall = time.perf_counter() - wall
             after = {role: _cpu(procs) for role, procs in roles.items()}
-            if spy is not None:
+            for spy in spies:
                 spy.wait(timeout=60)
         finally:
             os.killpg(api.pid, signal.SIGTERM)
@@ -233,7 +237,7 @@ def run(args: argparse.Namespace) -> dict:
               for role in after}
     cpu_ms["total"] = round(sum(cpu_ms.values()), 3)
     return {
-        "server": args.server, "workers": args.workers, "json": args.json, "mode": args.mode,
+        "server": args.server, "workers": args.workers, "mode": args.mode,
         "rate": args.rate, "seconds": args.seconds, "wall_s": round(wall, 1),
         "settled": settled, **result,
         "cpu_ms_per_settled_transfer": cpu_ms,
@@ -250,13 +254,13 @@ def _ready(url: str) -> bool:
         return False
 
 
-def _profile(pid: int, args: argparse.Namespace) -> subprocess.Popen:
+def _profile(pid: int, path: str, seconds: float) -> subprocess.Popen:
     spy = str(Path(sys.executable).with_name("py-spy"))
-    out = Path(args.profile)
+    out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
         [spy, "record", "-p", str(pid), "--subprocesses", "-r", "200", "-d",
-         str(int(args.seconds)), "-f", "raw", "-o", str(out), "--nonblocking"],
+         str(int(seconds)), "-f", "raw", "-o", str(out), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -268,11 +272,13 @@ def main() -> None:
     parser.add_argument("--mode", choices=("prefer", "poll"), default="prefer")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--json", choices=("stdlib", "orjson"), default="orjson",
-                        help="SHUNFURI_JSON for the measured API")
     parser.add_argument("--profile", help="py-spy raw (collapsed) stacks of the API to here")
+    parser.add_argument("--profile-worker",
+                        help="py-spy raw stacks of each instant worker process to here.<pid>")
     parser.add_argument("--out", help="append the result as a JSON line here")
     args = parser.parse_args()
+    # A stopped run (timeout, Ctrl-C) still stops its system and drops its database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     result = run(args)
     print(json.dumps(result, indent=1))
     if args.out:
