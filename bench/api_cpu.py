@@ -12,7 +12,7 @@ simulator and this database's PostgreSQL backends; the machine's speed as the lo
 tests record it (transfer-shaped pgbench) beside it.
 
     .venv/bin/python -m bench.api_cpu --rate 300 --seconds 20 --mode prefer
-    .venv/bin/python -m bench.api_cpu --server granian --profile results/granian.txt
+    .venv/bin/python -m bench.api_cpu --server granian --profile bench/results/granian.txt
 
 CPU time is far less sensitive to a busy machine than latency, which is why these
 figures, not the latency columns, decide what stays (docs/performance.md).
