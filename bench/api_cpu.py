@@ -282,6 +282,7 @@ def main() -> None:
     result = run(args)
     print(json.dumps(result, indent=1))
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         with open(args.out, "a") as fh:
             fh.write(json.dumps(result) + "\n")
 
