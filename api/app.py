@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 import web
 from api import problems
-from api.limits import BodySizeLimit
+from api.body_size import BodySizeLimit
 from api.routes import admin, admin_transfers, auth, availability, health, me, payees, transfers
 from api.waiter import TransferWaiter
 from shunfuri import __version__, broker

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from shunfuri.clock import get_clock
+from api.schemas.common import MAX_ID
+from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
@@ -31,9 +32,8 @@ async def get_now() -> datetime:
 
 
 async def get_wall() -> datetime:
-    """Real time, for what is about processes and people rather than banks: token
-    lifetimes, rate-limit windows, leases. Business rules use `NowDep`."""
-    return datetime.now(UTC)
+    """Real time (`shunfuri.clock.wall_now`); business rules use `NowDep`."""
+    return wall_now()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -95,7 +95,7 @@ def staff_actor(
 
         raw_id = request.path_params.get("member_id", "")
         member_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
-        if member_id is not None and member_id > 2**63 - 1:
+        if member_id is not None and member_id > MAX_ID:
             member_id = None
         audit(
             session,

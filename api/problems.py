@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shunfuri.errors import ShunfuriError
 
@@ -55,7 +56,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _documented("forbidden (staff key), account_suspended or card_reported_lost"),
     404: _documented("not_found: nothing of yours at this id"),
     409: _documented("insufficient_credit, idempotency_key_reused, not_cancellable (with "
-                     "`in_doubt` when the bank may have paid) or not_in_doubt (staff)"),
+                     "`in_doubt` when the bank may have paid), web_id_taken, or "
+                     "not_in_doubt (staff)"),
     413: _documented("payload_too_large: refused before parsing"),
     422: _documented("validation_error (with `errors`), unknown_bank, unknown_branch, "
                      "invalid_amount, invalid_holder_name"),
@@ -77,6 +79,26 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         # Never echo the rejected input back: it may be a PIN or a password.
         out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
     return out
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. FastAPI has a route per method, and
+    the router's own 405 names only the first route whose path matched."""
+    methods: set[str] = set()
+    for route in _routes(request.app.router):
+        served = getattr(route, "methods", None)
+        if served and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= served
+    return ", ".join(sorted(methods))
+
+
+def _routes(router: Any) -> Iterator[Any]:
+    for route in router.routes:
+        included = getattr(route, "original_router", None)  # an included APIRouter
+        if included is not None:
+            yield from _routes(included)
+        else:
+            yield route
 
 
 def install(
@@ -105,7 +127,10 @@ def install(
         if page is not None:
             return page
         error = ShunfuriError(code)
-        response = problem_response(error, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        response = problem_response(error, headers)
         response.status_code = exc.status_code if code != "validation_error" else 422
         return response
 

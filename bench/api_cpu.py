@@ -198,7 +198,7 @@ def run(args: argparse.Namespace) -> dict:
         port = free_port()
         env = {**system.env, "DATABASE_URL": system.database_url, "BROKER_URL": system.broker_url,
                "SHUNFURI_BANK_URL": system.env_of_children()["SHUNFURI_BANK_URL"]}
-        log = open(system.data_dir / "bench-api.log", "w")  # noqa: SIM115
+        log = open(system.data_dir / "bench-api.log", "w")
         api = subprocess.Popen(_server_command(args.server, port, args.workers), env=env,
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)

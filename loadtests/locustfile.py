@@ -121,7 +121,7 @@ class Samples:
         if self._writer is None:
             folder = Path(os.environ.get("LOADTEST_SAMPLES_DIR", "."))
             folder.mkdir(parents=True, exist_ok=True)
-            self._file = open(folder / f"samples-{os.getpid()}.csv", "a", newline="")  # noqa: SIM115
+            self._file = open(folder / f"samples-{os.getpid()}.csv", "a", newline="")
             self._writer = csv.DictWriter(self._file, fieldnames=SAMPLE_FIELDS)
             if self._file.tell() == 0:
                 self._writer.writeheader()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from shunfuri.cli import DataDir, app, use_data_dir
+from shunfuri.clock import wall_now
 
 
 def _age(seconds: float) -> str:
@@ -34,7 +34,7 @@ def doubts(
 
     use_data_dir(data_dir)
     get_settings()
-    wall = datetime.now(UTC)
+    wall = wall_now()
     with session_factory()() as session:
         found = [d.as_dict(wall) for d in list_doubts(session, include_in_flight=include_in_flight)]
     if as_json:

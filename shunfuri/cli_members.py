@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from shunfuri.cli import DataDir, app, use_data_dir
+from shunfuri.clock import wall_now
 
 member_app = typer.Typer(help="Members at the staff desk.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
@@ -40,7 +40,7 @@ def add(
         with session_factory()() as session:
             made = members.create_member(
                 session, credit_limit=credit_limit, pin=pin, web_id=web_id, password=password,
-                now=datetime.now(UTC), pepper=settings.pin_pepper.get_secret_value(),
+                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
                 actor="staff:cli",
             )
     except ShunfuriError as exc:

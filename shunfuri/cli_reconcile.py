@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from shunfuri.cli import DataDir, app, use_data_dir
+from shunfuri.clock import wall_now
 
 
 @app.command()
@@ -28,7 +28,7 @@ def reconcile(
     report = run(ours, engine_for(settings.resolved_bank_database_url))
     broken = {
         name: len(rows)
-        for name, rows in invariants.check(ours, wall=datetime.now(UTC)).items()
+        for name, rows in invariants.check(ours, wall=wall_now()).items()
         if name != "stale_accepted"
     }
     if as_json:

@@ -30,9 +30,15 @@ class Clock(Protocol):
         ...
 
 
+def wall_now() -> datetime:
+    """Real time, for what is about processes and people rather than banks: token
+    lifetimes, rate-limit windows, leases, audit stamps. Business rules use `now`."""
+    return datetime.now(UTC)
+
+
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return wall_now()
 
     def real_delay(self, business: timedelta) -> timedelta:
         return business

@@ -57,7 +57,6 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=900, validation_alias="SHUNFURI_TOKEN_TTL_SECONDS")
     amount_step: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_STEP")
     amount_minimum: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_MINIMUM")
-    max_credit_limit: int = 5_000_000
     # A transfer left `accepted` or `processing` longer than this is picked up again by
     # the recovery sweep: the bound on how long a lost broker message can delay money.
     recovery_after_seconds: float = Field(default=3.0, validation_alias="SHUNFURI_RECOVERY_AFTER")

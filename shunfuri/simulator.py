@@ -161,7 +161,7 @@ def create_app() -> FastAPI:
                     continue
                 row = known.get(p.transfer_id)
                 if row is True:
-                    continue  # the same id twice in one batch: answered below, paid once
+                    continue  # the same id again in one batch: paid and answered once, at its first
                 if row is not None:
                     repeats.append(p.transfer_id)
                     results.append(_result(row.transfer_id, row.status, row.code, row.reference))

@@ -123,7 +123,7 @@ def running_system(
             env.update(DATABASE_URL=database_url or "", BROKER_URL=broker_url or "")
         if clock:
             env["SHUNFURI_CLOCK"] = clock
-        log = stack.enter_context(open(data_dir / "up.log", "w"))  # noqa: SIM115
+        log = stack.enter_context(open(data_dir / "up.log", "w"))
         process = subprocess.Popen(
             [SHUNFURI, "up", "--port", str(port), "--data-dir", str(data_dir)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,

@@ -29,7 +29,7 @@ import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +40,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.settings import get_settings
@@ -81,7 +82,7 @@ def production() -> bool:
     return get_settings().env == "production"
 
 
-class LoginRequired(Exception):  # noqa: N818 - a signal, not an error
+class LoginRequired(Exception):  # a signal to redirect, not an error
     """The page needs a live session; the visitor goes to the login page."""
 
     def __init__(self, expired: bool = False) -> None:
@@ -118,7 +119,7 @@ def principal(request: Request, site: Site) -> Any:
     token = session_token(request, site)
     if token is None:
         raise LoginRequired()
-    wall = datetime.now(UTC)
+    wall = wall_now()
     with session_factory()() as session:
         try:
             found = site.load(session, token, wall)

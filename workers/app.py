@@ -3,8 +3,8 @@
 Settings a payments queue needs: a message is acknowledged only after its task
 finished (acks_late) and is redelivered if the worker dies (reject_on_worker_lost);
 prefetch of one so a slow batch never hoards messages; results are not stored (the
-database is the record). Celery runs in Asia/Tokyo for crontab entries while keeping
-UTC internally.
+database is the record). The schedule has no crontab entries: every beat entry is an
+interval, and the business instants live in the rows (`settle_at`), not in the schedule.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC
 
 from celery import Celery
-from celery.schedules import crontab
 from celery.signals import worker_process_init
 
 from shunfuri.broker import QUEUES, VISIBILITY_TIMEOUT
@@ -49,14 +48,10 @@ app.conf.update(
     task_time_limit=120,
     task_soft_time_limit=100,
     beat_schedule={
-        # Real-time clock: the 09:30 JST batch on weekdays (the task itself skips
-        # holidays using the domain calendar and settles whatever is due).
-        "batch-0930": {
-            "task": "transfers.due_sweep",
-            "schedule": crontab(hour=9, minute=30, day_of_week="mon-fri"),
-            "options": {"queue": "maintenance", "expires": 600},
-        },
-        # Works under the simulated clock too: settles whatever `settle_at` has passed.
+        # This is the 09:30 batch: every transfer's `settle_at` is already the right
+        # business day's 09:30 (the domain calendar skips weekends and holidays), so a
+        # sweep each second of whatever is due starts the batch within a second of it,
+        # under the real and the simulated clock alike. No crontab entry is needed.
         "due-sweep": {
             "task": "transfers.due_sweep",
             "schedule": 1.0,
@@ -83,14 +78,15 @@ def _quiet_collector(**_: object) -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def _warm_pipeline() -> None:
+def _warm_pipeline() -> bool:
     """Connect, load the bank master and the bank client, and compile the claim queries
     before the first task: either child may be handed the next long-lived drain, and a
     cold one spent ~0.3 s on these while transfers waited.
 
     Nothing is claimed or sent here (the queries ask for rows that cannot exist, and the
     transaction is rolled back): Celery gives a new child 4 s to report ready, and a
-    payment stuck on a slow bank must not turn into a restart loop.
+    payment stuck on a slow bank must not turn into a restart loop. Returns whether it
+    warmed; a failure is logged and the first task pays the cost instead.
     """
     import logging
     from datetime import datetime
@@ -110,6 +106,8 @@ def _warm_pipeline() -> None:
             session.rollback()
     except Exception as exc:  # noqa: BLE001 - a database still starting is not fatal here
         logging.getLogger("shunfuri.workers").warning("warm-up skipped: %s", exc)
+        return False
+    return True
 
 
 @app.task(name="ops.ping", ignore_result=True, acks_late=False)

@@ -17,58 +17,13 @@ log = logging.getLogger("shunfuri.workers")
 CHUNK = 500
 
 
-# How long one drain task serves the instant queue before handing over to a fresh
-# message (bounded, so acks-late redelivery and worker restarts stay cheap), and how
-# long a pass waits for more arrivals to share it.
-DRAIN_LIFETIME_S = 60.0
-GATHER_S = 0.003
-
-
 @app.task(name="transfers.drain_instant", ignore_result=True)
 def drain_instant(handover: str | None = None) -> None:
-    import time
+    """Serve the instant queue for a while; `handover` is the predecessor's lock token
+    (the lock and hand-over rules: `shunfuri.services.drain`)."""
+    from shunfuri.services import drain
 
-    from shunfuri.broker import (
-        DrainLease,
-        claim_drainer,
-        get_redis,
-        release_drain,
-        renew_drain,
-        send_task,
-        wait_for_wake,
-    )
-    from shunfuri.services import pipeline
-
-    client, ctx = get_redis(), context()
-    token = claim_drainer(client, "instant", handover)
-    if token is None:
-        # A duplicate or redelivered message while another drain lives: help once, leave
-        # the worker slot free for the maintenance queue.
-        pipeline.drain(ctx)
-        return
-    handed_over = False
-    try:
-        # The lease is renewed from a thread while we work, also during a slow bank call.
-        with DrainLease(client, "instant", token) as lease:
-            worked = False
-            deadline = time.monotonic() + DRAIN_LIFETIME_S
-            while time.monotonic() < deadline and not lease.lost.is_set():
-                moved, more = pipeline.drain(ctx)
-                worked = worked or moved.claimed > 0
-                if not more and wait_for_wake(client, "instant", timeout=0.5):
-                    time.sleep(GATHER_S)
-        if worked and not lease.lost.is_set() and renew_drain(client, "instant", token):
-            # Still busy: start the successor while we hold the lock and the flag, so no
-            # API process has to start a drain and no transfer waits for one to start.
-            send_task("transfers.drain_instant", args=[token], queue="instant")
-            handed_over = True
-    finally:
-        if not handed_over:
-            # Release (only if still ours) first, then one last pass: whatever was
-            # committed before an API process saw the flag is picked up here; anything
-            # later sends a new message.
-            release_drain(client, "instant", token)
-    pipeline.drain(ctx)
+    drain.serve_instant(context(), handover)
 
 
 @app.task(name="transfers.due_sweep", ignore_result=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import SessionDep, SettingsDep, StaffActor, WallDep
-from api.schemas_members import (
+from api.schemas.common import MAX_ID
+from api.schemas.members import (
     CreateMemberIn,
     MemberOut,
     NewCardOut,
@@ -19,8 +20,6 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services import members
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
-
-MAX_ID = 2**63 - 1
 
 
 def member_out(member: Member) -> MemberOut:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
-from api.schemas_transfers import DoubtOut, InquiryOut, StaffTransferOut
+from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
 from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.gateway.base import BankGateway
 from shunfuri.gateway.http import HttpBankGateway

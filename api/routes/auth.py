@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import SessionDep, SettingsDep, TokenDep, WallDep
-from api.schemas_members import LoginRequest, TokenOut
+from api.schemas.login import LoginRequest, TokenOut
 from shunfuri.services import login as login_service
-from shunfuri.services import ratelimit
+from shunfuri.services import login_rate
 
 router = APIRouter(tags=["members"])
 
@@ -29,7 +29,7 @@ def client_address(request: Request) -> str:
 
 def login_rate_limit(request: Request, settings: SettingsDep) -> None:
     """Runs before the body is even validated, so nothing is parsed or hashed over the limit."""
-    ratelimit.check(client_address(request), settings.login_rate)
+    login_rate.check(client_address(request), settings.login_rate)
 
 
 @router.post(

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import NowDep
+from api.schemas.common import rule
 from shunfuri.domain.instants import INSTANT_FORMAT_HINT, InvalidInstant, parse_instant
+from shunfuri.domain.normalise import BANK_CODE_PATTERN
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.availability import quote_json
+from shunfuri.services.availability import AT_PATTERN, quote_json
 
 router = APIRouter(tags=["availability"])
 
@@ -46,9 +48,11 @@ class Availability(BaseModel):
 )
 def availability(
     now: NowDep,
-    bank_code: Annotated[str, Query(description="4-digit Zengin bank code")],
+    bank_code: Annotated[str, Query(description="4-digit Zengin bank code",
+                                    json_schema_extra=rule(BANK_CODE_PATTERN))],
     at: Annotated[
-        str | None, Query(description=f"Instant to quote; default now. {INSTANT_FORMAT_HINT}")
+        str | None, Query(description=f"Instant to quote; default now. {INSTANT_FORMAT_HINT}",
+                          json_schema_extra=rule(AT_PATTERN))
     ] = None,
 ) -> dict[str, Any]:
     when = now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentMember, SessionDep, SettingsDep, TokenDep, WallDep
-from api.schemas_members import MeOut, WebIdIn, WebIdOut
+from api.schemas.members import MeOut, WebIdIn, WebIdOut
 from shunfuri.services import members
 from shunfuri.services.members import available
 

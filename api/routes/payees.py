@@ -5,15 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentMember, NowDep, SessionDep
-from api.schemas_members import PayeeIn, PayeeOut
+from api.schemas.common import MAX_ID
+from api.schemas.payees import PayeeIn, PayeeOut
 from shunfuri.db.models import Payee
 from shunfuri.domain.instants import iso_jst
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import payees
 
 router = APIRouter(tags=["payees"])
-
-MAX_ID = 2**63 - 1
 
 
 def payee_out(payee: Payee) -> PayeeOut:

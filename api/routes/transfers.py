@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import orjson
@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep, TokenDep
 from api.prefer import applied, wait_seconds
-from api.schemas_transfers import Status, TransferIn, TransferOut, TransferPage
+from api.schemas.transfers import Status, TransferIn, TransferOut, TransferPage
 from api.waiter import Watch
 from shunfuri import metrics
 from shunfuri.broker import get_redis, publish_transfer_events, request_drain_async, send_task
+from shunfuri.clock import wall_now
 from shunfuri.db.session import autocommit
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import transfers
@@ -30,17 +31,13 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def _wall() -> datetime:
-    return datetime.now(UTC)
-
-
 def _submit(
     session: Session, token: str, body: TransferIn, now: datetime, key: str | None,
     transfer_id: str | None,
 ) -> transfers.Accepted:
     return transfers.submit(
         session, token=token, payee_id=body.payee_id, amount=body.amount,
-        idempotency_key=key, now=now, wall=_wall(), transfer_id=transfer_id,
+        idempotency_key=key, now=now, wall=wall_now(), transfer_id=transfer_id,
     )
 
 
@@ -89,7 +86,9 @@ async def create_transfer(
     body: TransferIn,
     token: TokenDep,
     now: NowDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", json_schema_extra={"pattern": _KEY.pattern})
+    ] = None,
     prefer: Annotated[str | None, Header(alias="Prefer", description=_PREFER)] = None,
 ) -> Response:
     if idempotency_key is not None and not _KEY.match(idempotency_key):
@@ -174,7 +173,7 @@ def list_transfers(
 
 def _read(session: Session, token: str, transfer_id: str) -> dict:
     autocommit(session)  # a single read: no BEGIN / ROLLBACK round trips
-    return transfers.read_with_token(session, token=token, transfer_id=transfer_id, wall=_wall())
+    return transfers.read_with_token(session, token=token, transfer_id=transfer_id, wall=wall_now())
 
 
 @router.get("/v1/transfers/{transfer_id}", response_model=TransferOut)
@@ -210,7 +209,7 @@ def cancel_transfer(
     transfer_id: TransferId, member: CurrentMember, session: SessionDep, now: NowDep
 ) -> dict:
     result = transfers.cancel(
-        session, member_id=member.id, transfer_id=transfer_id, now=now, wall=_wall()
+        session, member_id=member.id, transfer_id=transfer_id, now=now, wall=wall_now()
     )
     publish_transfer_events(get_redis(), [(transfer_id, result)])
     return result

@@ -1,1 +1,2 @@
-"""Pure rules: calendar, windows, banks, limits. No I/O; `now` is always an argument."""
+"""Pure rules: calendar, windows, banks, credit, orders, interest, input. No I/O; `now` is
+always an argument."""

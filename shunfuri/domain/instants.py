@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import overload
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -34,10 +35,20 @@ def parse_instant(raw: str) -> datetime:
         raise InvalidInstant(raw) from None
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+def aware(value: datetime | None) -> datetime | None:
+    """A stored instant as an aware UTC one: everything is stored in UTC, so a naive
+    value (a `timestamp` column, a value built in a test) is read as UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def to_jst(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(JST)
+    return aware(value).astimezone(JST)
 
 
 def iso_jst(value: datetime | None) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import jaconv
 
@@ -235,3 +236,74 @@ def normalise_holder_name(raw: str, field: str = "holder_name") -> str:
             f"banks carry at most {HOLDER_NAME_MAX}.",
         )
     return name
+
+
+# --- the same rules as JSON Schema patterns (for the OpenAPI document) ---------------
+# Each pattern matches exactly what the function above accepts, as far as a regular
+# expression can say it: typed digits ASCII or full-width, and the spaces and dashes the
+# function drops. (What a pattern cannot say - a card number's check digit, a holder
+# name's length once converted - the function still decides.) `tests/unit/
+# test_normalise_patterns.py` holds each pattern to its function.
+
+
+def _char_class(chars: frozenset[str]) -> str:
+    """`[...]` of these characters, `\\uXXXX`-escaped, consecutive ones as ranges."""
+    points, runs = sorted(ord(c) for c in chars), []
+    for point in points:
+        if runs and point == runs[-1][1] + 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return "[" + "".join(
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in runs
+    ) + "]"
+
+
+def _kept(chars: frozenset[str], keep: frozenset[str]) -> frozenset[str]:
+    """The characters whose NFKC form is still in `keep` (or empty)."""
+    return frozenset(c for c in chars if all(k in keep for k in unicodedata.normalize("NFKC", c)))
+
+
+_TYPED_DIGIT = "[0-9\\uff10-\\uff19]"  # ASCII or full-width
+_SEPARATOR = _char_class(_kept(DASHES | SPACES, DASHES | SPACES))
+_STRIPPED = _char_class(_kept(frozenset(chr(c) for c in range(0x3100) if chr(c).isspace()),
+                              frozenset(chr(c) for c in range(0x3100) if chr(c).isspace())))
+
+
+def _digits_between_separators(count: str) -> str:
+    return f"^{_SEPARATOR}*(?:{_TYPED_DIGIT}{_SEPARATOR}*){count}$"
+
+
+def _stripped_digits(count: str) -> str:
+    return f"^{_STRIPPED}*{_TYPED_DIGIT}{count}{_STRIPPED}*$"
+
+
+CARD_NUMBER_PATTERN = _digits_between_separators(f"{{{CARD_NUMBER_LENGTH}}}")
+WEB_ID_PATTERN = (
+    f"^{_SEPARATOR}*(?:[A-Za-z0-9_.@\\uff21-\\uff3a\\uff41-\\uff5a\\uff10-\\uff19"
+    f"\\uff3f\\uff0e\\uff20]{_SEPARATOR}*){{3,64}}$"
+)
+PIN_PATTERN = _stripped_digits(f"{{{PIN_LENGTH}}}")
+ACCOUNT_NUMBER_PATTERN = _stripped_digits(f"{{1,{ACCOUNT_NUMBER_LENGTH}}}")
+BANK_CODE_PATTERN = _stripped_digits("{4}")
+BRANCH_CODE_PATTERN = _stripped_digits("{3}")
+
+
+@lru_cache(maxsize=1)
+def holder_name_pattern() -> str:
+    """What `normalise_holder_name` accepts, as far as a pattern can say it: only
+    characters it can convert, and at least one that is not a space. (Its length once
+    converted - ｶﾞ is two - is not a thing a pattern can count.) Built by asking the
+    function about every BMP character, so it is made when first asked (~1 s)."""
+    allowed, visible = set(), set()
+    for point in range(0x10000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue
+        typed = chr(point)
+        converted = "".join(_holder_char(ch) for ch in unicodedata.normalize("NFC", typed))
+        if converted and all(_zengin_allowed(ch) for ch in converted):
+            allowed.add(typed)
+            if converted.strip(" "):
+                visible.add(typed)
+    every = _char_class(frozenset(allowed))
+    return f"^{every}*{_char_class(frozenset(visible))}{every}*$"

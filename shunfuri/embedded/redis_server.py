@@ -66,7 +66,7 @@ class PrivateRedis:
         else:
             listen = ["--port", "0", "--unixsocket", str(self.socket_dir / SOCKET),
                       "--unixsocketperm", "700"]
-        log = open(self.folder / "redis.log", "ab")  # noqa: SIM115 - the child holds it
+        log = open(self.folder / "redis.log", "ab")  # the child process holds it open
         self.process = subprocess.Popen(
             [redis_server_binary(), *listen, "--dir", str(self.folder), "--save", "",
              "--appendonly", "no", "--loglevel", "warning"],

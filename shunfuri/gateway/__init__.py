@@ -1,1 +1,3 @@
-"""Bank gateway adapter: the interface, an HTTP client, and the bank simulator."""
+"""Bank gateway adapter: the interface, an HTTP client, and an in-process fake for tests.
+
+The bank simulator the HTTP client talks to is `shunfuri/simulator.py`."""

@@ -1,4 +1,5 @@
-"""An in-process bank for unit tests only: idempotent by transfer id, scriptable."""
+"""An in-process bank for tests: idempotent by transfer id, scriptable (outages, lost
+answers, refusals). The running system talks to the simulator over HTTP instead."""
 
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member, Payee, Transfer
 from shunfuri.domain.banks import get_bank
+from shunfuri.domain.credit import available, validate_amount
 from shunfuri.domain.instants import iso_jst
-from shunfuri.domain.limits import available, validate_amount
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import payees, transfers

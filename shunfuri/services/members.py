@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuditEntry, LoginFailure, Member
-from shunfuri.domain import normalise
+from shunfuri.domain import credit, normalise
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import passwords, tokens
 
@@ -118,10 +118,16 @@ def _check_credit_limit(value: int) -> None:
         )
 
 
+def _web_id_taken() -> ShunfuriError:
+    """409 wherever a Web-ID is chosen (staff desk or the member): the request is well
+    formed, the name is simply in use."""
+    return ShunfuriError("web_id_taken", errors=[{"field": "web_id", "message": WEB_ID_TAKEN}])
+
+
 def _web_id_free(session: Session, web_id: str, *, member_id: int | None = None) -> None:
     clash = session.scalar(select(Member.id).where(Member.web_id == web_id))
     if clash is not None and clash != member_id:
-        raise normalise.invalid("web_id", WEB_ID_TAKEN)
+        raise _web_id_taken()
 
 
 def _free_card_number(session: Session) -> str:
@@ -183,7 +189,7 @@ def create_member(
             session.flush()
         except IntegrityError:  # a concurrent create took the same Web-ID
             session.rollback()
-            raise normalise.invalid("web_id", WEB_ID_TAKEN) from None
+            raise _web_id_taken() from None
         detail = {
             "credit_limit": credit_limit,
             "card_last4": card_last4(card_number),
@@ -384,7 +390,7 @@ def set_web_id(
     clash = session.scalar(select(Member.id).where(Member.web_id == clean_web_id))
     if clash is not None and clash != member.id:
         session.rollback()
-        raise ShunfuriError("web_id_taken", errors=[{"field": "web_id", "message": WEB_ID_TAKEN}])
+        raise _web_id_taken()
     had_web_id = member.web_id is not None
     changed_id = member.web_id != clean_web_id
     member.web_id = clean_web_id
@@ -403,9 +409,7 @@ def set_web_id(
         session.commit()
     except IntegrityError:  # a concurrent change took the same Web-ID first
         session.rollback()
-        raise ShunfuriError(
-            "web_id_taken", errors=[{"field": "web_id", "message": WEB_ID_TAKEN}]
-        ) from None
+        raise _web_id_taken() from None
     log.info("member %s set their Web-ID and password", member.id)
     return clean_web_id
 
@@ -432,4 +436,5 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def available(member: Member) -> int:
-    return member.credit_limit - member.outstanding - member.held
+    """The domain's rule (`shunfuri.domain.credit.available`) for a member's row."""
+    return credit.available(member.credit_limit, member.outstanding, member.held)

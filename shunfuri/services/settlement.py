@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from shunfuri import metrics
 from shunfuri.db.models import LedgerEntry, Member, Payee, Transfer
-from shunfuri.domain.limits import available
+from shunfuri.domain.credit import available
 from shunfuri.domain.orders import PROCESSING, Budget
 from shunfuri.gateway.base import PaymentOrder, PaymentResult
 from shunfuri.services import sending

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuthSession, Member
+from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
 
 
@@ -42,7 +43,7 @@ def issue(
 def _check(row: Any, now: datetime) -> None:
     if row is None:
         raise ShunfuriError("not_authenticated")
-    if row.revoked_at is not None or _aware(row.expires_at) <= now:
+    if row.revoked_at is not None or aware(row.expires_at) <= now:
         raise ShunfuriError("token_expired")
     if row.status == "suspended":
         raise ShunfuriError("account_suspended")
@@ -84,8 +85,8 @@ def member_for_web_session(
     _check(row, now)
     auth: AuthSession = row.AuthSession
     member: Member = row.Member
-    wanted = min(now + timedelta(seconds=ttl_seconds), _aware(auth.created_at) + WEB_SESSION_MAX)
-    if wanted - _aware(auth.expires_at) >= SLIDE_EVERY:
+    wanted = min(now + timedelta(seconds=ttl_seconds), aware(auth.created_at) + WEB_SESSION_MAX)
+    if wanted - aware(auth.expires_at) >= SLIDE_EVERY:
         auth.expires_at = wanted
         session.commit()
     return member
@@ -119,10 +120,3 @@ def revoke_all(session: Session, *, member_id: int, now: datetime) -> None:
         .where(AuthSession.member_id == member_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -26,8 +26,8 @@ from shunfuri.db.models import AuthSession, Member, Payee, Transfer
 from shunfuri.db.session import autocommit
 from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
-from shunfuri.domain.instants import iso_jst
-from shunfuri.domain.limits import available, validate_amount
+from shunfuri.domain.credit import available, validate_amount
+from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import tokens
@@ -36,13 +36,6 @@ from shunfuri.settings import get_settings
 
 FINAL = orders.FINAL
 STATUSES = orders.STATUSES
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def view(t: Transfer) -> dict:
@@ -287,8 +280,10 @@ def accept(
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     bank_code = _payee_bank(session, member.id, payee_id)
     if bank_code is None:
+        # 404 like every "nothing of yours at this id" (and like the transfer pages): the
+        # request is well formed; which payees are yours is state, not shape.
         raise ShunfuriError(
-            "validation_error",
+            "not_found",
             detail="No payee with this id is registered to you; register it with POST /v1/payees.",
             errors=[{"field": "payee_id", "message": "no such payee"}],
         )
@@ -342,8 +337,14 @@ def accept_many(
     now: datetime,
     wall: datetime,
 ) -> int:
-    """Bulk acceptance for load tests and back-office imports: the same validation and
-    quote as `accept`, one INSERT for all rows. Commits; returns how many were stored."""
+    """Bulk acceptance for the load tests' seeding: one INSERT for all rows. Commits;
+    returns how many were stored.
+
+    Like `accept`: the payee must be the member's, the window open, every amount valid,
+    and the quote is the same. Unlike it: no idempotency key, no suspended-member check
+    and no credit check here (the worker's check under the row lock rejects what the
+    credit cannot cover), so it is not a path for members' requests.
+    """
     settings = get_settings()
     member = session.get(Member, member_id)
     payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id))

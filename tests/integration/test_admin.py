@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from tests.integration.member_helpers import PIN, bearer, create_member, login_card, token_for
 
@@ -153,6 +154,10 @@ def test_credit_limit_cannot_go_below_what_is_used(client, admin_headers):
     assert [(r.ok, (r.detail or {}).get("refused")) for r in refused] == [
         (False, "validation_error"), (True, None),
     ]
+    # Below the API, the database holds the same line: nothing can draw past the limit.
+    with session_factory()() as session, pytest.raises(IntegrityError, match="within_limit"):
+        session.execute(update(Member).where(Member.id == mid).values(held=50_001))
+        session.commit()
 
 
 def test_reinstate_keeps_a_locked_login_locked(client, admin_headers):

@@ -48,7 +48,7 @@ def member(db, with_bank):
             "headers": {"Authorization": f"Bearer {factories.token(member_id)}"}}
 
 
-def in_doubt(client, bank, member, *, budget: Budget = Budget()) -> tuple[str, Clocks, object]:  # noqa: B008
+def in_doubt(client, bank, member, *, budget: Budget = Budget()) -> tuple[str, Clocks, object]:
     """A transfer accepted over HTTP, paid by the bank, its answer lost."""
     r = client.post("/v1/transfers", headers=member["headers"],
                     json={"payee_id": member["payee"], "amount": 10_000})

@@ -305,17 +305,17 @@ def test_rate_limit_answers_429_with_retry_after(client, admin_headers, monkeypa
 def test_rate_limit_window_slides(db):
     """Unit-level check of the Redis window with an injected clock."""
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import ratelimit
+    from shunfuri.services import login_rate
 
     rate = (2, 10)
-    ratelimit.check("198.51.100.7", rate, now=1000.0)
-    ratelimit.check("198.51.100.7", rate, now=1004.0)
+    login_rate.check("198.51.100.7", rate, now=1000.0)
+    login_rate.check("198.51.100.7", rate, now=1004.0)
     with pytest.raises(ShunfuriError) as caught:
-        ratelimit.check("198.51.100.7", rate, now=1005.0)
+        login_rate.check("198.51.100.7", rate, now=1005.0)
     assert caught.value.extra["retry_after"] == 5  # the 1000.0 attempt leaves at 1010
-    ratelimit.check("203.0.113.9", rate, now=1005.0)  # another address is unaffected
-    ratelimit.check("198.51.100.7", rate, now=1010.5)  # a slot freed up
-    ratelimit.check("198.51.100.7", None, now=1010.6)  # off
+    login_rate.check("203.0.113.9", rate, now=1005.0)  # another address is unaffected
+    login_rate.check("198.51.100.7", rate, now=1010.5)  # a slot freed up
+    login_rate.check("198.51.100.7", None, now=1010.6)  # off
 
 
 def test_password_login_and_web_id_clash(client, admin_headers):
@@ -325,8 +325,10 @@ def test_password_login_and_web_id_clash(client, admin_headers):
         json={"credit_limit": 1000, "pin": PIN, "web_id": "SAME-ID", "password": PASSWORD},
         headers=admin_headers,
     )
-    assert response.status_code == 422
-    assert response.json()["code"] == "validation_error"
+    # Well formed, the name is simply in use: 409, as when a member changes their own.
+    assert response.status_code == 409
+    assert response.json()["code"] == "web_id_taken"
+    assert response.json()["errors"][0]["field"] == "web_id"
 
 
 def test_odd_input_never_yields_500(client, admin_headers):

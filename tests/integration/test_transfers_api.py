@@ -66,12 +66,14 @@ def test_more_than_available_is_refused_at_once(client, member, at):
     assert r.json()["available"] == 50_000
 
 
-def test_unknown_or_foreign_payee_is_a_validation_error(client, member, at):
+def test_unknown_or_foreign_payee_is_not_found(client, member, at):
     other = factories.member()
     foreign = factories.payee(other)
-    r = client.post("/v1/transfers", json={"payee_id": foreign, "amount": 1000},
-                    headers=member["headers"])
-    assert (r.status_code, r.json()["code"]) == (422, "validation_error")
+    for payee_id in (foreign, foreign + 1000):
+        r = client.post("/v1/transfers", json={"payee_id": payee_id, "amount": 1000},
+                        headers=member["headers"])
+        assert (r.status_code, r.json()["code"]) == (404, "not_found")
+        assert r.json()["errors"] == [{"field": "payee_id", "message": "no such payee"}]
 
 
 def test_service_closed_carries_retry_at_and_retry_after(client, member, at):

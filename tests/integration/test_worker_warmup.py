@@ -20,14 +20,27 @@ NOW = parse_instant("2026-12-01T10:00:00+09:00")
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def test_warm_up_leaves_accepted_and_due_retry_rows_alone(db, monkeypatch):
+def warm_up(monkeypatch, **env: str) -> bool:
+    """Run the warm-up a new worker child runs, with these settings, and say whether it
+    warmed (it logs and returns False on any failure instead of raising)."""
     from shunfuri.settings import get_settings
     from workers import app as worker_app
     from workers.context import context
 
-    monkeypatch.setenv("SHUNFURI_BANK_URL", "http://127.0.0.1:9")  # nothing listens
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     context.cache_clear()
+    try:
+        return worker_app._warm_pipeline()
+    finally:
+        for name in env:
+            monkeypatch.delenv(name)
+        context.cache_clear()
+        get_settings.cache_clear()
+
+
+def test_warm_up_leaves_accepted_and_due_retry_rows_alone(db, monkeypatch, caplog):
     member = factories.member()
     payee = factories.payee(member)
     ids = []
@@ -40,14 +53,19 @@ def test_warm_up_leaves_accepted_and_due_retry_rows_alone(db, monkeypatch):
     with session_factory().begin() as session:  # the second one: a retry long due
         session.execute(update(Transfer).where(Transfer.id == ids[1]).values(
             status="processing", next_attempt_at=LONG_AGO))
-    try:
-        worker_app._warm_pipeline()
-    finally:
-        context.cache_clear()
-        monkeypatch.delenv("SHUNFURI_BANK_URL")
-        get_settings.cache_clear()
+    # It ran the claim queries to the end: a swallowed failure would return False.
+    assert warm_up(monkeypatch, SHUNFURI_BANK_URL="http://127.0.0.1:9")  # nothing listens
+    assert "warm-up skipped" not in caplog.text
     with session_factory()() as session:
         fresh, retry = (session.get(Transfer, i) for i in ids)
         assert (fresh.status, fresh.attempts) == ("accepted", 0)
         assert (retry.status, retry.attempts) == ("processing", 0)
         assert retry.next_attempt_at.replace(tzinfo=UTC) == LONG_AGO  # not re-leased
+
+
+def test_a_failed_warm_up_says_so_and_does_not_raise(db, monkeypatch, caplog):
+    """The counterpart that keeps the assertion above honest: with no database to reach
+    the warm-up reports False and logs why, so a True there means the queries ran."""
+    unreachable = "postgresql://postgres@127.0.0.1:9/none?connect_timeout=2"
+    assert not warm_up(monkeypatch, DATABASE_URL=unreachable)
+    assert "warm-up skipped" in caplog.text

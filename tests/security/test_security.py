@@ -96,7 +96,7 @@ def test_another_members_transfer_and_payee_are_404(client, admin_headers):
     # Bob cannot send money to Alice's payee either, nor see her rows in his lists.
     r = client.post("/v1/transfers", headers=bob["headers"],
                     json={"payee_id": alice["payee_id"], "amount": 1000})
-    problem(r, 422, "validation_error")
+    problem(r, 404, "not_found")
     assert client.get("/v1/transfers", headers=bob["headers"]).json()["items"] == []
     assert [p["id"] for p in client.get("/v1/payees", headers=bob["headers"]).json()] == [
         bob["payee_id"]]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import members
@@ -52,7 +52,7 @@ def set_web_id(
         with session_factory()() as session:
             members.set_web_id(
                 session, member_id=member.id, web_id=web_id, password=new_password,
-                current_pin=current_pin, now=datetime.now(UTC),
+                current_pin=current_pin, now=wall_now(),
                 pepper=settings.pin_pepper.get_secret_value(),
                 keep_token=session_token(request, MEMBER_SITE),
             )

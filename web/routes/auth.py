@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import login as login_service
-from shunfuri.services import ratelimit
+from shunfuri.services import login_rate
 from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.forms import field_errors
@@ -42,11 +42,11 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
     address = request.client.host if request.client else "unknown"
     try:
         # The same per-address limit as POST /v1/login (one budget for both doors).
-        ratelimit.check(address, settings.login_rate)
+        login_rate.check(address, settings.login_rate)
         with session_factory()() as session:
             result = login_service.attempt(
                 session, kind=kind, identifier=identifier, secret=secret,
-                now=datetime.now(UTC), pepper=settings.pin_pepper.get_secret_value(),
+                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
                 ttl_seconds=settings.token_ttl_seconds, session_kind="web",
             )
     except ShunfuriError as exc:
@@ -88,7 +88,7 @@ def logout(request: Request) -> Response:
     token = session_token(request, MEMBER_SITE)
     if token:
         with session_factory()() as session:
-            login_service.logout(session, token=token, now=datetime.now(UTC))
+            login_service.logout(session, token=token, now=wall_now())
     response = RedirectResponse("/login?bye=1", status_code=303)
     clear_session_cookie(response, MEMBER_SITE)
     return response

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -16,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from shunfuri import metrics
 from shunfuri.broker import request_drain
-from shunfuri.clock import get_clock
+from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import confirm, payees
@@ -105,7 +104,7 @@ def transfer_confirm(request: Request, member: SignedIn, payee_id: Text = "",
             outcome = confirm.confirm(
                 session, member=member, payee_id=parse_id(payee_id, "payee_id"),
                 amount=parse_amount(amount), key=key, shown=shown, now=get_clock().now(),
-                wall=datetime.now(UTC),
+                wall=wall_now(),
             )
     except ShunfuriError as exc:
         return _refused(request, member, exc, typed, key)

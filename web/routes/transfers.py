@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shunfuri.broker import get_redis, publish_transfer_events
-from shunfuri.clock import get_clock
+from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import autocommit, session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import payees, transfers
@@ -103,6 +102,6 @@ def cancel_page(request: Request, member: SignedIn, transfer_id: TransferId) -> 
 def cancel(request: Request, member: SignedIn, transfer_id: TransferId) -> Response:
     with session_factory()() as session:
         result = transfers.cancel(session, member_id=member.id, transfer_id=transfer_id,
-                                  now=get_clock().now(), wall=datetime.now(UTC))
+                                  now=get_clock().now(), wall=wall_now())
     publish_transfer_events(get_redis(), [(transfer_id, result)])
     return RedirectResponse(f"/transfers/{transfer_id}?cancelled=1", status_code=303)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2**63 - 1
+from api.schemas.common import MAX_ID, JsonInt
+from shunfuri.domain.credit import MAX_AMOUNT
 
 # `needs_attention`: sent, the bank has not confirmed it after the retry budget; the
 # hold is kept and staff resolve it with the bank.
@@ -16,12 +17,23 @@ Status = Literal[
 ]
 
 
-class TransferIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _amount_rules(schema: dict[str, Any]) -> None:
+    """The amount's range and step in the OpenAPI document, from this deployment's
+    settings (read when the document is built). The domain enforces them and answers
+    `invalid_amount`, so they are stated here rather than checked by the model."""
+    from shunfuri.settings import get_settings
 
-    payee_id: StrictInt = Field(ge=1, le=MAX_ID, description="A payee registered by you")
-    # Range checks beyond "an integer" are the domain's, so they answer `invalid_amount`.
-    amount: StrictInt = Field(description="Whole yen, at least 1,000, in steps of 1,000")
+    settings = get_settings()
+    schema["properties"]["amount"].update(
+        minimum=settings.amount_minimum, maximum=MAX_AMOUNT, multipleOf=settings.amount_step
+    )
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_amount_rules)
+
+    payee_id: JsonInt = Field(ge=1, le=MAX_ID, description="A payee registered by you")
+    amount: JsonInt = Field(description="Whole yen, at least 1,000, in steps of 1,000")
 
 
 class TransferOut(BaseModel):

@@ -26,7 +26,7 @@ import redis
 from shunfuri.broker import get_redis
 from shunfuri.errors import ShunfuriError
 
-log = logging.getLogger("shunfuri.ratelimit")
+log = logging.getLogger("shunfuri.login_rate")
 
 KEY = "shunfuri:ratelimit:{scope}:{address}"
 

@@ -24,7 +24,8 @@ def validate_amount(amount: int, *, minimum: int = 1000, step: int = 1000) -> in
 def available(credit_limit: int, outstanding: int, held: int) -> int:
     """What the member can still draw: limit - outstanding - held, exactly as the rules say.
 
-    It can be negative after staff lower a limit below what is already drawn; any
-    positive amount is then refused, and callers that display it may clamp at 0.
+    Never negative: staff cannot lower a limit below what is in use
+    (`members.set_credit_limit`), and the database's `within_limit` check refuses any
+    row where outstanding + held exceeds the limit.
     """
     return credit_limit - outstanding - held

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from shunfuri.domain.limits import MAX_AMOUNT, available, validate_amount
+from shunfuri.domain.credit import MAX_AMOUNT, available, validate_amount
 from shunfuri.errors import ShunfuriError
 
 
@@ -40,5 +40,3 @@ def test_available() -> None:
     assert available(500_000, 0, 0) == 500_000
     assert available(500_000, 120_000, 30_000) == 350_000
     assert available(100_000, 100_000, 0) == 0
-    # A limit lowered below what is already drawn: exactly the formula.
-    assert available(50_000, 80_000, 0) == -30_000
