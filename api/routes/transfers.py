@@ -1,4 +1,4 @@
-"""Transfers: accept (202), read with long-poll, list, cancel."""
+"""Transfers: accept (202; with `Prefer: wait`, the settled answer), read, list, cancel."""
 
 from __future__ import annotations
 
