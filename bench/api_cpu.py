@@ -96,9 +96,10 @@ def _roles(system, api_pid: int) -> dict[str, list[psutil.Process]]:  # type: ig
         elif "bank-simulator" in cmd:
             roles["bank"].append(proc)
     import psycopg
-    from loadtests.run import _dsn
 
-    with psycopg.connect(_dsn(system.database_url), autocommit=True) as conn:
+    from loadtests.databases import libpq_url
+
+    with psycopg.connect(libpq_url(system.database_url), autocommit=True) as conn:
         db = conn.execute("SELECT current_database()").fetchone()[0]
         pids = [r[0] for r in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -226,7 +227,7 @@ def run(args: argparse.Namespace) -> dict:
             os.killpg(api.pid, signal.SIGTERM)
             api.wait(timeout=20)
             log.close()
-        from loadtests.run import pgbench_tps
+        from loadtests.machine import pgbench_tps
 
         folder = Path(tempfile.mkdtemp(prefix="bench-pgbench-"))
         pgbench = pgbench_tps(system.database_url, folder, 5)
