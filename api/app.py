@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import web
-from api import hotpath, problems
+from api import problems
 from api.body_size import BodySizeLimit
 from api.routes import (
     admin,
@@ -18,12 +18,15 @@ from api.routes import (
     auth,
     availability,
     health,
+    mail,
     me,
     payees,
     repayments,
     transfers,
 )
-from shunfuri import __version__
+from api.waiter import TransferWaiter
+from shunfuri import __version__, broker
+from shunfuri.db.async_sessions import AsyncSessions
 from shunfuri.settings import get_settings
 
 
@@ -44,16 +47,20 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # The transfer routes first: every request is matched against the routes in order,
     # and they carry nearly all of the traffic.
-    for module in (transfers, health, availability, auth, me, payees, repayments, admin,
-                   admin_transfers, admin_repayments):
+    for module in (transfers, health, availability, auth, me, mail, payees, repayments,
+                   admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
     # The member site's pages, after the API (its routes are matched last).
-    web.mount(app, waiter=transfers.waiter)
+    web.mount(app, waiter=lambda: app.state.waiter)
     return app
 
 
 @asynccontextmanager
-async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """What the process's event loop owns, made here on that loop and kept on `app.state`
+    (async connections belong to the loop that opened them): `db` (the async engine the
+    hot endpoints run their session code through), `redis` (the drain wake-ups) and
+    `waiter` (the one transfer-event subscription behind every long-poll)."""
     import gc
     import os
     import sys
@@ -73,11 +80,18 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = int(
         os.environ.get("SHUNFURI_API_THREADS", "8")
     )
-    await hotpath.warm()
+    settings = get_settings()
+    app.state.db = AsyncSessions(settings.resolved_database_url)
+    app.state.redis = broker.async_client(settings.resolved_broker_url)
+    app.state.waiter = TransferWaiter(settings.resolved_broker_url)
+    await app.state.db.warm()
     await _warm_producer()
-    yield
-    await transfers.close_waiter()
-    await hotpath.dispose()
+    try:
+        yield
+    finally:
+        await app.state.waiter.close()
+        await app.state.redis.aclose()
+        await app.state.db.dispose()
 
 
 async def _warm_producer() -> None:

@@ -121,7 +121,7 @@ def main() -> None:
     # stays small and named for what it holds).
     for module in (
         "shunfuri.cli_quote", "shunfuri.cli_reconcile", "shunfuri.cli_members",
-        "shunfuri.cli_doubts", "loadtests.cli",
+        "shunfuri.cli_doubts", "shunfuri.cli_mail", "loadtests.cli",
     ):
         try:
             __import__(module)

@@ -181,6 +181,13 @@ CATALOGUE: dict[str, Entry] = {
         "The due day must be 5, 15, 25 or 31 (31 = the last day of each month).",
         "返済日は5日・15日・25日・月末（31）のいずれかを指定してください。",
     ),
+    "mail_link_invalid": Entry(
+        404, "Confirmation link not valid",
+        "This confirmation link is unknown, already used or older than 24 hours. Register "
+        "the address again in the mail settings to get a new link.",
+        "この確認用リンクは無効です（使用済み、または24時間の有効期限切れ）。"
+        "お手数ですが、メール設定からもう一度アドレスを登録して、新しいリンクをお受け取りください。",
+    ),
     "web_id_taken": Entry(
         409, "Web-ID taken",
         "This Web-ID is already used by someone else. Choose another one.",

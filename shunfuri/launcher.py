@@ -66,6 +66,16 @@ def system_processes(
     env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
     procs: dict[str, str] = {}
+    if not env.get("SMTP_URL"):
+        # No SMTP server named: our own sink keeps every mail in the data folder
+        # (`shunfuri mail` reads it). Production names a server (Settings refuses none).
+        from shunfuri.mail.sink import maildir_path
+
+        mail_port = free_port()
+        env["SMTP_URL"] = f"smtp://127.0.0.1:{mail_port}"
+        procs["mail"] = (f"{py} -m shunfuri.mail.sink {maildir_path(data_dir)} "
+                         f"--port {mail_port}")
+    env.setdefault("SHUNFURI_PUBLIC_URL", f"http://{_shown(host)}:{port}")
     bank_port = free_port()
     env.setdefault("SHUNFURI_BANK_URL", f"http://127.0.0.1:{bank_port}")
     procs["bank"] = f"{py} -m shunfuri.cli bank-simulator --port {bank_port}"
@@ -73,6 +83,7 @@ def system_processes(
     (data_dir / "ports.env").write_text(
         f"SHUNFURI_BANK_URL={env['SHUNFURI_BANK_URL']}\nBROKER_URL={settings.resolved_broker_url}\n"
         f"DATABASE_URL={settings.resolved_database_url}\nAPI_URL=http://{host}:{port}\n"
+        + (f"SMTP_URL={env['SMTP_URL']}\n" if "mail" in procs else "")
     )
     procs["api"] = (
         f"{py} -m uvicorn api.app:create_app --factory --host {host} --port {port} "
@@ -94,6 +105,10 @@ def system_processes(
         "--loglevel WARNING"
     )
     return procs, env
+
+
+def _shown(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
 
 
 def _announce_when_ready(url: str, stop: threading.Event) -> None:
@@ -146,7 +161,7 @@ def _run(*, port: int, host: str, api_workers: int, worker_concurrency: int) -> 
     for name, cmd in procs.items():
         manager.add_process(name, cmd, env=env)
     stop = threading.Event()
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    shown = _shown(host)
     threading.Thread(
         target=_announce_when_ready, args=(f"http://{shown}:{port}", stop), daemon=True
     ).start()

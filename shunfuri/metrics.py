@@ -50,6 +50,8 @@ NEEDS_ATTENTION = Counter(
     "shunfuri_transfers_gave_up", "Transfers handed to staff after the retry budget (in doubt)"
 )
 LOGINS = Counter("shunfuri_logins", "Login attempts", ["outcome"])
+MAIL = Counter("shunfuri_mail", "Member mail sends by outcome (sent, retrying, failed)",
+               ["kind", "outcome"])
 
 
 class _Gauges:

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="瞬フリ <no-reply@shunfuri.localhost>", validation_alias="SHUNFURI_MAIL_FROM"
     )
+    # Where members reach the member site: the links in mail (settings page, address
+    # confirmation) start with it.
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="SHUNFURI_PUBLIC_URL"
+    )
 
     @field_validator("database_url", "bank_database_url")
     @classmethod
@@ -129,6 +134,9 @@ class Settings(BaseSettings):
                 "SMTP_URL must be set and use TLS (smtps:// or smtp+starttls://) in production;"
                 " SHUNFURI_SMTP_ALLOW_INSECURE=true accepts a missing or clear-text one"
             )
+        if not self.public_url.startswith("https://"):
+            problems.append("SHUNFURI_PUBLIC_URL must be the member site's https:// address in "
+                            "production (mail links to it)")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -31,9 +31,14 @@ def mount(app: FastAPI, *, waiter: Waiter) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from web import live
-    from web.routes import account, auth, dues, home, payees, repay, transfer, transfers
+    from web.routes import account, auth, dues, home, mail, payees, repay, transfer, transfers
+    from web.security import production
 
     live.use(waiter)
-    for module in (auth, home, account, payees, transfer, transfers, repay, dues):
+    for module in (auth, home, account, mail, payees, transfer, transfers, repay, dues):
         app.include_router(module.router)
+    if not production():
+        from web.routes import mailbox  # the development mailbox: never in production
+
+        app.include_router(mailbox.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -34,6 +34,7 @@ TITLES_JA = {
     "validation_error": "入力内容をご確認ください",
     "idempotency_key_reused": "お申し込みをやり直してください",
     "web_id_taken": "このWeb-IDは使えません",
+    "mail_link_invalid": "確認用リンクが無効です",
     "database_unavailable": "ただいま処理できません",
     "not_ready": "ただいま処理できません",
     "internal_error": "システムエラーが発生しました",

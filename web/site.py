@@ -54,6 +54,7 @@ NAV: list[NavItem] = [
     NavItem("/transfers", "お取引履歴", "history"),
     NavItem("/payees", "振込先口座", "payees"),
     NavItem("/settings/web-id", "Web-ID設定", "settings"),
+    NavItem("/settings/mail", "メール設定", "mail"),
 ]
 
 

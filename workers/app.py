@@ -45,6 +45,8 @@ app.conf.update(
         "repayments.drain": {"queue": "instant"},
         "repayments.mark_overdue": {"queue": "maintenance"},
         "ops.ping": {"queue": "instant"},
+        "mail.send": {"queue": "maintenance"},
+        "mail.queue": {"queue": "maintenance"},
     },
     worker_hijack_root_logger=False,
     task_time_limit=120,
@@ -58,6 +60,19 @@ app.conf.update(
             "task": "transfers.due_sweep",
             "schedule": 1.0,
             "options": {"queue": "maintenance", "expires": 5},
+        },
+        # Business-clock mail (reminders from 08:00 JST, overdue notices, repayments
+        # received): the task decides what is due, so it works under the simulated clock.
+        "mail-queue": {
+            "task": "mail.queue",
+            "schedule": 5.0,
+            "options": {"queue": "maintenance", "expires": 10},
+        },
+        # Event mail goes out within seconds of its event (the spec allows a minute).
+        "mail-send": {
+            "task": "mail.send",
+            "schedule": 5.0,
+            "options": {"queue": "maintenance", "expires": 10},
         },
         # The database is the source of truth: re-wake anything a lost message stranded.
         "recover": {

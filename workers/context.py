@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from shunfuri.services.outbox import MailContext
 from shunfuri.services.pipeline import Context
 
 
@@ -24,4 +25,27 @@ def context() -> Context:
         publish=lambda changes: publish_transfer_events(get_redis(), changes),
         real_delay=clock.real_delay,
         budget=settings.doubt_budget,
+    )
+
+
+@lru_cache(maxsize=1)
+def mail_context() -> MailContext | None:
+    """The outbox sender's context, or None while no SMTP_URL is set (mail then waits in
+    the outbox: `shunfuri up` always sets one, its own sink by default)."""
+    from shunfuri.clock import SystemClock, get_clock
+    from shunfuri.db.session import session_factory
+    from shunfuri.mail.smtp import SmtpSender
+    from shunfuri.settings import get_settings
+
+    settings = get_settings()
+    if settings.smtp_url is None:
+        return None
+    return MailContext(
+        sessions=session_factory(),
+        sender=SmtpSender.from_url(settings.smtp_url.get_secret_value()),
+        now=get_clock().now,
+        wall=SystemClock().now,
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+        pepper=settings.pin_pepper.get_secret_value(),
     )

@@ -99,3 +99,43 @@ def mark_overdue() -> None:
     if result is not None and (result.marked or result.lifted):
         log.info("overdue job %s: %d checked, %d marked, %d lifted", result.day,
                  result.checked, result.marked, result.lifted)
+
+
+@app.task(name="mail.send", ignore_result=True)
+def send_mail() -> None:
+    """Send what the outbox holds (`shunfuri.services.outbox`: claimed with SKIP LOCKED,
+    so two beats or workers share the rows, never send one twice)."""
+    from shunfuri.services import outbox
+    from workers.context import mail_context
+
+    ctx = mail_context()
+    if ctx is None:
+        return
+    for _ in range(20):  # bounded: the maintenance queue has other work
+        done = outbox.send_due(ctx, limit=50)
+        if done.retrying or done.released or done.sent + done.failed < 50:
+            return  # nothing more due, or the server is failing: the next beat tries
+
+
+@app.task(name="mail.queue", ignore_result=True)
+def queue_mail() -> None:
+    """Queue the mail the beat finds due: repayments received, overdue notices, and from
+    08:00 JST the day's reminders. Each is keyed in the outbox (member, kind, key), so
+    two beats running this at once queue every mail once."""
+    import time
+
+    from shunfuri.clock import get_clock, wall_now
+    from shunfuri.db.session import transaction
+    from shunfuri.services import mail_events
+
+    now, wall = get_clock().now(), wall_now()
+    for step in (mail_events.repayments_received, mail_events.overdue_notices):
+        with transaction() as session:
+            step(session, now=now, wall=wall)
+    # The reminders' daily pass, a chunk of members per transaction, for a bounded time
+    # (the next beat goes on from the cursor).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with transaction() as session:
+            if mail_events.reminders(session, now=now, wall=wall) is None:
+                return

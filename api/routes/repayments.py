@@ -9,13 +9,12 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep
-from api.routes.transfers import waiter
 from api.schemas.repayments import (
     DueDayIn,
     DuesOut,
@@ -111,12 +110,12 @@ def _read(session: Session, member_id: int, repayment_id: str) -> dict:
 @router.get("/v1/repayments/{repayment_id}", response_model=RepaymentOut,
             summary="One repayment; `?wait=S` holds the answer until it changes")
 async def get_repayment(
-    repayment_id: RepaymentId, member: CurrentMember, session: SessionDep,
+    request: Request, repayment_id: RepaymentId, member: CurrentMember, session: SessionDep,
     wait: Annotated[float, Query(ge=0, le=30, description="Seconds to hold for a change")] = 0,
 ) -> dict:
     if wait <= 0:
         return await run_in_threadpool(_read, session, member.id, repayment_id)
-    async with waiter().watch(repayment_id) as changed:
+    async with request.app.state.waiter.watch(repayment_id) as changed:
         current = await run_in_threadpool(_read, session, member.id, repayment_id)
         if current["status"] in FINAL:
             return current

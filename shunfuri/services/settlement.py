@@ -39,7 +39,7 @@ from shunfuri.db.models import LedgerEntry, Member, Payee, Transfer
 from shunfuri.domain.credit import available
 from shunfuri.domain.orders import PROCESSING, Budget
 from shunfuri.gateway.base import PaymentOrder, PaymentResult
-from shunfuri.services import sending
+from shunfuri.services import mail_events, sending
 from shunfuri.services.outcome import BATCH_LEASE, LEASE, Outcome
 from shunfuri.services.sending import NO_ANSWER
 from shunfuri.services.transfers import aware, view
@@ -264,6 +264,7 @@ def _apply_answers(
     held_delta: dict[int, int] = defaultdict(int)
     out_delta: dict[int, int] = defaultdict(int)
     ledger = []
+    paid: list[Transfer] = []
     for t, result in answered:
         t.next_attempt_at = None
         if t.note and t.note.startswith(sending.DOUBT_NOTE):
@@ -277,6 +278,7 @@ def _apply_answers(
                 dict(transfer_id=t.id, member_id=t.member_id, amount=t.amount,
                      bank_code=t.bank_code, bank_reference=result.reference, created_at=now)
             )
+            paid.append(t)
             outcome.settled += 1
             metrics.SETTLED.labels(decision=t.decision).inc()
             if t.decision == "instant":
@@ -293,6 +295,8 @@ def _apply_answers(
         member.outstanding += out_delta.get(member_id, 0)
     if ledger:
         session.execute(LedgerEntry.__table__.insert(), ledger)
+        # The one place a transfer settles: its mail is queued in the same transaction.
+        mail_events.transfers_settled(session, paid, wall=wall)
 
 
 def count_waiting(session: Session, *, wall: datetime, older_than: datetime | None = None) -> int:

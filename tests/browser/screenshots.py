@@ -1,7 +1,7 @@
 """`make screenshots`: every page of the member site at PC (1280 px) and phone (360 px)
 width, into `docs/screenshots/` (or the folder given), from a real running system.
 
-    python -m tests.browser.screenshots docs/screenshots
+    python -m tests.browser.screenshots docs/screenshots [--only mail|site]
 
 It starts `shunfuri up` on a fresh test database (like the browser tests), walks one
 member through the site per width, and writes `<page>-pc.png` / `<page>-phone.png`.
@@ -46,6 +46,15 @@ PAGES = (
     ("25-repay-settled", "ご返済完了"),
     ("26-dues", "返済予定と返済日の変更"),
     ("27-statement", "ご利用明細（CSVダウンロード）"),
+)
+# The mail pages (tests/browser/mail_journey.py); `--only mail` takes just these.
+MAIL_PAGES = (
+    ("mail-1-settings", "メール設定（未登録）", "mail-settings"),
+    ("mail-2-pending", "確認メールを送信", "mail-pending"),
+    ("mail-3-confirm", "確認リンクを開いたところ", "mail-confirm"),
+    ("mail-4-saved", "メール設定を保存", "mail-saved"),
+    ("mail-5-mailbox", "開発用メールボックス", "mailbox"),
+    ("mail-6-message", "お振込み完了メール", "mail-message"),
 )
 
 
@@ -141,8 +150,18 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
     shot("27-statement")
 
 
-def main(folder: Path) -> int:
+def mail_tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.browser import mail_journey
+
+    names = {step: name for name, _, step in MAIL_PAGES}
+    clock(f"{journey.WEEKDAY_AFTERNOON}@1")
+    mail_journey.walk(page, system,
+                      step=lambda step: journey.shot(page, folder, f"{names[step]}-{size}"))
+
+
+def main(folder: Path, only: str | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
+    tours = {"site": (tour,), "mail": (mail_tour,)}.get(only or "", (tour, mail_tour))
     with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=11) as system:
 
         def clock(spec: str) -> None:
@@ -166,11 +185,13 @@ def main(folder: Path) -> int:
                 )
                 page = context.new_page()
                 page.set_default_timeout(20_000)
-                tour(page, system, folder, size, clock)
+                for walk in tours:
+                    walk(page, system, folder, size, clock)
                 context.close()
             browser.close()
     made = sorted(p.name for p in folder.glob("*.png"))
-    expected = {f"{name}-{size}.png" for name, _ in PAGES for size in ("pc", "phone")}
+    pages = [name for name, *_ in (MAIL_PAGES if only == "mail" else PAGES + MAIL_PAGES)]
+    expected = {f"{name}-{size}.png" for name in pages for size in ("pc", "phone")}
     missing = expected - set(made)
     print(f"{len(made)} screenshots in {folder}" + (f"; missing {missing}" if missing else ""))
     return 1 if missing else 0
@@ -179,7 +200,7 @@ def main(folder: Path) -> int:
 def gallery() -> str:
     """The README's table of screenshots (printed by `--gallery`)."""
     rows = ["| page | PC (1280 px) | phone (360 px) |", "|---|---|---|"]
-    for name, label in PAGES:
+    for name, label, *_ in PAGES + MAIL_PAGES:
         rows.append(
             f"| {label} | ![{label}](docs/screenshots/{name}-pc.png) "
             f"| ![{label}](docs/screenshots/{name}-phone.png) |"
@@ -191,5 +212,11 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--gallery"]:
         print(gallery())
         sys.exit(0)
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    sys.exit(main(target if target.is_absolute() else Path.cwd() / target))
+    args = sys.argv[1:]
+    only = None
+    if "--only" in args:  # `--only mail`: just the mail pages (or `site`: the rest)
+        at = args.index("--only")
+        only = args[at + 1]
+        del args[at:at + 2]
+    target = Path(args[0] if args else "docs/screenshots")
+    sys.exit(main(target if target.is_absolute() else Path.cwd() / target, only))

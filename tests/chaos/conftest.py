@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from shunfuri.db.session import normalise_url
+from shunfuri.mail.sink import Sink
 from tests.chaos.harness import RECOVERY_BOUND_S, Harness, Result, format_table
 from tests.chaos.servers import PrivatePostgres, PrivateRedis
 from tests.e2e.conftest import new_member
@@ -76,12 +77,44 @@ def private_pg():
     server.destroy()
 
 
+class ChaosSink:
+    """The system's SMTP server, owned by the test process so a scenario can stop it and
+    start it again on the same port (the embedded one is a child of `shunfuri up`, whose
+    supervisor would stop the whole system with it)."""
+
+    def __init__(self, maildir: Path) -> None:
+        from shunfuri.mail.sink import start_sink
+
+        self.maildir = maildir
+        self.sink: Sink | None = start_sink(maildir)
+        self.port = self.sink.controller.port
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.sink is not None:
+            self.sink.stop()
+            self.sink = None
+
+    def start(self) -> None:
+        from shunfuri.mail.sink import start_sink
+
+        if self.sink is None:
+            self.sink = start_sink(self.maildir, port=self.port)
+
+
 @pytest.fixture(scope="session")
-def system(private_pg: PrivatePostgres, private_redis: PrivateRedis):
+def smtp_sink(tmp_path_factory: pytest.TempPathFactory):
+    sink = ChaosSink(tmp_path_factory.mktemp("chaos-mail") / "mail")
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def system(private_pg: PrivatePostgres, private_redis: PrivateRedis, smtp_sink: ChaosSink):
     database_url = private_pg.create_database("shunfuri_chaos")
     with running_system(
         clock=START, database_url=database_url, broker_url=private_redis.url,
-        SHUNFURI_TOKEN_TTL_SECONDS="86400",
+        SHUNFURI_TOKEN_TTL_SECONDS="86400", SMTP_URL=smtp_sink.url,
     ) as running:
         yield running
 

@@ -50,7 +50,9 @@ def beyond_a_schema(response) -> str | None:  # type: ignore[no-untyped-def]
     - a holder name's length once converted to Zengin half-width kana (ｶﾞ is two
       characters, runs of spaces are one; the schema states which characters may be
       typed);
-    - a list cursor the API did not issue (opaque: only `next_cursor` is one).
+    - a list cursor the API did not issue (opaque: only `next_cursor` is one);
+    - a mail address's finer rules beyond its stated shape (email-validator: dots, label
+      lengths, special-use domains such as .test or .localhost).
     """
     if response.status_code != 422:
         return None
@@ -64,6 +66,9 @@ def beyond_a_schema(response) -> str | None:  # type: ignore[no-untyped-def]
             return "the holder name's converted length"
         if error.get("field") == "cursor":
             return "a cursor the API did not issue"
+        if error.get("field") == "address" and error.get("message", "").startswith(
+                "refused by the mail address rules"):
+            return "the mail address rules"
     return None
 
 
@@ -157,3 +162,9 @@ def test_only_what_no_schema_can_say_is_excused(client, admin_headers):  # type:
     wrong_pin = client.post("/v1/admin/members", headers=admin_headers,
                             json={"credit_limit": 0, "pin": "12"})
     assert wrong_pin.status_code == 422 and beyond_a_schema(wrong_pin) is None
+    headers = bearer(token_for(client, create_member(client, admin_headers)["card_number"]))
+    special = client.put("/v1/me/mail/address", headers=headers,
+                         json={"address": "hanako@shunfuri.test"})
+    assert beyond_a_schema(special) == "the mail address rules"
+    shapeless = client.put("/v1/me/mail/address", headers=headers, json={"address": "0000"})
+    assert shapeless.status_code == 422 and beyond_a_schema(shapeless) is None

@@ -10,7 +10,7 @@ from shunfuri.smtp_url import parse_smtp_url
 
 PRODUCTION = {"SHUNFURI_ENV": "production", "SHUNFURI_ADMIN_KEY": "k" * 20,
               "SHUNFURI_PIN_PEPPER": "p" * 20, "DATABASE_URL": "postgresql://db/x",
-              "BROKER_URL": "redis://r:6379/0"}
+              "BROKER_URL": "redis://r:6379/0", "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
 
 
 @pytest.mark.parametrize(("url", "security", "host", "port"), [
@@ -91,3 +91,10 @@ def test_a_refused_url_never_prints_its_password(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ValidationError) as caught:
         settings(monkeypatch, **PRODUCTION, SMTP_URL="smtp://u:Sup3rS3cret@relay.example")
     assert "Sup3rS3cret" not in str(caught.value) and "k" * 20 not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://shunfuri.example", "http://127.0.0.1:8000"])
+def test_production_refuses_mail_links_without_https(monkeypatch, url: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match="SHUNFURI_PUBLIC_URL must be"):
+        settings(monkeypatch, **{**PRODUCTION, "SHUNFURI_PUBLIC_URL": url},
+                 SMTP_URL="smtps://relay.example")
