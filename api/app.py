@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import web
-from api import hotpath, problems
+from api import problems
 from api.body_size import BodySizeLimit
 from api.routes import (
     admin,
@@ -24,7 +24,9 @@ from api.routes import (
     repayments,
     transfers,
 )
-from shunfuri import __version__
+from api.waiter import TransferWaiter
+from shunfuri import __version__, broker
+from shunfuri.db.async_sessions import AsyncSessions
 from shunfuri.settings import get_settings
 
 
@@ -49,12 +51,16 @@ def create_app() -> FastAPI:
                    admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
     # The member site's pages, after the API (its routes are matched last).
-    web.mount(app, waiter=transfers.waiter)
+    web.mount(app, waiter=lambda: app.state.waiter)
     return app
 
 
 @asynccontextmanager
-async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """What the process's event loop owns, made here on that loop and kept on `app.state`
+    (async connections belong to the loop that opened them): `db` (the async engine the
+    hot endpoints run their session code through), `redis` (the drain wake-ups) and
+    `waiter` (the one transfer-event subscription behind every long-poll)."""
     import gc
     import os
     import sys
@@ -74,11 +80,18 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = int(
         os.environ.get("SHUNFURI_API_THREADS", "8")
     )
-    await hotpath.warm()
+    settings = get_settings()
+    app.state.db = AsyncSessions(settings.resolved_database_url)
+    app.state.redis = broker.async_client(settings.resolved_broker_url)
+    app.state.waiter = TransferWaiter(settings.resolved_broker_url)
+    await app.state.db.warm()
     await _warm_producer()
-    yield
-    await transfers.close_waiter()
-    await hotpath.dispose()
+    try:
+        yield
+    finally:
+        await app.state.waiter.close()
+        await app.state.redis.aclose()
+        await app.state.db.dispose()
 
 
 async def _warm_producer() -> None:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -136,6 +137,13 @@ def install(
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return problem_response(ShunfuriError("database_unavailable"), {"Retry-After": "2"})
+
+    @app.exception_handler(PoolTimeout)
+    async def _db_busy(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for the pool's timeout: an overloaded
+        # process, not a fault in the request; the client may try again shortly.
+        log.warning("no database connection free: %s", exc)
         return problem_response(ShunfuriError("database_unavailable"), {"Retry-After": "2"})
 
     @app.exception_handler(DBAPIError)

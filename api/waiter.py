@@ -1,4 +1,4 @@
-"""Long-poll support: one Redis subscription per API process wakes every `?wait=`.
+"""Long-poll support: one Redis subscription per API process wakes `?wait=` and `Prefer: wait`.
 
 Workers publish `id|<the transfer's public view>` on a channel when a transfer changes;
 this listener hands the view to whoever waits on that id, so a waiting request costs

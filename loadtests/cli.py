@@ -1,13 +1,37 @@
-"""`shunfuri loadtest SCENARIO`: registered on the `shunfuri` app when `shunfuri.cli.main` runs."""
+"""`shunfuri loadtest SCENARIO`: registered on the `shunfuri` app when `shunfuri.cli.main` runs.
+
+Locust and matplotlib are the optional `loadtest` extra (the service does not need
+them); without them the command says how to install them instead of failing on an import.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from loadtests.context import DEFAULT_PREFER_WAIT_S
 from shunfuri.cli import app
+
+EXTRA = "loadtest"
+EXTRA_MODULES = ("locust", "matplotlib")
+
+
+def missing_extra() -> list[str]:
+    """The load-test extra's modules that cannot be imported here."""
+    return [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
+
+
+def extra_hint(missing: list[str]) -> str:
+    return (
+        f"shunfuri loadtest needs the `{EXTRA}` extra, which is not installed here "
+        f"(missing: {', '.join(missing)}).\n"
+        f"Install it with:  pip install 'shunfuri[{EXTRA}]'\n"
+        f"or, in a checkout:  make install  (uv sync --all-extras), "
+        f"or  .uv/bin/uv sync --extra {EXTRA}"
+    )
 
 
 @app.command()
@@ -52,15 +76,28 @@ def loadtest(
     out: Annotated[
         Path | None, typer.Option(help="results folder (default loadtests/results/<stamp>)")
     ] = None,
+    prefer_wait: Annotated[
+        int,
+        typer.Option(
+            min=0, max=30,
+            help="`Prefer: wait=N` on POST /v1/transfers: the answer is final in one round "
+            "trip; 0 = POST, then GET ?wait= (the two-request way)",
+        ),
+    ] = DEFAULT_PREFER_WAIT_S,
 ) -> None:
     """Load-test the transfer pipeline with Locust; exits non-zero when a target is missed."""
-    from loadtests import report, run, scenarios
+    missing = missing_extra()
+    if missing:
+        typer.echo(extra_hint(missing), err=True)
+        raise typer.Exit(2)
+    from loadtests import report, scenarios
+    from loadtests.runner import Options, console, execute
 
     try:
         chosen = scenarios.get(scenario)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="SCENARIO") from None
-    opts = run.Options(
+    opts = Options(
         scenario=chosen,
         rate=rate if rate is not None else chosen.rate,
         duration=duration if duration is not None else (chosen.duration or 60),
@@ -75,8 +112,9 @@ def loadtest(
         embedded=embedded,
         out=out,
         web_rate=web_rate,
+        prefer_wait=prefer_wait,
     )
-    summary, rows, folder = run.execute(opts)
-    report.print_verdict(summary, rows, chosen, console=run.console)
-    run.console.print(f"results: {folder}")
+    summary, rows, folder = execute(opts)
+    report.print_verdict(summary, rows, chosen, console=console)
+    console.print(f"results: {folder}")
     raise typer.Exit(0 if summary["ok"] else 1)

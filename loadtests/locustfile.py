@@ -1,10 +1,12 @@
 """Locust: members log in, register a payee, then request transfers and wait for them.
 
 Each Locust user is one member (credentials handed out by the runner in the JSON file
-named by `LOADTEST_MEMBERS`). A task is one transfer: `POST /v1/transfers`, then
-`GET /v1/transfers/{id}?wait=` until the status is final. Besides Locust's usual rows
-(login, payee, accept, poll) every transfer fires two rows of its own, request type
-`TRANSFER`:
+named by `LOADTEST_MEMBERS`). A task is one transfer: `POST /v1/transfers` with
+`Prefer: wait=N` (RFC 7240), which a server that honours it answers once the transfer is
+final, so one round trip sees it settled; when the answer is 202 and not final (a server
+that does not honour the preference, or N seconds passed), `GET /v1/transfers/{id}?wait=`
+until the status is final. Besides Locust's usual rows (login, payee, accept, poll) every
+transfer fires two rows of its own, request type `TRANSFER`:
 
 - `accept_to_settled (client)` - from sending the POST to seeing `settled`;
 - `accept_to_settled (server)` - `settled_at - accepted_at` as the server stamped them
@@ -20,10 +22,12 @@ percentiles of summary.json and the chart from those raw samples.
 Environment (set by `shunfuri loadtest`; set them yourself to run this file by hand):
   LOADTEST_MEMBERS        JSON file: [{"card_number", "pin", "bank_code", "branch_code"}, ...]
   LOADTEST_USER_RATE      transfers/s per user (offered rate = users x this), default 1
-  LOADTEST_SAMPLES_DIR    where samples-<pid>.csv go (default: current directory)
+  LOADTEST_SAMPLES_DIR    where samples-<pid>.csv and steady-<pid>.json (when the steady
+                          load began) go (default: current directory)
   LOADTEST_CLOCK_SPEED    the system's SHUNFURI_CLOCK speed (default 1)
   LOADTEST_START_DELAY    seconds to wait after all users have logged in (default 1)
   LOADTEST_AMOUNT         yen per transfer (default 1000)
+  LOADTEST_PREFER_WAIT    N of `Prefer: wait=N` on the POST (default 10; 0: no header)
 """
 
 from __future__ import annotations
@@ -40,15 +44,17 @@ from datetime import datetime
 from pathlib import Path
 
 import gevent
-import gevent.event
 import locust.stats
 from locust import FastHttpUser, events, task
+from locust.runners import MasterRunner
 
-from loadtests.pacing import phase, wait_for_slot
+from loadtests.pacing import wait_for_slot
+from loadtests.start_gate import StartGate
 
 DEADLINE_MS = 10_000.0
 GIVE_UP_S = 30.0  # keep polling this long after the POST to learn a late transfer's fate
 FINAL = {"settled", "rejected", "failed", "cancelled"}
+ACCEPTED_CODES = {200, 201, 202}
 CLIENT_ROW = "accept_to_settled (client)"
 SERVER_ROW = "accept_to_settled (server)"
 SAMPLE_FIELDS = (
@@ -64,6 +70,7 @@ SAMPLE_FIELDS = (
     "accepted_at",
     "settled_at",
     "polls",
+    "preference_applied",
 )
 
 
@@ -79,6 +86,8 @@ USER_RATE = float(os.environ.get("LOADTEST_USER_RATE", "1"))
 CLOCK_SPEED = float(os.environ.get("LOADTEST_CLOCK_SPEED", "1"))
 START_DELAY = float(os.environ.get("LOADTEST_START_DELAY", "1"))
 AMOUNT = int(os.environ.get("LOADTEST_AMOUNT", "1000"))
+PREFER_WAIT = int(os.environ.get("LOADTEST_PREFER_WAIT", "10"))
+SAMPLES_DIR = Path(os.environ.get("LOADTEST_SAMPLES_DIR", "."))
 PERIOD = 1.0 / USER_RATE
 
 
@@ -91,9 +100,7 @@ def _load_members() -> list[dict]:
 
 MEMBERS = _load_members()
 _next_local = itertools.count()
-_go = gevent.event.Event()
-_started = {"done": 0}  # users of this process past on_start (logged in, payee registered)
-_schedule: dict = {"t0": 0.0, "users": 1}
+GATE = StartGate(START_DELAY)
 
 
 class Samples:
@@ -119,9 +126,8 @@ class Samples:
         if not self._rows:
             return
         if self._writer is None:
-            folder = Path(os.environ.get("LOADTEST_SAMPLES_DIR", "."))
-            folder.mkdir(parents=True, exist_ok=True)
-            self._file = open(folder / f"samples-{os.getpid()}.csv", "a", newline="")
+            SAMPLES_DIR.mkdir(parents=True, exist_ok=True)
+            self._file = open(SAMPLES_DIR / f"samples-{os.getpid()}.csv", "a", newline="")
             self._writer = csv.DictWriter(self._file, fieldnames=SAMPLE_FIELDS)
             if self._file.tell() == 0:
                 self._writer.writeheader()
@@ -135,30 +141,16 @@ SAMPLES = Samples()
 
 @events.init.add_listener
 def _on_init(environment, **_: object) -> None:  # type: ignore[no-untyped-def]
-    _schedule["environment"] = environment
+    def on_spawned(user_count: int, **_: object) -> None:
+        if isinstance(environment.runner, MasterRunner):
+            return  # a master has no users of its own
+        # `user_count` is the whole test's on a Locust worker; wait for this process's own.
+        local = getattr(environment.runner, "user_count", None)
+        gevent.spawn(GATE.open_when_all_arrived,
+                     local if isinstance(local, int) and local > 0 else user_count,
+                     SAMPLES_DIR)
 
-
-@events.spawning_complete.add_listener
-def _on_spawned(user_count: int, **_: object) -> None:
-    # `user_count` is the whole test's on a Locust worker; wait for this process's own.
-    runner = getattr(_schedule.get("environment"), "runner", None)
-    local = getattr(runner, "user_count", None)
-    gevent.spawn(_start_together, local if isinstance(local, int) and local > 0 else user_count)
-
-
-def _start_together(expected: int) -> None:
-    """Open the steady load only once every user of this process has logged in.
-
-    Logins cost ~16 ms of argon2 each on the API; a transfer sent while others are still
-    logging in measures the login burst, not the pipeline. Then each user gets a fixed
-    slot in the period, evenly spaced, so the offered rate is smooth from the first second.
-    """
-    deadline = time.monotonic() + 60
-    while _started["done"] < expected and time.monotonic() < deadline:
-        gevent.sleep(0.05)
-    _schedule["users"] = max(1, _started["done"])
-    _schedule["t0"] = time.monotonic() + START_DELAY
-    _go.set()
+    environment.events.spawning_complete.add_listener(on_spawned)
 
 
 def paced(user: Member) -> float:
@@ -214,9 +206,8 @@ class Member(FastHttpUser):
         try:
             self._log_in()
         finally:
-            _started["done"] += 1
-        _go.wait()
-        self.first_at = _schedule["t0"] + phase(self.local_index, _schedule["users"], PERIOD)
+            GATE.arrive()
+        self.first_at = GATE.first_slot(self.local_index, PERIOD)
         gevent.sleep(max(0.0, self.first_at - time.monotonic()))
 
     def _log_in(self) -> None:
@@ -258,18 +249,24 @@ class Member(FastHttpUser):
     def transfer(self) -> None:
         started_wall = time.time()
         started = time.perf_counter()
+        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+        if PREFER_WAIT:
+            headers["Prefer"] = f"wait={PREFER_WAIT}"
         with self.client.post(
             "/v1/transfers",
-            headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())},
+            headers=headers,
             json={"payee_id": self.payee_id, "amount": AMOUNT},
             name="/v1/transfers",
             catch_response=True,
         ) as resp:
             accept_ms = (time.perf_counter() - started) * 1000.0
-            if resp.status_code != 202:
+            # 202: accepted, not final yet; with the preference honoured a final answer
+            # may come as 200 or 201. Whatever the code, the body's status decides.
+            if resp.status_code not in ACCEPTED_CODES:
                 resp.failure(f"accept {resp.status_code}: {resp.text[:200]}")
                 return
             body = resp.json()
+            applied = resp.headers.get("Preference-Applied") or ""
         polls = 0
         while body.get("status") not in FINAL:
             elapsed = time.perf_counter() - started
@@ -311,6 +308,7 @@ class Member(FastHttpUser):
                 "accepted_at": body.get("accepted_at") or "",
                 "settled_at": body.get("settled_at") or "",
                 "polls": polls,
+                "preference_applied": applied,
             }
         )
         problem = None
@@ -342,4 +340,4 @@ if int(os.environ.get("LOADTEST_WEB_USERS", "0") or 0) > 0:
     # The `web` scenario: members using the pages beside the API users.
     from loadtests.web_member import web_member_class
 
-    WebMember = web_member_class(started=_started, go=_go, schedule=_schedule)
+    WebMember = web_member_class(gate=GATE)

@@ -98,6 +98,7 @@ def summarise(samples: Sequence[dict], *, scenario: str, extra_failed: int = 0) 
         offered_span = max(max(s["started_at"] for s in samples) - first, 1e-9)
     else:
         span = offered_span = 0.0
+    one_trip = sum(1 for s in settled if s["polls"] == 0)
     by_status: dict[str, int] = {}
     for s in samples:
         by_status[s["status"] or "unknown"] = by_status.get(s["status"] or "unknown", 0) + 1
@@ -116,6 +117,9 @@ def summarise(samples: Sequence[dict], *, scenario: str, extra_failed: int = 0) 
             "client": distribution(client),
         },
         "accept_ms": distribution(accept),
+        # settled seen in the POST's own answer (`Prefer: wait`), no `GET ?wait=` needed
+        "settled_in_one_round_trip": one_trip,
+        "one_round_trip_ratio": round(one_trip / len(settled), 6) if settled else 0.0,
     }
 
 
@@ -167,68 +171,49 @@ def print_verdict(summary: dict, rows: Sequence[dict], scenario: Scenario, conso
         )
         table.add_row(row["target"], shown, "[green]PASS[/]" if row["ok"] else "[red]MISS[/]")
     console.print(table)
+    cpu = cpu_table(summary)
+    if cpu is not None:
+        console.print(cpu)
+    note = (summary.get("knee") or {}).get("note")
+    if note:
+        console.print(f"[yellow]{note}[/]")
 
 
-def chart(samples: Sequence[dict], path: Path, *, title: str) -> None:
-    """accept -> settled latency (client and server) over the run, 10-second line drawn."""
-    import matplotlib
+# (summary.json's process group, the column's header: short enough for 80 columns)
+CPU_COLUMNS = (("api", "api"), ("workers", "workers"), ("postgresql", "pg"), ("redis", "redis"),
+               ("bank simulator", "bank"), ("locust", "locust"))
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
-    if samples:
-        t0 = min(s["started_at"] for s in samples)
-        ok = [s for s in samples if s["status"] == "settled"]
-        bad = [s for s in samples if s["status"] != "settled"]
-        ax.scatter(
-            [s["started_at"] - t0 for s in ok],
-            [s["client_ms"] for s in ok],
-            s=3,
-            alpha=0.35,
-            label="client (POST sent -> settled seen)",
-            color="tab:blue",
-        )
-        srv = [s for s in ok if s["server_ms"] is not None]
-        ax.scatter(
-            [s["started_at"] - t0 for s in srv],
-            [max(s["server_ms"], 0.01) for s in srv],
-            s=3,
-            alpha=0.35,
-            label="server (settled_at - accepted_at)",
-            color="tab:orange",
-        )
-        if bad:
-            ax.scatter(
-                [s["started_at"] - t0 for s in bad],
-                [max(s["client_ms"] or TEN_SECONDS_MS, 1) for s in bad],
-                s=14,
-                marker="x",
-                color="tab:red",
-                label="not settled / failed",
-            )
-        # rolling p99 of the client latency per second of the run
-        buckets: dict[int, list[float]] = {}
-        for s in ok:
-            buckets.setdefault(int(s["started_at"] - t0), []).append(s["client_ms"])
-        xs = sorted(buckets)
-        ax.plot(
-            xs,
-            [percentile(buckets[x], 99) for x in xs],
-            color="navy",
-            lw=1.2,
-            label="client p99 per second",
-        )
-    ax.axhline(TEN_SECONDS_MS, color="red", lw=1.5, ls="--", label="10 s promise")
-    ax.set_yscale("log")
-    ax.set_xlabel("seconds since first transfer")
-    ax.set_ylabel("accept -> settled (ms, log scale)")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.25)
-    ax.legend(loc="upper left", fontsize=8, markerscale=3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+def cpu_table(summary: dict):  # type: ignore[no-untyped-def]
+    """CPU milliseconds per settled transfer, in all and by process: one row for the run,
+    or one per ramp step (a step whose Locust was near a core is marked)."""
+    from rich.table import Table
+
+    if summary.get("steps"):
+        rows = [(f"{s['rate']:g}/s", s.get("cpu_ms_per_settled"), s.get("locust_limited"))
+                for s in summary["steps"]]
+    elif summary.get("cpu_ms_per_settled"):
+        cpu = summary.get("cpu") or {}
+        rows = [(summary.get("scenario", ""), summary["cpu_ms_per_settled"],
+                 cpu.get("locust_limited"))]
+    else:
+        return None
+    table = Table(title="CPU ms per settled transfer (steady window)",
+                  caption="pg = PostgreSQL, bank = bank simulator; limited = a Locust process "
+                  "near a whole core: the load generator's ceiling, not the system's")
+    for col in ("run", "total", *(header for _, header in CPU_COLUMNS), "limited"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for label, per, limited in rows:
+        per = per or {}
+        by = per.get("by_process") or {}
+        table.add_row(label, _ms(per.get("total")),
+                      *(_ms(by.get(key)) for key, _ in CPU_COLUMNS),
+                      "[red]yes[/]" if limited else "no")
+    return table
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def locust_rows(stats_csv: Path) -> dict[str, dict]:

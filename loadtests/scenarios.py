@@ -1,7 +1,8 @@
 """The scenarios of issue 5: what each one offers, on which simulated clock, and its targets.
 
-A scenario is data; `loadtests/run.py` executes it. Targets are the issue's numbers; a
-run whose figures miss one prints a red verdict row and exits non-zero.
+A scenario is data; `loadtests/runner.py` executes it through `loadtests/runs/<name>.py`.
+Targets are the issue's numbers; a run whose figures miss one prints a red verdict row
+and exits non-zero.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from pathlib import Path
 import gevent
 from locust import FastHttpUser, events, task
 
-from loadtests.pacing import phase, wait_for_slot
+from loadtests.pacing import wait_for_slot
+from loadtests.start_gate import StartGate
 
 WEB_USERS = int(os.environ.get("LOADTEST_WEB_USERS", "0") or 0)
 WEB_RATE = float(os.environ.get("LOADTEST_WEB_USER_RATE", "1") or 1)
@@ -99,7 +100,7 @@ def _ms_between(start: str | None, end: str | None) -> float | None:
     return delta.total_seconds() * 1000.0 / CLOCK_SPEED
 
 
-def web_member_class(*, started: dict, go: gevent.event.Event, schedule: dict) -> type:
+def web_member_class(*, gate: StartGate) -> type:
     """The user class, sharing the locustfile's start-up barrier: every user of the
     process (API and web) has logged in before the steady load begins."""
     members = _members()
@@ -121,12 +122,11 @@ def web_member_class(*, started: dict, go: gevent.event.Event, schedule: dict) -
             try:
                 self.ready = self._log_in(members[self.index % len(members)])
             finally:
-                started["done"] += 1
+                gate.arrive()
             if not self.ready:
                 self.stop()
                 return
-            go.wait()
-            self.first_at = schedule["t0"] + phase(self.index, max(WEB_USERS, 1), PERIOD)
+            self.first_at = gate.first_slot(self.index, PERIOD, users=max(WEB_USERS, 1))
             gevent.sleep(max(0.0, self.first_at - time.monotonic()))
 
         def _page(self, method: str, path: str, name: str, **kwargs):  # type: ignore[no-untyped-def]

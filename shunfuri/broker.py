@@ -7,13 +7,13 @@ accepted transfers share one Celery message.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import orjson
 import redis
 from kombu import Exchange, Queue
 
@@ -64,7 +64,7 @@ def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, dict]]
         return
     pipe = client.pipeline(transaction=False)
     for transfer_id, view in changes:
-        pipe.publish(EVENTS_CHANNEL, f"{transfer_id}|{json.dumps(view, separators=(',', ':'))}")
+        pipe.publish(EVENTS_CHANNEL, transfer_id.encode() + b"|" + orjson.dumps(view))
     try:
         pipe.execute()
     except redis.RedisError as exc:
@@ -259,9 +259,9 @@ class DrainLease:
         self._thread.join()
 
 
-@lru_cache(maxsize=8)
-def _async_client(url: str, loop: int):  # type: ignore[no-untyped-def]
-    """Per event loop, like every asyncio connection pool.
+def async_client(url: str):  # type: ignore[no-untyped-def]
+    """A Redis client for an event loop (the API makes one in its lifespan): its pooled
+    connections belong to the loop that opened them.
 
     One immediate retry (a pooled connection may have outlived a Redis restart), no
     backoff: the wake-up after a commit is best effort, and redis-py's default retries
@@ -275,13 +275,9 @@ def _async_client(url: str, loop: int):  # type: ignore[no-untyped-def]
                           retry=Retry(NoBackoff(), 1))
 
 
-async def request_drain_async(queue: str = "instant") -> bool:
-    """`request_drain` for the event loop: True when the caller must send the message."""
-    import asyncio
-
-    from shunfuri.settings import get_settings
-
-    client = _async_client(get_settings().resolved_broker_url, id(asyncio.get_running_loop()))
+async def request_drain_async(client, queue: str = "instant") -> bool:  # type: ignore[no-untyped-def]
+    """`request_drain` for the event loop, on `client` (`async_client`): True when the
+    caller must send the Celery message."""
     started = await _script(client, _REQUEST_DRAIN)(keys=_drain_keys(queue), args=[FLAG_TTL])
     return bool(started)
 

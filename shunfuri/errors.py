@@ -168,7 +168,7 @@ CATALOGUE: dict[str, Entry] = {
         "年率は0以上の整数のベーシスポイントで指定してください（1780 = 17.8%）。",
     ),
     "rate_above_legal_cap": Entry(
-        422, "Rate above the legal cap",
+        409, "Rate above the legal cap",
         "The rate exceeds the Interest Rate Restriction Act cap for this member's credit "
         "limit (20 % below 100,000 yen, 18 % below 1,000,000 yen, 15 % from 1,000,000 yen). "
         "Set at most `cap_bp`.",

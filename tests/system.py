@@ -2,7 +2,8 @@
 
 Each system gets its own PostgreSQL database and a Redis db of its own (tests/services.py),
 or with `embedded=True` the private servers `shunfuri up` starts in its data folder; it
-is stopped (SIGTERM to the process group, as Ctrl-C would) on exit.
+is stopped (SIGTERM to the process group, as Ctrl-C would) on exit. Starting, waiting
+and stopping are `loadtests/system.py`'s, shared with the load-test runner.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -24,19 +22,14 @@ from typing import Any
 
 import httpx
 
-from shunfuri.embedded import PrivatePostgres, PrivateRedis
+from loadtests.system import ROOT, Up, console_script, free_port, shunfuri_up
 from tests.services import create_database, drop_database
 from tests.services import redis_db as claim_redis_db
 
-ROOT = Path(__file__).resolve().parent.parent
-SHUNFURI = str(Path(sys.executable).with_name("shunfuri"))
+SHUNFURI = console_script("shunfuri")
 _systems = itertools.count(1)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["ROOT", "SHUNFURI", "System", "free_port", "poll", "running_system"]
 
 
 def poll(check: Callable[[], Any], *, timeout: float, interval: float = 0.05, what: str = "") -> Any:
@@ -53,16 +46,29 @@ def poll(check: Callable[[], Any], *, timeout: float, interval: float = 0.05, wh
 
 @dataclass
 class System:
-    url: str
+    up: Up
     database_url: str
     broker_url: str
-    data_dir: Path
-    env: dict[str, str]
-    process: subprocess.Popen
     http: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(base_url=self.url, timeout=40)
+
+    @property
+    def url(self) -> str:
+        return self.up.url
+
+    @property
+    def data_dir(self) -> Path:
+        return self.up.data_dir
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self.up.env)
+
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.up.process
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -76,8 +82,7 @@ class System:
 
     def env_of_children(self) -> dict[str, str]:
         # The bank's port is chosen by `up`; it writes it where tests can read it.
-        text = (self.data_dir / "ports.env").read_text()
-        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+        return self.up.ports()
 
 
 @contextmanager
@@ -109,7 +114,6 @@ def running_system(
             data_dir = Path(tempfile.gettempdir()) / f"shunfuri-e2e-{os.getpid()}-{next(_systems)}"
             shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True, exist_ok=True)
-        port = free_port()
         env = {
             **os.environ,
             "SHUNFURI_DATA_DIR": str(data_dir),
@@ -123,42 +127,13 @@ def running_system(
             env.update(DATABASE_URL=database_url or "", BROKER_URL=broker_url or "")
         if clock:
             env["SHUNFURI_CLOCK"] = clock
-        log = stack.enter_context(open(data_dir / "up.log", "w"))
-        process = subprocess.Popen(
-            [SHUNFURI, "up", "--port", str(port), "--data-dir", str(data_dir)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-        )
-        system = System(f"http://127.0.0.1:{port}", database_url or "", broker_url or "",
-                        data_dir, env, process)
-        stack.callback(system.http.close)
-        stack.callback(_stop, process, data_dir if embedded else None)
-
-        def ready() -> bool:
-            if process.poll() is not None:
-                raise AssertionError(f"shunfuri up exited: {(data_dir / 'up.log').read_text()}")
-            try:
-                return system.http.get("/readyz", params={"deep": 1}).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        poll(ready, timeout=ready_timeout, interval=0.3, what="the system to be ready")
+        up = stack.enter_context(shunfuri_up(
+            env=env, data_dir=data_dir, log=data_dir / "up.log", ready_timeout=ready_timeout,
+            embedded=embedded,
+        ))
         if embedded:
-            children = system.env_of_children()
-            system.database_url, system.broker_url = children["DATABASE_URL"], children["BROKER_URL"]
+            children = up.ports()
+            database_url, broker_url = children["DATABASE_URL"], children["BROKER_URL"]
+        system = System(up, database_url or "", broker_url or "")
+        stack.callback(system.http.close)
         yield system
-
-
-def _stop(process: subprocess.Popen, data_dir: Path | None) -> None:
-    """SIGTERM (as Ctrl-C); SIGKILL after 20 s, and then whatever private servers the
-    killed `up` could not stop itself."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        if data_dir is not None:
-            PrivatePostgres(data_dir / "postgres").stop()
-            PrivateRedis(data_dir / "redis").stop()

@@ -24,6 +24,7 @@ from api.schemas.repayments import (
 )
 from shunfuri.services import doubts, members, statements, terms
 from shunfuri.services import dues as dues_service
+from shunfuri.services.statements import MONTH_PATTERN
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -71,7 +72,7 @@ def get_dues(member_id: int, actor: StaffActor, session: SessionDep, now: NowDep
             responses={200: {"content": {"text/csv": {}}}})
 def get_statement(
     member_id: int, actor: StaffActor, session: SessionDep, now: NowDep, wall: WallDep,
-    month: Annotated[str, Query(description="YYYY-MM (JST month)", max_length=7)],
+    month: Annotated[str, Query(description="YYYY-MM (JST month)", pattern=MONTH_PATTERN)],
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
 ) -> Response:
     _known_id(session, member_id, actor=actor, action="view_statement", now=wall)

@@ -9,13 +9,12 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep
-from api.routes.transfers import waiter
 from api.schemas.repayments import (
     DueDayIn,
     DuesOut,
@@ -29,6 +28,7 @@ from shunfuri.broker import send_task
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues as dues_service
 from shunfuri.services import repayments, statements
+from shunfuri.services.statements import MONTH_PATTERN
 from shunfuri.services.transfers import FINAL
 
 log = logging.getLogger("shunfuri.api.repayments")
@@ -67,7 +67,9 @@ def wake_collector() -> None:
              summary="Repay: collected from one of your registered accounts")
 def create_repayment(
     body: RepaymentIn, member: CurrentMember, session: SessionDep, now: NowDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", json_schema_extra={"pattern": _KEY.pattern})
+    ] = None,
 ) -> JSONResponse:
     """Accepted at once (202) and collected by a worker through the bank; interest due is
     paid first, then principal, and the repaid principal is available again as soon as
@@ -108,12 +110,12 @@ def _read(session: Session, member_id: int, repayment_id: str) -> dict:
 @router.get("/v1/repayments/{repayment_id}", response_model=RepaymentOut,
             summary="One repayment; `?wait=S` holds the answer until it changes")
 async def get_repayment(
-    repayment_id: RepaymentId, member: CurrentMember, session: SessionDep,
+    request: Request, repayment_id: RepaymentId, member: CurrentMember, session: SessionDep,
     wait: Annotated[float, Query(ge=0, le=30, description="Seconds to hold for a change")] = 0,
 ) -> dict:
     if wait <= 0:
         return await run_in_threadpool(_read, session, member.id, repayment_id)
-    async with waiter().watch(repayment_id) as changed:
+    async with request.app.state.waiter.watch(repayment_id) as changed:
         current = await run_in_threadpool(_read, session, member.id, repayment_id)
         if current["status"] in FINAL:
             return current
@@ -147,7 +149,7 @@ def set_due_day(body: DueDayIn, member: CurrentMember, session: SessionDep,
 )
 def get_statement(
     member: CurrentMember, session: SessionDep, now: NowDep,
-    month: Annotated[str, Query(description="YYYY-MM (JST month)", max_length=7)],
+    month: Annotated[str, Query(description="YYYY-MM (JST month)", pattern=MONTH_PATTERN)],
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:

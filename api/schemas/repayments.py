@@ -23,8 +23,8 @@ class RepaymentIn(BaseModel):
         ge=1, le=MAX_ID, description="One of your registered accounts: it is debited")
     # The range is the domain's (at least 1,000, or exactly the payoff; never above it),
     # so it answers `invalid_repayment_amount` / `repayment_too_large` with the payoff.
-    amount: JsonInt = Field(description="Whole yen: at least 1,000, or exactly the full "
-                                          "payoff; never more than the full payoff")
+    amount: JsonInt = Field(ge=1, description="Whole yen: at least 1,000, or exactly the "
+                                               "full payoff; never more than the full payoff")
 
 
 class RepaymentOut(BaseModel):
@@ -68,7 +68,8 @@ class DuesOut(BaseModel):
 class DueDayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    due_day: JsonInt = Field(description="5, 15, 25 or 31 (= the last day of each month)")
+    due_day: JsonInt = Field(description="5, 15, 25 or 31 (= the last day of each month)",
+                             json_schema_extra={"enum": [5, 15, 25, 31]})
 
 
 class StatementLineOut(BaseModel):
@@ -113,8 +114,11 @@ class StatementOut(BaseModel):
 class RateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rate_bp: JsonInt = Field(description="Annual rate in basis points (1780 = 17.8 %); at most "
-                                     "the Interest Rate Restriction Act cap for the limit")
+    rate_bp: JsonInt = Field(
+        ge=0, le=2000,
+        description="Annual rate in basis points (1780 = 17.8 %); at most the Interest Rate "
+                    "Restriction Act cap for the member's limit (2000, 1800 or 1500): above "
+                    "it, 409 rate_above_legal_cap")
 
 
 class RepaymentInquiryOut(BaseModel):

@@ -55,6 +55,12 @@ def session_factory() -> sessionmaker[Session]:
     return _factory(get_settings().resolved_database_url)
 
 
+def autocommit(session: Session) -> None:
+    """Run this session's statements without BEGIN/COMMIT round trips: for a single
+    statement that is atomic by itself, or reads that need no snapshot."""
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""

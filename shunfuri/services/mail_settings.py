@@ -97,9 +97,10 @@ def update_settings(session: Session, *, member_id: int, wall: datetime,
     return view(row, wall=wall)
 
 
-# The shape the API's schema states (name@domain.tld, no spaces); email-validator then
+# The shape the API's schema states (name@domain.tld, no spaces or control characters,
+# written so that JSON Schema, pydantic and `re` read it alike); email-validator then
 # holds the finer rules no pattern says well (dots, label lengths, special-use domains).
-ADDRESS_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+ADDRESS_SHAPE = r"^[^@\u0000-\u0020\u007f]+@[^@\u0000-\u0020\u007f]+\.[^@\u0000-\u0020\u007f]+$"
 FINER_RULES = "refused by the mail address rules"
 
 

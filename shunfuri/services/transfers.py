@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuthSession, Member, Payee, Transfer
+from shunfuri.db.session import autocommit
 from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.credit import available, validate_amount
@@ -117,12 +118,6 @@ def _remember_payee_bank(payee_id: int, bank_code: str, member_id: int | None = 
     _PAYEE_BANK_BY_ID[payee_id] = bank_code
 
 
-def autocommit(session: Session) -> None:
-    """Run this session's statements without BEGIN/COMMIT round trips: for a single
-    statement that is atomic by itself, or reads that need no snapshot."""
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 def submit(
     session: Session,
     *,
@@ -132,14 +127,18 @@ def submit(
     idempotency_key: str | None,
     now: datetime,
     wall: datetime,
+    transfer_id: str | None = None,
 ) -> Accepted:
     """The one acceptance the API offers: the one-statement insert when it applies (no
     extra round trip in the common case), else the full path, which works out the
     precise refusal or the idempotent replay. Both take the same inputs to the same
-    answer (a property test holds them to it)."""
+    answer (a property test holds them to it).
+
+    `transfer_id` (from `new_transfer_id`) lets a caller watch for the new transfer's
+    events before it exists; a replay answers with the earlier transfer's own id."""
     fast = try_accept_fast(
         session, token=token, payee_id=payee_id, amount=amount,
-        idempotency_key=idempotency_key, now=now, wall=wall,
+        idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
     )
     if fast is not None:
         return Accepted(fast, created=True)
@@ -147,8 +146,12 @@ def submit(
     session.rollback()
     return accept_with_token(
         session, token=token, payee_id=payee_id, amount=amount,
-        idempotency_key=idempotency_key, now=now, wall=wall,
+        idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
     )
+
+
+def new_transfer_id() -> str:
+    return str(uuid.uuid4())
 
 
 def accept_with_token(
@@ -160,12 +163,13 @@ def accept_with_token(
     idempotency_key: str | None,
     now: datetime,
     wall: datetime,
+    transfer_id: str | None = None,
 ) -> Accepted:
     """The full path: authenticate, then `accept` with every check in turn."""
     member = tokens.credit_for(session, token=token, now=wall)
     return accept(
         session, member=member, payee_id=payee_id, amount=amount,
-        idempotency_key=idempotency_key, now=now, wall=wall,
+        idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
     )
 
 
@@ -178,6 +182,7 @@ def try_accept_fast(
     idempotency_key: str | None,
     now: datetime,
     wall: datetime,
+    transfer_id: str | None = None,
 ) -> dict | None:
     """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
     inserts when the token is live, the member active, the payee theirs and the credit
@@ -202,7 +207,7 @@ def try_accept_fast(
         _remember_payee_bank(payee_id, bank_code)
     decided = quote(get_bank(bank_code), now)
     row = dict(
-        id=str(uuid.uuid4()), payee_id=payee_id, amount=amount, status="accepted",
+        id=transfer_id or new_transfer_id(), payee_id=payee_id, amount=amount, status="accepted",
         decision=decided.decision, bank_code=bank_code, accepted_at=now,
         settle_at=decided.settle_at, idempotency_key=idempotency_key,
         request_hash=request_hash(payee_id, amount), attempts=0, updated_at=wall,
@@ -274,6 +279,7 @@ def accept(
     idempotency_key: str | None,
     now: datetime,
     wall: datetime,
+    transfer_id: str | None = None,
 ) -> Accepted:
     """Validate and store one transfer; commits. Same key + same body -> same transfer."""
     settings = get_settings()
@@ -305,7 +311,7 @@ def accept(
         )
     decided = quote(get_bank(bank_code), now)
     row = dict(
-        id=str(uuid.uuid4()),
+        id=transfer_id or new_transfer_id(),
         member_id=member.id,
         payee_id=payee_id,
         amount=amount,

@@ -21,6 +21,24 @@ from tests.services import check_database, check_redis, redis_db, servers
 ROOT = Path(__file__).resolve().parents[2]
 
 
+GROUPS = {"api", "workers", "postgresql", "redis", "bank simulator", "locust"}
+
+
+def assert_cpu_per_settled_transfer(summary: dict) -> None:
+    """CPU ms per settled transfer, in all and by process, over the steady window."""
+    per = summary["cpu_ms_per_settled"]
+    assert per["settled_in_window"] > 0
+    assert per["total"] > 0
+    assert set(per["by_process"]) >= GROUPS
+    # every part of the system worked during the window (Redis: the broker)
+    for group in ("api", "workers", "postgresql", "bank simulator", "locust"):
+        assert per["by_process"][group] > 0, (group, per)
+    assert per["total"] >= sum(v for v in per["by_process"].values()) - 0.01
+    cpu = summary["cpu"]
+    assert cpu["window_s"] > 0 and cpu["total_cores_busy"] > 0
+    assert cpu["locust_limited"] in (True, False) and cpu["locust_process_cores"]
+
+
 def loadtest(out: Path, scenario: str, *extra: str) -> dict:
     """`shunfuri loadtest SCENARIO` at 10/s for 4 s; its summary.json."""
     for problem in (check_database(), check_redis()):
@@ -67,6 +85,10 @@ def test_instant_smoke_on_the_embedded_defaults_writes_summary_with_no_failures(
     assert summary["reconcile"]["mismatched"] == 0
     # The offered rate was held for the whole duration (10/s x 4 s), not only at the start.
     assert summary["accepted"] >= 30
+    assert_cpu_per_settled_transfer(summary)
+    # POST with `Prefer: wait=10`: the figure is there whether or not the server honours it
+    assert summary["prefer_wait_s"] == 10
+    assert 0.0 <= summary["one_round_trip_ratio"] <= 1.0
 
 
 @pytest.mark.e2e
@@ -80,6 +102,8 @@ def test_distributed_smoke_runs_every_locust_worker_for_the_whole_duration(tmp_p
     assert not summary["database"].startswith("embedded")  # this run's PostgreSQL
     assert summary["failed"] == 0, summary.get("locust")
     assert summary["settled"] == summary["accepted"] >= 30
+    assert_cpu_per_settled_transfer(summary)
+    assert len(summary["cpu"]["locust_process_cores"]) == 3  # the master and 2 workers
     per_worker = list((out / "samples").glob("samples-*.csv"))
     assert len(per_worker) == 2
     assert all(len(f.read_text().splitlines()) > 10 for f in per_worker)
@@ -104,3 +128,40 @@ def test_web_smoke_measures_pages_beside_the_api_load(tmp_path):
     assert web["login_ms"]["count"] == 2 and web["pages_per_s"] > 0
     assert {"GET WEB GET /login", "POST WEB POST /transfer/confirm"} <= set(web["by_page"])
     assert list((out / "samples").glob("web-samples-*.csv"))
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_ramp_smoke_reports_cpu_per_settled_transfer_for_every_step(tmp_path):
+    """The ramp's code path on two small steps (5/s and 10/s, 4 s each): every step that
+    ran has its CPU per settled transfer and the Locust flag, and the knee agrees with
+    the steps. (Whether a step holds is latency, which a loaded CI machine decides; the
+    knee's rules are tested in tests/unit/test_loadtest_cpu.py.)"""
+    from dataclasses import replace
+
+    from loadtests.runner import Options, execute
+    from loadtests.scenarios import SCENARIOS
+
+    for problem in (check_database(), check_redis()):
+        if problem:
+            pytest.fail(problem, False)
+    opts = Options(scenario=replace(SCENARIOS["ramp"], steps=(5.0, 10.0)), rate=5,
+                   duration=4, out=tmp_path / "results", pgbench_seconds=1)
+    with redis_db() as broker:
+        summary, _, out = execute(opts, environ={
+            **os.environ, "LOADTEST_DATABASE_URL": servers().database,
+            "LOADTEST_BROKER_URL": broker})
+    steps = summary["steps"]
+    assert [s["rate"] for s in steps] == ([5.0, 10.0] if steps[0]["holds"] else [5.0]), steps
+    for step in steps:
+        assert step["cpu_ms_per_settled"]["total"] > 0, step
+        assert set(step["cpu_ms_per_settled"]["by_process"]) >= GROUPS
+        assert step["cpu_ms_per_settled"]["by_process"]["api"] > 0
+        assert step["locust_limited"] is False  # 10/s is far from a core
+        assert (out / f"step-{int(step['rate']):04d}" / "locust.html").exists()
+    held = [s["rate"] for s in steps if s["holds"]]
+    assert summary["knee"]["rate"] == (held[-1] if held else None)
+    assert summary["knee"]["limited_by_locust"] is False and summary["knee"]["note"] == ""
+    chosen = [s for s in steps if s["holds"]][-1:] or steps[:1]
+    assert summary["cpu_ms_per_settled"] == chosen[0]["cpu_ms_per_settled"]
+    assert json.loads((out / "summary.json").read_text())["steps"] == steps

@@ -26,12 +26,9 @@ from tests.system import free_port, poll
 
 
 def _forget() -> None:
-    from api.routes import transfers as route
-
     get_settings.cache_clear()
-    for cached in (broker.client_for, broker._producer, broker._async_client, broker._script):
+    for cached in (broker.client_for, broker._producer, broker._script):
         cached.cache_clear()
-    route._waiter = None
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import report, scenarios
+from loadtests import chart, report, scenarios
 
 
 def sample(t: float, client: float | None, server: float | None, status: str = "settled") -> dict:
@@ -47,6 +47,15 @@ def test_summary_has_the_contract_keys_and_counts_late_transfers_as_failed():
     assert summary["settled_per_s"] > 0
 
 
+def test_summary_counts_transfers_settled_in_the_posts_own_answer():
+    samples = [sample(1000 + i, 30.0, 8.0) for i in range(4)]
+    samples[0]["polls"] = samples[1]["polls"] = 0  # the POST (Prefer: wait) answered settled
+    samples.append({**sample(1010.0, 30.0, None, status="failed"), "polls": 0})
+    summary = report.summarise(samples, scenario="instant")
+    assert summary["settled_in_one_round_trip"] == 2
+    assert summary["one_round_trip_ratio"] == 0.5  # of the 4 settled, not of all 5
+
+
 def test_verdict_reads_dotted_metrics_and_misses_on_null():
     summary = report.summarise([sample(1.0, 50.0, 10.0)], scenario="instant")
     summary["reconcile"] = {"missing": 0, "doubled": 0, "mismatched": None}
@@ -69,7 +78,7 @@ def test_samples_round_trip_chart_and_summary_file(tmp_path):
         writer.writerow({**sample(106.0, 12_000.0, ""), "status": "processing", "server_ms": ""})
     rows = report.read_samples(folder)
     assert len(rows) == 51 and rows[-1]["server_ms"] is None
-    report.chart(rows, tmp_path / "chart.png", title="test")
+    chart.latency(rows, tmp_path / "chart.png", title="test")
     assert (tmp_path / "chart.png").read_bytes()[:4] == b"\x89PNG"
     summary = report.summarise(rows, scenario="instant")
     report.write_summary(tmp_path / "summary.json", summary)

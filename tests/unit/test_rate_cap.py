@@ -37,7 +37,7 @@ def test_a_rate_above_the_cap_is_refused_with_the_cap(limit: int, rate: int, cap
     with pytest.raises(ShunfuriError) as caught:
         check_rate(rate, limit)
     error = caught.value
-    assert error.code == "rate_above_legal_cap" and error.status == 422
+    assert error.code == "rate_above_legal_cap" and error.status == 409
     assert error.extra == {"cap_bp": cap}
     assert "利息制限法" in error.body()["detail_ja"] and f"{cap}" in error.body()["detail_ja"]
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
+from shunfuri.db.session import autocommit, session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import payees, transfers
 from web import live
@@ -28,7 +28,7 @@ RESTING = frozenset(s for s, label in STATUS.items() if label.final)
 
 def _transfer(member_id: int, transfer_id: str) -> dict:
     with session_factory()() as session:
-        transfers.autocommit(session)
+        autocommit(session)
         return transfers.get(session, member_id=member_id, transfer_id=transfer_id)
 
 
