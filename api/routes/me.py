@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, TokenDep, WallDep
 from api.schemas.members import MeOut, WebIdIn, WebIdOut
-from shunfuri.services import dues, members
+from shunfuri.services import dues, member_security
 from shunfuri.services.members import available
 
 router = APIRouter(tags=["members"])
@@ -54,7 +54,7 @@ def set_web_id(
 ) -> WebIdOut:
     """The Web-ID is normalised like a login's (NFKC, hyphens and spaces dropped,
     lower-cased). Your other tokens and sessions end; this one stays."""
-    web_id = members.set_web_id(
+    web_id = member_security.set_web_id(
         session,
         member_id=member.id,
         web_id=body.web_id,

@@ -22,7 +22,7 @@ from shunfuri.broker import get_redis, publish_transfer_events, request_drain_as
 from shunfuri.clock import wall_now
 from shunfuri.db.session import autocommit
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import transfers
+from shunfuri.services import transfer_reads, transfers
 
 log = logging.getLogger("shunfuri.api.transfers")
 router = APIRouter(tags=["transfers"])
@@ -166,14 +166,15 @@ def list_transfers(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> dict:
-    return transfers.list_for(
+    return transfer_reads.list_for(
         session, member_id=member.id, status=status, limit=limit, cursor=cursor
     )
 
 
 def _read(session: Session, token: str, transfer_id: str) -> dict:
     autocommit(session)  # a single read: no BEGIN / ROLLBACK round trips
-    return transfers.read_with_token(session, token=token, transfer_id=transfer_id, wall=wall_now())
+    return transfer_reads.read_with_token(session, token=token, transfer_id=transfer_id,
+                                          wall=wall_now())
 
 
 @router.get("/v1/transfers/{transfer_id}", response_model=TransferOut)

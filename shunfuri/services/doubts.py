@@ -25,7 +25,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Repayment, Transfer
-from shunfuri.domain.instants import iso_jst
+from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.base import BankGateway, Inquiry
@@ -33,7 +33,7 @@ from shunfuri.services import bank_step, collections, repayments, settlement
 from shunfuri.services.members import audit
 from shunfuri.services.outcome import Outcome
 from shunfuri.services.sending import DOUBT_NOTE
-from shunfuri.services.transfers import aware, view
+from shunfuri.services.transfers import view
 from shunfuri.services.transitions import may, move
 
 TRANSFER, REPAYMENT = "transfer", "repayment"

@@ -108,7 +108,7 @@ def _check_credit_limit(value: int) -> None:
         )
 
 
-def _web_id_taken() -> ShunfuriError:
+def web_id_taken() -> ShunfuriError:
     """409 wherever a Web-ID is chosen (staff desk or the member): the request is well
     formed, the name is simply in use."""
     return ShunfuriError("web_id_taken", errors=[{"field": "web_id", "message": WEB_ID_TAKEN}])
@@ -117,7 +117,7 @@ def _web_id_taken() -> ShunfuriError:
 def _web_id_free(session: Session, web_id: str, *, member_id: int | None = None) -> None:
     clash = session.scalar(select(Member.id).where(Member.web_id == web_id))
     if clash is not None and clash != member_id:
-        raise _web_id_taken()
+        raise web_id_taken()
 
 
 def _free_card_number(session: Session) -> str:
@@ -191,7 +191,7 @@ def create_member(
             session.flush()
         except IntegrityError:  # a concurrent create took the same Web-ID
             session.rollback()
-            raise _web_id_taken() from None
+            raise web_id_taken() from None
         if member.rate_bp != DEFAULT_RATE_BP:
             # The ledger replays from the default rate; this one holds from the start.
             session.add(MemberEvent(member_id=member.id, at=SINCE_CREATION, kind="rate",
@@ -365,79 +365,6 @@ def set_credit_limit(
 
     return audited(session, actor=actor, action="set_credit_limit", now=now,
                    member_id=member_id, work=work)
-
-
-# --- the member's own security settings ------------------------------------------------
-
-
-def set_web_id(
-    session: Session,
-    *,
-    member_id: int,
-    web_id: str,
-    password: str,
-    current_pin: str,
-    now: datetime,
-    pepper: str,
-    keep_token: str | None = None,
-) -> str:
-    """The member sets or changes their own Web-ID and password; commits; returns the
-    normalised Web-ID.
-
-    Order: the new values are checked first (`validation_error`, nothing counted), then
-    the current PIN (`login.confirm_pin`: a wrong one counts towards the lock), then the
-    Web-ID's uniqueness (`web_id_taken`, 409). On success the password is stored as
-    argon2id, any lock counter left on the new Web-ID is cleared (someone may have
-    mistyped it before it existed), the member's other sessions and tokens are revoked
-    (all but `keep_token`, the one making the change), and an audit row is written
-    (never the password, nor the Web-ID itself).
-    """
-    from shunfuri.services import login
-
-    clean_web_id = normalise.normalise_web_id(web_id)
-    clean_password = normalise.normalise_password(password, new=True)
-    member = login.confirm_pin(
-        session, member_id=member_id, pin=current_pin, now=now, pepper=pepper
-    )
-    clash = session.scalar(select(Member.id).where(Member.web_id == clean_web_id))
-    if clash is not None and clash != member.id:
-        session.rollback()
-        raise _web_id_taken()
-    had_web_id = member.web_id is not None
-    changed_id = member.web_id != clean_web_id
-    member.web_id = clean_web_id
-    member.password_hash = passwords.hash_password(clean_password, pepper=pepper)
-    member.updated_at = now
-    session.execute(
-        delete(LoginFailure).where(
-            LoginFailure.identifier_key == passwords.identifier_key("web", clean_web_id,
-                                                                    pepper=pepper)
-        )
-    )
-    _revoke_others(session, member_id=member.id, keep_token=keep_token, now=now)
-    audit(session, actor=f"member:{member.id}", action="set_web_id", now=now,
-          member_id=member.id, detail={"had_web_id": had_web_id, "web_id_changed": changed_id})
-    try:
-        session.commit()
-    except IntegrityError:  # a concurrent change took the same Web-ID first
-        session.rollback()
-        raise _web_id_taken() from None
-    log.info("member %s set their Web-ID and password", member.id)
-    return clean_web_id
-
-
-def _revoke_others(session: Session, *, member_id: int, keep_token: str | None,
-                   now: datetime) -> None:
-    from sqlalchemy import update
-
-    from shunfuri.db.models import AuthSession
-
-    query = update(AuthSession).where(
-        AuthSession.member_id == member_id, AuthSession.revoked_at.is_(None)
-    )
-    if keep_token is not None:
-        query = query.where(AuthSession.token_hash != tokens.digest(keep_token))
-    session.execute(query.values(revoked_at=now))
 
 
 def get_member(session: Session, member_id: int) -> Member:

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member, MemberEvent, Payee, Repayment
 from shunfuri.domain import due_dates
-from shunfuri.domain.instants import iso_jst
+from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.repayment import check_repayment_amount
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues as dues_service
-from shunfuri.services.transfers import aware, decode_cursor, encode_cursor, request_hash
+from shunfuri.services.cursors import decode_cursor, encode_cursor
+from shunfuri.services.transfers import request_hash
 
 ACCEPTED = "accepted"
 

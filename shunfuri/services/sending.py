@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 from shunfuri import metrics
 from shunfuri.db.models import Repayment, Transfer
 from shunfuri.domain.banks import get_bank
-from shunfuri.domain.instants import iso_jst
+from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.orders import Budget
 from shunfuri.domain.windows import maintenance_ends_at
 from shunfuri.services import repayments
 from shunfuri.services.outcome import LEASE, Outcome, backoff
-from shunfuri.services.transfers import aware
 from shunfuri.services.transfers import view as transfer_view
 from shunfuri.services.transitions import Move, may, move
 

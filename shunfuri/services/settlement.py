@@ -37,12 +37,13 @@ from sqlalchemy.orm import Session
 from shunfuri import metrics
 from shunfuri.db.models import LedgerEntry, Member, Payee, Transfer
 from shunfuri.domain.credit import available
+from shunfuri.domain.instants import aware
 from shunfuri.domain.orders import PROCESSING, Budget
 from shunfuri.gateway.base import PaymentOrder, PaymentResult
 from shunfuri.services import mail_events, sending
 from shunfuri.services.outcome import BATCH_LEASE, LEASE, Outcome
 from shunfuri.services.sending import NO_ANSWER
-from shunfuri.services.transfers import aware, view
+from shunfuri.services.transfers import view
 from shunfuri.services.transitions import Move, may, move, move_where
 
 

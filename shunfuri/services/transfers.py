@@ -1,4 +1,5 @@
-"""Accepting, reading and cancelling transfers (the API's side of the pipeline).
+"""Accepting and cancelling transfers (the API's side of the pipeline; reading them is
+`shunfuri.services.transfer_reads`).
 
 Acceptance is cheap and never talks to the bank: validate, quote the rules engine,
 store the transfer as `accepted` with its decision and `settle_at` fixed, commit.
@@ -8,9 +9,7 @@ sweep finds the row in the database.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import math
 import uuid
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -378,85 +377,6 @@ def accept_many(
         session.execute(Transfer.__table__.insert(), rows)
     session.commit()
     return len(rows)
-
-
-def read_with_token(session: Session, *, token: str, transfer_id: str, wall: datetime) -> dict:
-    """A member's transfer in one query that also checks the token: the long-poll path
-    reads twice per wait, so authentication rides along instead of costing a query."""
-    row = session.execute(
-        _read_statement(), {"token_hash": tokens.digest(token), "transfer_id": transfer_id}
-    ).first()
-    if row is not None and row.revoked_at is None and row.status == "active":
-        if aware(row.expires_at) > wall:
-            return view(row.Transfer)
-    # Slow path: the precise refusal (expired, revoked, suspended...) or not_found.
-    member = tokens.member_for(session, token=token, now=wall)
-    return get(session, member_id=member.id, transfer_id=transfer_id)
-
-
-@lru_cache(maxsize=1)
-def _read_statement():  # type: ignore[no-untyped-def]
-    return (
-        select(Transfer, AuthSession.expires_at, AuthSession.revoked_at, Member.status)
-        .join(AuthSession, AuthSession.member_id == Transfer.member_id)
-        .join(Member, Member.id == Transfer.member_id)
-        .where(
-            AuthSession.token_hash == bindparam("token_hash", type_=AuthSession.token_hash.type),
-            Transfer.id == bindparam("transfer_id", type_=Transfer.id.type),
-        )
-    )
-
-
-def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
-    transfer = session.scalar(
-        select(Transfer).where(Transfer.id == transfer_id, Transfer.member_id == member_id)
-    )
-    if transfer is None:
-        raise ShunfuriError("not_found")
-    return view(transfer)
-
-
-def encode_cursor(t: Transfer | Any) -> str:
-    """A page cursor after row `t` (anything with `accepted_at` and `id`)."""
-    raw = json.dumps([aware(t.accepted_at).isoformat(), t.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, transfer_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(stamp), str(transfer_id)
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise ShunfuriError(
-            "validation_error",
-            detail="The cursor is not one this API issued; pass `next_cursor` unchanged.",
-            errors=[{"field": "cursor", "message": "invalid cursor"}],
-        ) from None
-
-
-def list_for(
-    session: Session, *, member_id: int, status: str | None, limit: int, cursor: str | None
-) -> dict:
-    query = select(Transfer).where(Transfer.member_id == member_id)
-    if status is not None:
-        query = query.where(Transfer.status == status)
-    if cursor:
-        stamp, last_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                Transfer.accepted_at < stamp,
-                and_(Transfer.accepted_at == stamp, Transfer.id < last_id),
-            )
-        )
-    rows = session.scalars(
-        query.order_by(Transfer.accepted_at.desc(), Transfer.id.desc()).limit(limit + 1)
-    ).all()
-    page = rows[:limit]
-    return {
-        "items": [view(t) for t in page],
-        "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
-    }
 
 
 IN_DOUBT_DETAIL = (

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import members
+from shunfuri.services import member_security
 from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.forms import field_errors
@@ -50,7 +50,7 @@ def set_web_id(
     settings = get_settings()
     try:
         with session_factory()() as session:
-            members.set_web_id(
+            member_security.set_web_id(
                 session, member_id=member.id, web_id=web_id, password=new_password,
                 current_pin=current_pin, now=wall_now(),
                 pepper=settings.pin_pepper.get_secret_value(),

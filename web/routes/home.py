@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from shunfuri.clock import get_clock
 from shunfuri.db.session import session_factory
-from shunfuri.services import dues, payees, transfers
+from shunfuri.services import dues, payees, transfer_reads
 from shunfuri.services.members import available
 from web.site import SignedIn, render
 from web.site import router as site_router
@@ -20,7 +20,7 @@ RECENT = 5
 @router.get("/")
 def home(request: Request, member: SignedIn, done: str = "") -> Response:
     with session_factory()() as session:
-        recent = transfers.list_for(
+        recent = transfer_reads.list_for(
             session, member_id=member.id, status=None, limit=RECENT, cursor=None
         )["items"]
         known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}

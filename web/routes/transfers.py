@@ -11,7 +11,7 @@ from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import autocommit, session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import payees, transfers
+from shunfuri.services import payees, transfer_reads, transfers
 from web import live
 from web.filters import STATUS, status_label
 from web.site import SignedIn, current_member, environment, render
@@ -29,7 +29,7 @@ RESTING = frozenset(s for s, label in STATUS.items() if label.final)
 def _transfer(member_id: int, transfer_id: str) -> dict:
     with session_factory()() as session:
         autocommit(session)
-        return transfers.get(session, member_id=member_id, transfer_id=transfer_id)
+        return transfer_reads.get(session, member_id=member_id, transfer_id=transfer_id)
 
 
 def _payee(member_id: int, payee_id: int):  # type: ignore[no-untyped-def]
@@ -80,7 +80,7 @@ def history(
 ) -> Response:
     chosen = status if status in transfers.STATUSES or status in STATUS else ""
     with session_factory()() as session:
-        page = transfers.list_for(session, member_id=member.id, status=chosen or None,
+        page = transfer_reads.list_for(session, member_id=member.id, status=chosen or None,
                                   limit=PAGE, cursor=cursor or None)
         known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
     return render(
