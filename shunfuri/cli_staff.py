@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from shunfuri.cli import DataDir, app, use_data_dir
+from shunfuri.clock import wall_now
 
 staff_app = typer.Typer(help="Staff accounts of the console (/staff/).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
@@ -50,7 +50,7 @@ def add(
         with session_factory()() as session:
             made = staff.create_account(
                 session, login_id=login_id, name=name, role=role, password=password,
-                now=datetime.now(UTC), pepper=settings.pin_pepper.get_secret_value(),
+                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
                 by=Actor("staff:cli", source="cli"),
             )
     except ShunfuriError as exc:

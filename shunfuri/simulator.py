@@ -35,7 +35,7 @@ import random
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -51,6 +51,7 @@ from sqlalchemy import (
     select,
 )
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import engine_for
 from shunfuri.settings import get_settings
 
@@ -227,7 +228,7 @@ def create_app() -> FastAPI:
         return {k.transfer_id: k for k in (_Known(book, row) for row in rows)}
 
     def record(book: Book, raw: list[dict]) -> list[dict]:
-        now = datetime.now(UTC)
+        now = wall_now()
         batch: list[Payment | dict] = []
         for item in raw:
             item = _as_payment(book, item)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -25,6 +24,7 @@ from api.schemas.repayments import (
     StatementOut,
 )
 from shunfuri.broker import send_task
+from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues as dues_service
 from shunfuri.services import repayments, statements
@@ -38,9 +38,6 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
 DRAIN_TASK = "repayments.drain"
 
-
-def _wall() -> datetime:
-    return datetime.now(UTC)
 
 
 def dues_out(d: dues_service.Dues) -> dict:
@@ -83,7 +80,7 @@ def create_repayment(
         )
     result = repayments.accept(
         session, member_id=member.id, payee_id=body.payee_id, amount=body.amount,
-        idempotency_key=idempotency_key, now=now, wall=_wall(),
+        idempotency_key=idempotency_key, now=now, wall=wall_now(),
     )
     if result.created:
         wake_collector()

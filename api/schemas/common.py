@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic import Strict as StrictType
 
-# Ids are BIGINT sequences, far below this: the largest integer every JSON parser reads
-# exactly (an IEEE double), so a client and a schema validator agree on the bound. An id
-# above it names no row and is refused before it reaches the database.
-MAX_ID = 2**53 - 1
+from shunfuri.domain.ids import MAX_ID
+
+__all__ = ["MAX_ID"]  # the schemas' bound of ids, defined once in the domain
 
 
 def _integral(value: Any) -> Any:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuditEntry, AuthSession, LoginFailure, Member, Payee, Transfer
 from shunfuri.domain import normalise
+from shunfuri.domain.ids import MAX_ID
 from shunfuri.domain.instants import aware
 from shunfuri.services import members
 from shunfuri.services.audit import for_member
@@ -26,7 +27,6 @@ ID_DOCUMENTS = {
     "driving_licence": "運転免許証",
     "health_insurance_plus_residence": "健康保険証＋住民票",
 }
-MAX_MEMBER_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def find(session: Session, raw: str) -> Found:
         if len(text) == normalise.CARD_NUMBER_LENGTH:
             found = session.scalars(select(Member).where(Member.card_number == text)).all()
             return Found(list(found), "card_number")
-        if len(text) <= 18 and 1 <= int(text) <= MAX_MEMBER_ID:
+        if len(text) <= 18 and 1 <= int(text) <= MAX_ID:
             member = session.get(Member, int(text))
             return Found([member] if member else [], "member_id")
         return Found([], "member_id")

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shunfuri.broker import send_task
-from shunfuri.clock import get_clock
+from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.repayment import allocate, check_repayment_amount
 from shunfuri.errors import ShunfuriError
@@ -110,7 +109,7 @@ def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amoun
             accepted = repayments.accept(
                 session, member_id=member.id, payee_id=parse_id(payee_id, "payee_id"),
                 amount=parse_amount(amount), idempotency_key=key, now=get_clock().now(),
-                wall=datetime.now(UTC),
+                wall=wall_now(),
             )
     except ShunfuriError as exc:
         return _refused(request, member, exc, typed, key)

@@ -5,12 +5,12 @@ one-time code at their first login."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import Response
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import staff
@@ -52,7 +52,7 @@ def add_account(request: Request,
         with session_factory()() as session:
             made = staff.create_account(
                 session, login_id=login_id, name=name, role=role, password=password,
-                now=datetime.now(UTC), pepper=get_settings().pin_pepper.get_secret_value(),
+                now=wall_now(), pepper=get_settings().pin_pepper.get_secret_value(),
                 by=acting(request, account))
     except ShunfuriError as exc:
         if exc.code != "validation_error":

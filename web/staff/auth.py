@@ -4,7 +4,6 @@ logout."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from typing import Annotated
 
 import segno
@@ -12,6 +11,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import login_rate, staff
@@ -57,7 +57,7 @@ def login(
         with session_factory()() as session:
             done = staff.attempt(
                 session, login_id=login_id, password=password, code=code,
-                now=datetime.now(UTC), pepper=settings.pin_pepper.get_secret_value(),
+                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
                 ttl_seconds=settings.token_ttl_seconds, source=source(request),
             )
     except ShunfuriError as exc:
@@ -105,7 +105,7 @@ def enrol(request: Request, code: Annotated[str, Form(max_length=16)] = "") -> R
     try:
         with session_factory()() as session:
             done = staff.enrol(session, account_id=account.id, token=token, code=code,
-                               now=datetime.now(UTC), ttl_seconds=settings.token_ttl_seconds,
+                               now=wall_now(), ttl_seconds=settings.token_ttl_seconds,
                                source=source(request))
     except ShunfuriError as exc:
         if exc.code != "validation_error":
@@ -123,7 +123,7 @@ def logout(request: Request) -> Response:
     token = session_token(request, STAFF_SITE)
     if token:
         with session_factory()() as session:
-            staff.logout(session, token=token, now=datetime.now(UTC))
+            staff.logout(session, token=token, now=wall_now())
     response = RedirectResponse(f"{PREFIX}/login?bye=1", status_code=303)
     clear_session_cookie(response, STAFF_SITE)
     return response

@@ -4,13 +4,14 @@ Each action calls the same service as the JSON API and is audited there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
+from shunfuri.domain.ids import MAX_ID
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import desk, members
 from shunfuri.services.audit import audit
@@ -46,7 +47,7 @@ def search(request: Request, q: str = "") -> Response:
             found = desk.find(session, q[:100])
             # What was searched for may be a card number: the row says only how it was read.
             audit(session, actor=acting(request, account), action="search_member",
-                  now=datetime.now(UTC), ok=True,
+                  now=wall_now(), ok=True,
                   member_id=found.members[0].id if len(found.members) == 1 else None,
                   detail={"searched_as": found.searched_as, "found": len(found.members)})
             session.commit()
@@ -58,7 +59,7 @@ def search(request: Request, q: str = "") -> Response:
 
 def _member_id(raw: str) -> int:
     member_id = parse_id(raw, "member_id")
-    if member_id > desk.MAX_MEMBER_ID:
+    if member_id > MAX_ID:
         raise ShunfuriError("not_found")
     return member_id
 
@@ -82,7 +83,7 @@ def member_page(request: Request, member_id: str, done: str = "") -> Response:
     with session_factory()() as session:
         members.get_member(session, target)  # not_found before anything is recorded
         audit(session, actor=acting(request, account), action="view_member",
-              now=datetime.now(UTC), member_id=target)
+              now=wall_now(), member_id=target)
         session.commit()
     return _member_page(request, target, notice=NOTICES.get(done))
 
@@ -102,7 +103,7 @@ def reset_pin(request: Request, member_id: str,
         return _member_page(request, target, status=422, errors=errors)
     settings = get_settings()
     with session_factory()() as session:
-        pin = desk.reset_pin(session, target, document=document, now=datetime.now(UTC),
+        pin = desk.reset_pin(session, target, document=document, now=wall_now(),
                              pepper=settings.pin_pepper.get_secret_value(),
                              by=acting(request, account))
     # Shown on this response only (no redirect, no-store): reloading does not show it again.
@@ -115,7 +116,7 @@ def card_lost(request: Request, member_id: str) -> Response:
     account = allowed(request, "member.card")
     target = _member_id(member_id)
     with session_factory()() as session:
-        members.report_card_lost(session, target, now=datetime.now(UTC),
+        members.report_card_lost(session, target, now=wall_now(),
                                  actor=acting(request, account))
     return RedirectResponse(f"{PREFIX}/members/{target}?done=card_lost", status_code=303)
 
@@ -125,7 +126,7 @@ def reissue_card(request: Request, member_id: str) -> Response:
     account = allowed(request, "member.card")
     target = _member_id(member_id)
     with session_factory()() as session:
-        card = members.reissue_card(session, target, now=datetime.now(UTC),
+        card = members.reissue_card(session, target, now=wall_now(),
                                     actor=acting(request, account))
     return _member_page(request, target, new_card=card.card_number,
                         notice="新しいカードを発行しました。古いカード番号は使えなくなりました。")
@@ -163,9 +164,9 @@ def _suspension(request: Request, member_id: str, reason: str, *, suspend: bool)
     who = acting(request, account, reason=clean)
     with session_factory()() as session:
         if suspend:
-            members.suspend(session, target, now=datetime.now(UTC), actor=who)
+            members.suspend(session, target, now=wall_now(), actor=who)
         else:
-            members.reinstate(session, target, now=datetime.now(UTC),
+            members.reinstate(session, target, now=wall_now(),
                               pepper=get_settings().pin_pepper.get_secret_value(), actor=who)
     done = "suspended" if suspend else "reinstated"
     return RedirectResponse(f"{PREFIX}/members/{target}?done={done}", status_code=303)
@@ -182,7 +183,7 @@ def credit_limit(request: Request, member_id: str,
         clean = _reason(reason)
         with session_factory()() as session:
             members.set_credit_limit(session, target, credit_limit=amount,
-                                     now=datetime.now(UTC),
+                                     now=wall_now(),
                                      actor=acting(request, account, reason=clean))
     except ShunfuriError as exc:
         if exc.code != "validation_error":

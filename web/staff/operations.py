@@ -4,14 +4,13 @@ and asking the bank about one."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated
 
 import httpx
 from fastapi import Path, Request
 from fastapi.responses import Response
 
-from shunfuri.clock import get_clock
+from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.http import shared
@@ -40,7 +39,7 @@ def bank_health() -> dict:
 
 
 def _board(request: Request) -> dict:
-    now, wall = get_clock().now(), datetime.now(UTC)
+    now, wall = get_clock().now(), wall_now()
     with session_factory()() as session:
         seen = queue_view.board(session, now=now, wall=wall)
     return {"board": seen, "chart": chart(seen.latency, now=now), "bank": bank_health(),
@@ -63,7 +62,7 @@ def queue_live(request: Request) -> Response:
 @pages.get("/doubts")
 def doubt_list(request: Request) -> Response:
     allowed(request, "transfer.inquire")
-    wall = datetime.now(UTC)
+    wall = wall_now()
     with session_factory()() as session:
         found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
     return render(request, "staff/doubts.html", section="doubts", doubts=found, result=None)
@@ -82,7 +81,7 @@ def resend(request: Request, transfer_id: TransferId) -> Response:
 def _ask(request: Request, transfer_id: str, *, resend: bool) -> Response:
     account = allowed(request, "transfer.inquire")
     settings = get_settings()
-    wall = datetime.now(UTC)
+    wall = wall_now()
     result: dict = {"transfer_id": transfer_id, "resend": resend, "refused": None}
     try:
         with session_factory()() as session:

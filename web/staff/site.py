@@ -6,13 +6,14 @@ session cookie is another cookie and means nothing here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
@@ -121,7 +122,7 @@ def allowed(request: Request, permission: str) -> StaffAccount:
         return account
     with session_factory()() as session:
         audit(session, actor=Actor(f"staff:{account.login_id}", source=source(request)),
-              action="staff_refused", now=datetime.now(UTC), ok=False,
+              action="staff_refused", now=wall_now(), ok=False,
               detail={"role": account.role, "needs": permission,
                       "method": request.method, "path": request.url.path[:200]})
         session.commit()
