@@ -125,8 +125,7 @@ def _warm_pipeline() -> bool:
         ctx.gateway.warm()
         never = datetime(1970, 1, 1, tzinfo=UTC)
         with ctx.sessions() as session:
-            settlement.claim_accepted(session, now=ctx.now(), wall=never, limit=1, older_than=never)
-            settlement.claim_retries(session, wall=never, limit=1)
+            settlement.claim(session, now=ctx.now(), wall=never, limit=1, older_than=never)
             session.rollback()
     except Exception as exc:  # noqa: BLE001 - a database still starting is not fatal here
         logging.getLogger("shunfuri.workers").warning("warm-up skipped: %s", exc)

@@ -31,8 +31,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from shunfuri import metrics
 from shunfuri.db.models import LedgerEntry, Member, Payee, Transfer
@@ -62,7 +74,48 @@ def _lock_members(session: Session, member_ids: Iterable[int]) -> dict[int, Memb
     return {m.id: m for m in rows}
 
 
-def claim_accepted(
+def _ready(*, wall: datetime, limit: int, older_than: datetime | None) -> CompoundSelect:
+    """Ids a drain may take now, at most `limit` of each kind: new instant transfers, new
+    scheduled ones, and `processing` rows whose lease or backoff ran out. Each branch
+    reads its own partial index (`ix_transfers_accepted`, `ix_transfers_retry`), so the
+    claim stays index-only however large a bulk backlog of scheduled rows grows."""
+
+    def accepted(decision: str) -> Select:
+        query = select(Transfer.id).where(_new(older_than),
+                                          Transfer.decision == literal_column(f"'{decision}'"))
+        return query.order_by(Transfer.accepted_at).limit(limit)
+
+    retries = (select(Transfer.id).where(_retry(wall))
+               .order_by(Transfer.next_attempt_at).limit(limit))
+    return union_all(accepted("instant"), accepted("scheduled"), retries)
+
+
+# Statuses as SQL literals, not parameters: a partial index's predicate matches only a
+# literal, and so the prepared statement's generic plan still reads those indexes.
+_ACCEPTED, _PROCESSING = literal_column("'accepted'"), literal_column("'processing'")
+_INSTANT = literal_column("'instant'")
+
+
+def _new(older_than: datetime | None) -> ColumnElement[bool]:
+    if older_than is None:
+        return Transfer.status == _ACCEPTED
+    return and_(Transfer.status == _ACCEPTED, Transfer.updated_at < older_than)
+
+
+def _retry(wall: datetime) -> ColumnElement[bool]:
+    return and_(Transfer.status == _PROCESSING, Transfer.next_attempt_at <= wall)
+
+
+# New instant transfers first, so a bulk import of scheduled ones (whose money is due
+# hours later) never queues ahead of a member waiting for seconds; then new scheduled
+# ones; then retries, oldest due first.
+_RANK = case((and_(Transfer.status == _ACCEPTED, Transfer.decision == _INSTANT), 0),
+             (Transfer.status == _ACCEPTED, 1), else_=2)
+_AGE = case((Transfer.status == _PROCESSING, Transfer.next_attempt_at),
+            else_=Transfer.accepted_at)
+
+
+def claim(
     session: Session,
     *,
     now: datetime,
@@ -70,26 +123,37 @@ def claim_accepted(
     limit: int,
     older_than: datetime | None = None,
 ) -> tuple[list[Transfer], Outcome]:
-    """Step 1 for new transfers: holds placed, instant ones leased for the bank call.
+    """Step 1 of a drain's pass, in one statement: lock up to `limit` claimable rows
+    (new ones and retries, `_RANK` order) with their payees for the bank orders; then
+    holds for the new ones. Returns the rows to send: new instant ones (leased) and
+    retries (lease renewed). `older_than` (the recovery sweep) takes only new rows
+    nobody has touched since then."""
+    rows = session.execute(
+        select(Transfer, Payee)
+        .join(Payee, Payee.id == Transfer.payee_id)
+        # Repeated outside the subquery: a row changed since the subquery's snapshot is
+        # locked only if it is still claimable.
+        .where(Transfer.id.in_(_ready(wall=wall, limit=limit, older_than=older_than)),
+               or_(_new(older_than), _retry(wall)))
+        .order_by(_RANK, _AGE)
+        .limit(limit)
+        .with_for_update(skip_locked=True, key_share=True, of=Transfer)
+    ).all()
+    retries = [t for t, _ in rows if t.status == PROCESSING]
+    to_send, outcome = _hold(session, [t for t, _ in rows if t.status != PROCESSING],
+                             now=now, wall=wall)
+    for t in retries:
+        t.next_attempt_at = wall + LEASE
+        t.updated_at = wall
+    to_send += retries
+    outcome.claimed = len(rows)
+    return to_send, outcome
 
-    Instant transfers are claimed first, so a bulk import of scheduled ones (whose money
-    is due hours later) never queues ahead of a member waiting for seconds.
-    """
-    transfers: list[Transfer] = []
-    for decision in ("instant", "scheduled"):
-        room = limit - len(transfers)
-        if room <= 0:
-            break
-        query = select(Transfer).where(
-            Transfer.status == "accepted", Transfer.decision == decision
-        )
-        if older_than is not None:
-            query = query.where(Transfer.updated_at < older_than)
-        transfers += session.scalars(
-            query.order_by(Transfer.accepted_at)
-            .limit(room)
-            .with_for_update(skip_locked=True, key_share=True)
-        ).all()
+
+def _hold(
+    session: Session, transfers: list[Transfer], *, now: datetime, wall: datetime
+) -> tuple[list[Transfer], Outcome]:
+    """The credit check and hold for newly claimed rows (their members locked in id order)."""
     outcome = Outcome(claimed=len(transfers))
     if not transfers:
         return [], outcome
@@ -203,11 +267,9 @@ def _reject_suspended(
 
 def orders_for(session: Session, transfers: list[Transfer | Any]) -> list[PaymentOrder]:
     """The bank orders for rows with `id`, `amount` and `payee_id` (transfers, and
-    repayments: a collection debits the same registered account a transfer pays)."""
-    payees = {
-        p.id: p
-        for p in session.scalars(select(Payee).where(Payee.id.in_({t.payee_id for t in transfers})))
-    }
+    repayments: a collection debits the same registered account a transfer pays).
+    Payees the claim already loaded come from the session, not from another query."""
+    payees = _payees(session, {t.payee_id for t in transfers})
     return [
         PaymentOrder(
             transfer_id=t.id, amount=t.amount, bank_code=payees[t.payee_id].bank_code,
@@ -218,6 +280,18 @@ def orders_for(session: Session, transfers: list[Transfer | Any]) -> list[Paymen
         )
         for t in transfers
     ]
+
+
+def _payees(session: Session, ids: set[int]) -> dict[int, Payee]:
+    found: dict[int, Payee] = {}
+    for payee_id in ids:
+        payee = session.identity_map.get(identity_key(Payee, payee_id))
+        if payee is not None:
+            found[payee_id] = payee  # type: ignore[assignment]
+    missing = ids - found.keys()
+    if missing:
+        found.update((p.id, p) for p in session.scalars(select(Payee).where(Payee.id.in_(missing))))
+    return found
 
 
 def finish(
