@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -166,6 +166,9 @@ class Transfer(Base):
     attention_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Why the last attempt got no definitive answer (for `shunfuri doubts` and staff).
     last_error: Mapped[str | None] = mapped_column(String(255))
+    # Loaded only by the drain's claim, with the row (`contains_eager`), for the bank
+    # order; anywhere else reading it raises rather than costing a query per row.
+    payee: Mapped[Payee] = relationship(viewonly=True, lazy="raise")
 
 
 class LedgerEntry(Base):

@@ -43,11 +43,10 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session, contains_eager
 
 from shunfuri import metrics
-from shunfuri.db.models import LedgerEntry, Member, Payee, Transfer
+from shunfuri.db.models import LedgerEntry, Member, MemberMail, Payee, Transfer
 from shunfuri.domain.credit import available
 from shunfuri.domain.instants import aware
 from shunfuri.domain.orders import PROCESSING, Budget
@@ -128,9 +127,10 @@ def claim(
     holds for the new ones. Returns the rows to send: new instant ones (leased) and
     retries (lease renewed). `older_than` (the recovery sweep) takes only new rows
     nobody has touched since then."""
-    rows = session.execute(
-        select(Transfer, Payee)
-        .join(Payee, Payee.id == Transfer.payee_id)
+    rows = session.scalars(
+        select(Transfer)
+        .join(Transfer.payee)
+        .options(contains_eager(Transfer.payee))
         # Repeated outside the subquery: a row changed since the subquery's snapshot is
         # locked only if it is still claimable.
         .where(Transfer.id.in_(_ready(wall=wall, limit=limit, older_than=older_than)),
@@ -139,8 +139,8 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True, key_share=True, of=Transfer)
     ).all()
-    retries = [t for t, _ in rows if t.status == PROCESSING]
-    to_send, outcome = _hold(session, [t for t, _ in rows if t.status != PROCESSING],
+    retries = [t for t in rows if t.status == PROCESSING]
+    to_send, outcome = _hold(session, [t for t in rows if t.status != PROCESSING],
                              now=now, wall=wall)
     for t in retries:
         t.next_attempt_at = wall + LEASE
@@ -269,7 +269,7 @@ def orders_for(session: Session, transfers: list[Transfer | Any]) -> list[Paymen
     """The bank orders for rows with `id`, `amount` and `payee_id` (transfers, and
     repayments: a collection debits the same registered account a transfer pays).
     Payees the claim already loaded come from the session, not from another query."""
-    payees = _payees(session, {t.payee_id for t in transfers})
+    payees = _payees(session, {t.payee_id for t in transfers}, transfers)
     return [
         PaymentOrder(
             transfer_id=t.id, amount=t.amount, bank_code=payees[t.payee_id].bank_code,
@@ -282,12 +282,9 @@ def orders_for(session: Session, transfers: list[Transfer | Any]) -> list[Paymen
     ]
 
 
-def _payees(session: Session, ids: set[int]) -> dict[int, Payee]:
-    found: dict[int, Payee] = {}
-    for payee_id in ids:
-        payee = session.identity_map.get(identity_key(Payee, payee_id))
-        if payee is not None:
-            found[payee_id] = payee  # type: ignore[assignment]
+def _payees(session: Session, ids: set[int], rows: list) -> dict[int, Payee]:
+    # A transfer the claim loaded carries its payee; a repayment's are read here.
+    found = {t.payee_id: t.__dict__["payee"] for t in rows if "payee" in t.__dict__}
     missing = ids - found.keys()
     if missing:
         found.update((p.id, p) for p in session.scalars(select(Payee).where(Payee.id.in_(missing))))
@@ -311,14 +308,21 @@ def finish(
     outcome = Outcome()
     if not ids:
         return outcome
-    transfers = session.scalars(
-        select(Transfer)
+    # One statement: the rows, their members (locked in member id order, as every
+    # other locker of members does) and where each member wants the お振込み完了 mail.
+    rows = session.execute(
+        select(Transfer, Member, MemberMail.address)
+        .join(Member, Member.id == Transfer.member_id)
+        .outerjoin(MemberMail, and_(MemberMail.member_id == Transfer.member_id,
+                                    mail_events.wants(MemberMail, "notify_transfer_settled")))
         .where(Transfer.id.in_(ids))
-        .order_by(Transfer.id)
-        .with_for_update(key_share=True)
+        .order_by(Member.id, Transfer.id)
+        .with_for_update(key_share=True, of=[Transfer, Member])
     ).all()
+    members = {m.id: m for _, m, _ in rows}
+    mail_to = {t.member_id: address for t, _, address in rows if address is not None}
     answered = []
-    for t in transfers:
+    for t, _, _ in rows:
         result = results.get(t.id) or PaymentResult(t.id, "unanswered", error=NO_ANSWER)
         if result.outcome == "paid" and may(t, Move.PAID):
             answered.append((t, result))
@@ -327,15 +331,15 @@ def finish(
         elif result.outcome == "unanswered" and t.status == PROCESSING:
             sending.retry_later(t, result.error or NO_ANSWER, wall, budget, outcome)
     if answered:
-        _apply_answers(session, answered, now, wall, outcome)
+        _apply_answers(session, answered, members, mail_to, now, wall, outcome)
     return outcome
 
 
 def _apply_answers(
-    session: Session, answered: list[tuple[Transfer, PaymentResult]], now: datetime,
-    wall: datetime, outcome: Outcome,
+    session: Session, answered: list[tuple[Transfer, PaymentResult]],
+    members: dict[int, Member], mail_to: dict[int, str], now: datetime, wall: datetime,
+    outcome: Outcome,
 ) -> None:
-    members = _lock_members(session, (t.member_id for t, _ in answered))
     held_delta: dict[int, int] = defaultdict(int)
     out_delta: dict[int, int] = defaultdict(int)
     ledger = []
@@ -371,7 +375,7 @@ def _apply_answers(
     if ledger:
         session.execute(LedgerEntry.__table__.insert(), ledger)
         # The one place a transfer settles: its mail is queued in the same transaction.
-        mail_events.transfers_settled(session, paid, wall=wall)
+        mail_events.transfers_settled(session, paid, wall=wall, to=mail_to)
 
 
 def count_waiting(session: Session, *, wall: datetime, older_than: datetime | None = None) -> int:
