@@ -195,6 +195,10 @@ def run(args: argparse.Namespace) -> dict:
     with running_system(clock=CLOCK) as system:
         system.bank(latency_ms=2)
         members = _seed(system, MEMBERS)
+        if args.history:
+            from loadtests.history import seed_history
+
+            seed_history(system.database_url, args.history)
         port = free_port()
         env = {**system.env, "DATABASE_URL": system.database_url, "BROKER_URL": system.broker_url,
                "SHUNFURI_BANK_URL": system.env_of_children()["SHUNFURI_BANK_URL"]}
@@ -275,6 +279,9 @@ def main() -> None:
     parser.add_argument("--profile", help="py-spy raw (collapsed) stacks of the API to here")
     parser.add_argument("--profile-worker",
                         help="py-spy raw stacks of each instant worker process to here.<pid>")
+    parser.add_argument("--history", type=int, default=0,
+                        help="transfers already in the database before the run (a lender's "
+                             "tables are never empty; see loadtests/history.py)")
     parser.add_argument("--out", help="append the result as a JSON line here")
     args = parser.parse_args()
     # A stopped run (timeout, Ctrl-C) still stops its system and drops its database.

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shunfuri import metrics
+from shunfuri.db.set_writes import write_changes
 from shunfuri.domain.orders import Budget
 from shunfuri.gateway.base import BankGateway
 from shunfuri.services import bank_step, collections, sending, settlement
@@ -44,9 +45,13 @@ class Book:
     finish: Callable[..., Outcome]
     gateway: Callable[[BankGateway], BankGateway]
     guard_maintenance: bool
+    # The steps write their changed rows as sets (`_transaction`). The repayments' finish
+    # queries the member's dues while it changes rows, so it keeps the unit of work.
+    set_writes: bool = False
 
 
-TRANSFERS = Book("transfers", settlement.orders_for, settlement.finish, lambda g: g, True)
+TRANSFERS = Book("transfers", settlement.orders_for, settlement.finish, lambda g: g, True,
+                 set_writes=True)
 # A collection order debits the member's registered account: built like a payment's.
 REPAYMENTS = Book("repayments", settlement.orders_for, collections.finish,
                   lambda g: g.collections(), False)
@@ -67,22 +72,34 @@ class Context:
     budget: Budget = field(default_factory=Budget)
 
 
-def _transaction(ctx: Context, work: Callable[[Session], T]) -> T:
+def _transaction(ctx: Context, work: Callable[[Session], T], *, set_writes: bool = False) -> T:
     """Run `work` in one transaction; once more if the pooled connection turned out dead.
 
     A connection that outlived a PostgreSQL restart fails on first use (SQLAlchemy then
     drops the pool's other old connections). Both steps are safe to repeat: nothing was
     committed, and `finish` only moves rows still `processing`. Without this, a 09:30
     chunk that met such a connection waited out its 120 s lease.
+
+    `set_writes`: the rows `work` changed are written one UPDATE per table at its end
+    (`shunfuri.db.set_writes`; the transfers' steps lock what they change and never
+    read their own changes back).
     """
-    try:
+
+    def once() -> T:
         with ctx.sessions.begin() as session:
-            return work(session)
+            if not set_writes:
+                return work(session)
+            with session.no_autoflush:
+                result = work(session)
+                write_changes(session)
+            return result
+
+    try:
+        return once()
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-    with ctx.sessions.begin() as session:
-        return work(session)
+    return once()
 
 
 def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) -> Outcome:
@@ -104,7 +121,8 @@ def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) 
         doubtful = sending.mark_sent(sendable, wall=wall)
         return outcome, book.orders_for(session, sendable), doubtful
 
-    outcome, orders, doubtful = _transaction(ctx, claim_step)
+    set_writes = book.set_writes
+    outcome, orders, doubtful = _transaction(ctx, claim_step, set_writes=set_writes)
     ctx.publish(outcome.changes)
     gateway = book.gateway(ctx.gateway)
     results = bank_step.exchange(gateway, orders, doubtful) if orders else {}
@@ -114,6 +132,7 @@ def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) 
             session, ids=[o.transfer_id for o in orders], results=results,
             now=ctx.now(), wall=ctx.wall(), budget=ctx.budget,
         ),
+        set_writes=set_writes,
     )
     ctx.publish(finished.changes)
     outcome.merge(finished)
