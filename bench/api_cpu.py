@@ -36,6 +36,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from loadtests.context import DEFAULT_HISTORY
 from tests.system import ROOT, free_port, poll, running_system
 
 CLOCK = "2026-12-01T10:00:00+09:00"  # a Tuesday morning: SMBC (0009) settles at once
@@ -279,7 +280,7 @@ def main() -> None:
     parser.add_argument("--profile", help="py-spy raw (collapsed) stacks of the API to here")
     parser.add_argument("--profile-worker",
                         help="py-spy raw stacks of each instant worker process to here.<pid>")
-    parser.add_argument("--history", type=int, default=0,
+    parser.add_argument("--history", type=int, default=DEFAULT_HISTORY,
                         help="transfers already in the database before the run (a lender's "
                              "tables are never empty; see loadtests/history.py)")
     parser.add_argument("--out", help="append the result as a JSON line here")

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from loadtests.context import DEFAULT_PREFER_WAIT_S
+from loadtests.context import DEFAULT_HISTORY, DEFAULT_PREFER_WAIT_S
 from shunfuri.cli import app
 
 EXTRA = "loadtest"
@@ -84,6 +84,14 @@ def loadtest(
             "trip; 0 = POST, then GET ?wait= (the two-request way)",
         ),
     ] = DEFAULT_PREFER_WAIT_S,
+    history: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="past transfers put in the database before the run, as a lender's tables "
+            "hold (0: start on empty tables)",
+        ),
+    ] = DEFAULT_HISTORY,
 ) -> None:
     """Load-test the transfer pipeline with Locust; exits non-zero when a target is missed."""
     missing = missing_extra()
@@ -113,6 +121,7 @@ def loadtest(
         out=out,
         web_rate=web_rate,
         prefer_wait=prefer_wait,
+        history=history,
     )
     summary, rows, folder = execute(opts)
     report.print_verdict(summary, rows, chosen, console=console)

@@ -16,6 +16,7 @@ from pathlib import Path
 from loadtests.scenarios import Scenario
 
 DEFAULT_PREFER_WAIT_S = 10
+DEFAULT_HISTORY = 100_000  # past transfers before a run (`loadtests/history.py`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +38,8 @@ class Options:
     # `Prefer: wait=N` on `POST /v1/transfers` (0: POST, then `GET ?wait=` as before)
     prefer_wait: int = DEFAULT_PREFER_WAIT_S
     pgbench_seconds: float = 5.0
+    # Past transfers in the database before the run (`loadtests/history.py`).
+    history: int = DEFAULT_HISTORY
 
 
 @dataclass(frozen=True, kw_only=True)

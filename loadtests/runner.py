@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtests import machine, report
+from loadtests import machine, report, seeding
 from loadtests.context import Options, Run
 from loadtests.figures import reconcile
 from loadtests.locust_run import console
@@ -55,6 +55,10 @@ def execute(
         else:
             server = environ.get("LOADTEST_DATABASE_URL", DEFAULT_SERVER)
             pg = machine.scratch_pgbench(server, out, opts.pgbench_seconds)
+        history = 0
+        if opts.host is None and opts.history:
+            console.print(f"putting {opts.history:,} past transfers in place ...")
+            history = seeding.seed_history(target, opts.history, opts.scenario.payees)
         run = Run(opts=opts, target=target, out=out)
         summary = DRIVERS[opts.scenario.name](run)
         console.print("reconciling ...")
@@ -69,6 +73,7 @@ def execute(
                 "database": target.database_label(),
                 "clock": {"start": opts.scenario.clock, "speed": target.speed},
                 "prefer_wait_s": opts.prefer_wait,
+                "history_transfers": history,
                 "started_at": datetime.fromtimestamp(started, UTC).isoformat(),
                 "wall_seconds": round(time.time() - started, 1),
             }

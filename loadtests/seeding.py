@@ -40,6 +40,17 @@ def create_members(target: Target, count: int, payees: tuple[dict[str, str], ...
         return list(pool.map(one, range(count)))
 
 
+def seed_history(target: Target, count: int, payees: tuple[dict[str, str], ...]) -> int:
+    """`count` past transfers (`loadtests.history`) for one member of their own, on the
+    database of a system started here; how many."""
+    if count <= 0 or not target.database_url:
+        return 0
+    from loadtests.history import seed_history as insert_history
+
+    create_members(target, 1, payees)
+    return insert_history(target.database_url, count)
+
+
 def members_needed(users: int, rate: float, seconds: float) -> int:
     """Enough members that nobody runs out of credit (with a 2x margin)."""
     per_member = CREDIT_LIMIT // TRANSFER_AMOUNT
