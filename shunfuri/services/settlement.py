@@ -29,13 +29,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    DateTime,
+    Integer,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal_column,
@@ -62,30 +66,39 @@ def _lock_members(session: Session, member_ids: Iterable[int]) -> dict[int, Memb
     ids = sorted(set(member_ids))
     if not ids:
         return {}
-    rows = session.scalars(
-        select(Member)
-        .where(Member.id.in_(ids))
-        .order_by(Member.id)
-        # FOR NO KEY UPDATE: we change balances, never the key, so the API's inserts
-        # (whose foreign-key checks take KEY SHARE on this row) are not blocked.
-        .with_for_update(key_share=True)
-    ).all()
+    rows = session.scalars(_LOCK_MEMBERS, {"ids": ids}).all()
     return {m.id: m for m in rows}
 
 
-def _ready(*, wall: datetime, limit: int, older_than: datetime | None) -> CompoundSelect:
+# The passes' statements are built once, with bound parameters: building one and its
+# cache key on every pass cost the worker more CPU than PostgreSQL spent running it.
+_LOCK_MEMBERS = (
+    select(Member)
+    .where(Member.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Member.id)
+    # FOR NO KEY UPDATE: we change balances, never the key, so the API's inserts (whose
+    # foreign-key checks take KEY SHARE on this row) are not blocked.
+    .with_for_update(key_share=True)
+)
+
+
+_WALL = bindparam("wall", type_=DateTime(timezone=True))
+_OLDER_THAN = bindparam("older_than", type_=DateTime(timezone=True))
+_LIMIT = bindparam("limit", type_=Integer)
+
+
+def _ready(recovering: bool) -> CompoundSelect:
     """Ids a drain may take now, at most `limit` of each kind: new instant transfers, new
     scheduled ones, and `processing` rows whose lease or backoff ran out. Each branch
     reads its own partial index (`ix_transfers_accepted`, `ix_transfers_retry`), so the
     claim stays index-only however large a bulk backlog of scheduled rows grows."""
 
     def accepted(decision: str) -> Select:
-        query = select(Transfer.id).where(_new(older_than),
+        query = select(Transfer.id).where(_new(recovering),
                                           Transfer.decision == literal_column(f"'{decision}'"))
-        return query.order_by(Transfer.accepted_at).limit(limit)
+        return query.order_by(Transfer.accepted_at).limit(_LIMIT)
 
-    retries = (select(Transfer.id).where(_retry(wall))
-               .order_by(Transfer.next_attempt_at).limit(limit))
+    retries = select(Transfer.id).where(_RETRY).order_by(Transfer.next_attempt_at).limit(_LIMIT)
     return union_all(accepted("instant"), accepted("scheduled"), retries)
 
 
@@ -93,16 +106,14 @@ def _ready(*, wall: datetime, limit: int, older_than: datetime | None) -> Compou
 # literal, and so the prepared statement's generic plan still reads those indexes.
 _ACCEPTED, _PROCESSING = literal_column("'accepted'"), literal_column("'processing'")
 _INSTANT = literal_column("'instant'")
+_RETRY = and_(Transfer.status == _PROCESSING, Transfer.next_attempt_at <= _WALL)
 
 
-def _new(older_than: datetime | None) -> ColumnElement[bool]:
-    if older_than is None:
+def _new(recovering: bool) -> ColumnElement[bool]:
+    """New rows; for the recovery sweep, only those nobody has touched since `older_than`."""
+    if not recovering:
         return Transfer.status == _ACCEPTED
-    return and_(Transfer.status == _ACCEPTED, Transfer.updated_at < older_than)
-
-
-def _retry(wall: datetime) -> ColumnElement[bool]:
-    return and_(Transfer.status == _PROCESSING, Transfer.next_attempt_at <= wall)
+    return and_(Transfer.status == _ACCEPTED, Transfer.updated_at < _OLDER_THAN)
 
 
 # New instant transfers first, so a bulk import of scheduled ones (whose money is due
@@ -112,6 +123,21 @@ _RANK = case((and_(Transfer.status == _ACCEPTED, Transfer.decision == _INSTANT),
              (Transfer.status == _ACCEPTED, 1), else_=2)
 _AGE = case((Transfer.status == _PROCESSING, Transfer.next_attempt_at),
             else_=Transfer.accepted_at)
+
+
+@lru_cache(maxsize=2)
+def _claim_statement(recovering: bool) -> Select:
+    return (
+        select(Transfer)
+        .join(Transfer.payee)
+        .options(contains_eager(Transfer.payee))
+        # Repeated outside the subquery: a row changed since the subquery's snapshot is
+        # locked only if it is still claimable.
+        .where(Transfer.id.in_(_ready(recovering)), or_(_new(recovering), _RETRY))
+        .order_by(_RANK, _AGE)
+        .limit(_LIMIT)
+        .with_for_update(skip_locked=True, key_share=True, of=Transfer)
+    )
 
 
 def claim(
@@ -127,18 +153,11 @@ def claim(
     holds for the new ones. Returns the rows to send: new instant ones (leased) and
     retries (lease renewed). `older_than` (the recovery sweep) takes only new rows
     nobody has touched since then."""
-    rows = session.scalars(
-        select(Transfer)
-        .join(Transfer.payee)
-        .options(contains_eager(Transfer.payee))
-        # Repeated outside the subquery: a row changed since the subquery's snapshot is
-        # locked only if it is still claimable.
-        .where(Transfer.id.in_(_ready(wall=wall, limit=limit, older_than=older_than)),
-               or_(_new(older_than), _retry(wall)))
-        .order_by(_RANK, _AGE)
-        .limit(limit)
-        .with_for_update(skip_locked=True, key_share=True, of=Transfer)
-    ).all()
+    recovering = older_than is not None
+    params: dict[str, Any] = {"wall": wall, "limit": limit}
+    if recovering:
+        params["older_than"] = older_than
+    rows = session.scalars(_claim_statement(recovering), params).all()
     retries = [t for t in rows if t.status == PROCESSING]
     to_send, outcome = _hold(session, [t for t in rows if t.status != PROCESSING],
                              now=now, wall=wall)
@@ -310,15 +329,7 @@ def finish(
         return outcome
     # One statement: the rows, their members (locked in member id order, as every
     # other locker of members does) and where each member wants the お振込み完了 mail.
-    rows = session.execute(
-        select(Transfer, Member, MemberMail.address)
-        .join(Member, Member.id == Transfer.member_id)
-        .outerjoin(MemberMail, and_(MemberMail.member_id == Transfer.member_id,
-                                    mail_events.wants(MemberMail, "notify_transfer_settled")))
-        .where(Transfer.id.in_(ids))
-        .order_by(Member.id, Transfer.id)
-        .with_for_update(key_share=True, of=[Transfer, Member])
-    ).all()
+    rows = session.execute(_FINISH, {"ids": ids}).all()
     members = {m.id: m for _, m, _ in rows}
     mail_to = {t.member_id: address for t, _, address in rows if address is not None}
     answered = []
@@ -333,6 +344,17 @@ def finish(
     if answered:
         _apply_answers(session, answered, members, mail_to, now, wall, outcome)
     return outcome
+
+
+_FINISH = (
+    select(Transfer, Member, MemberMail.address)
+    .join(Member, Member.id == Transfer.member_id)
+    .outerjoin(MemberMail, and_(MemberMail.member_id == Transfer.member_id,
+                                mail_events.wants(MemberMail, "notify_transfer_settled")))
+    .where(Transfer.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Member.id, Transfer.id)
+    .with_for_update(key_share=True, of=[Transfer, Member])
+)
 
 
 def _apply_answers(

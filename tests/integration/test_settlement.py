@@ -285,3 +285,14 @@ def test_a_member_suspended_before_0930_gets_no_transfer_and_the_hold_back(db):
     assert (member_row(suspended).held, member_row(suspended).outstanding) == (0, 0)
     assert mine["id"] not in {order.transfer_id for order in bank.paid.values()}
     assert (mine["id"], "rejected") in {(i, v["status"]) for i, v in events}
+
+
+def test_the_recovery_sweep_takes_only_new_rows_nobody_touched_since_its_cut_off(db):
+    m = factories.member(credit_limit=100_000)
+    accepted = accept(m, factories.payee(m, bank_code="0009"), 10_000, TUESDAY_10).transfer
+    ctx = make_ctx(FakeBank(), Clocks(TUESDAY_10))
+    fresh, _ = pipeline.drain(ctx, older_than=WALL - timedelta(seconds=1))
+    assert fresh.claimed == 0 and row(accepted["id"]).status == "accepted"
+    stale, _ = pipeline.drain(ctx, older_than=WALL + timedelta(seconds=1))
+    assert (stale.claimed, stale.settled) == (1, 1)
+    assert row(accepted["id"]).status == "settled"
