@@ -20,31 +20,38 @@ import psycopg
 
 from loadtests.databases import libpq_url
 
-_HISTORY = """
+_TRANSFERS = """
 WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, member_id, bank_code
-           FROM payees),
-     h AS (
-    INSERT INTO transfers (id, member_id, payee_id, amount, status, decision, bank_code,
-                           accepted_at, settle_at, failure_code, attempts, updated_at,
-                           sent_at)
-    SELECT gen_random_uuid()::text, p.member_id, p.id, 10000, 'failed', 'instant',
-           p.bank_code, t.at, t.at, 'account_closed', 1, t.at, t.at
-    FROM generate_series(1, %(count)s) AS g
-    JOIN p ON p.n = g %% %(payees)s
-    CROSS JOIN LATERAL (SELECT now() - interval '90 days' + g * interval '1 second' AS at) AS t
-    RETURNING id, amount, bank_code, accepted_at)
+           FROM payees)
+INSERT INTO transfers (id, member_id, payee_id, amount, status, decision, bank_code,
+                       accepted_at, settle_at, failure_code, attempts, updated_at, sent_at)
+SELECT gen_random_uuid()::text, p.member_id, p.id, 10000, 'failed', 'instant', p.bank_code,
+       t.at, t.at, 'account_closed', 1, t.at, t.at
+FROM generate_series(1, %(count)s) AS g
+JOIN p ON p.n = g %% %(payees)s
+CROSS JOIN LATERAL (SELECT now() - interval '90 days' + g * interval '1 second' AS at) AS t
+RETURNING id, amount, bank_code, accepted_at
+"""
+_BANK = """
 INSERT INTO bank_sim_payments (transfer_id, amount, bank_code, account_number, status, code,
                                paid_at, requests)
-SELECT id, amount, bank_code, '9999999', 'rejected', 'account_closed', accepted_at, 1 FROM h
+SELECT id, amount, bank_code, '9999999', 'rejected', 'account_closed', accepted_at, 1
+FROM unnest(%(ids)s::text[], %(amounts)s::bigint[], %(banks)s::text[],
+            %(ats)s::timestamptz[]) AS h(id, amount, bank_code, accepted_at)
 """
 
 
-def seed_history(database_url: str, count: int) -> int:
-    """`count` refused transfers of the last 90 days and the bank's record of each."""
+def seed_history(database_url: str, count: int, *, bank_database_url: str | None = None) -> int:
+    """`count` refused transfers of the last 90 days and the bank's record of each (in
+    the bank simulator's database, ours unless said)."""
     with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
         payees = conn.execute("SELECT count(*) FROM payees").fetchone()[0]
         if not payees or count <= 0:
             return 0
-        conn.execute(_HISTORY, {"count": count, "payees": payees})
+        rows = conn.execute(_TRANSFERS, {"count": count, "payees": payees}).fetchall()
         conn.execute("ANALYZE")
-        return count
+    ids, amounts, banks, ats = (list(column) for column in zip(*rows, strict=True))
+    with psycopg.connect(libpq_url(bank_database_url or database_url), autocommit=True) as bank:
+        bank.execute(_BANK, {"ids": ids, "amounts": amounts, "banks": banks, "ats": ats})
+        bank.execute("ANALYZE")
+    return count

@@ -112,7 +112,8 @@ def run_locust(
         def spawn(cmd: list[str], log_name: str) -> subprocess.Popen:
             log = logs.enter_context((folder / log_name).open("w"))
             return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    preexec_fn=_hear_interrupts)
 
         master = spawn(head, "locust.log")
         procs = [master, *(spawn(worker_cmd, f"locust-worker-{i}.log") for i in range(workers))]
@@ -124,6 +125,13 @@ def run_locust(
     return LocustRun(folder=folder, users=users, rate=rate, seconds=seconds,
                      returncode=master.returncode, wall_start=started, wall_end=time.time(),
                      cpu=window)
+
+
+def _hear_interrupts() -> None:
+    """Locust is stopped with SIGINT (as Ctrl-C: it then writes every report). A runner
+    started in the background (`nohup ... &`, CI) inherits SIGINT ignored, and so would
+    Locust, which then ran on to its --run-time backstop: the 60 s instant run took 150."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _watch(run: Run, procs: list[subprocess.Popen], *, label: str, folder: Path, users: int,

@@ -47,8 +47,17 @@ def seed_history(target: Target, count: int, payees: tuple[dict[str, str], ...])
         return 0
     from loadtests.history import seed_history as insert_history
 
-    create_members(target, 1, payees)
-    return insert_history(target.database_url, count)
+    register_payees(target, create_members(target, 1, payees))
+    return insert_history(target.database_url, count, bank_database_url=_bank_database(target))
+
+
+def _bank_database(target: Target) -> str | None:
+    """The bank simulator's database: its own on the embedded defaults, else ours."""
+    if target.embedded and target.data_dir is not None:
+        from shunfuri.embedded import database_urls
+
+        return database_urls(target.data_dir)[1]
+    return target.env.get("SHUNFURI_BANK_DATABASE_URL") or target.database_url
 
 
 def members_needed(users: int, rate: float, seconds: float) -> int:
