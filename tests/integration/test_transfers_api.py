@@ -144,3 +144,22 @@ def test_without_a_token_nothing_is_shown(client, member, at):
     assert (r.status_code, r.json()["code"]) == (401, "not_authenticated")
     r = client.get("/v1/transfers", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401
+
+
+def test_once_the_payee_is_known_refusals_still_get_their_precise_answer(client, member, at):
+    """The second transfer to a payee takes the session-free insert; when it does not
+    insert, the session path still says why."""
+    assert post(client, member).status_code == 202  # this process now knows the payee
+    short = post(client, member, amount=60_000)  # holds come with the worker: none yet
+    assert (short.status_code, short.json()["code"]) == (409, "insufficient_credit")
+    assert short.json()["available"] == 50_000
+    other = factories.member()
+    foreign = {**member, "headers": {"Authorization": f"Bearer {factories.token(other)}"}}
+    stolen = post(client, foreign)  # a payee id this process knows, but not theirs
+    assert (stolen.status_code, stolen.json()["code"]) == (404, "not_found")
+    nobody = post(client, {**member, "headers": {"Authorization": "Bearer not-a-token"}})
+    assert nobody.status_code == 401
+    replay = post(client, member, headers={"Idempotency-Key": "k-2"})
+    again = post(client, member, headers={"Idempotency-Key": "k-2"})
+    assert (replay.status_code, again.status_code) == (202, 202)
+    assert replay.json()["id"] == again.json()["id"]
