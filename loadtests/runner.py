@@ -56,7 +56,7 @@ def execute(
             server = environ.get("LOADTEST_DATABASE_URL", DEFAULT_SERVER)
             pg = machine.scratch_pgbench(server, out, opts.pgbench_seconds)
         history = 0
-        if opts.host is None and opts.history:
+        if opts.host is None and opts.history and opts.scenario.history:
             console.print(f"putting {opts.history:,} past transfers in place ...")
             history = seeding.seed_history(target, opts.history, opts.scenario.payees)
         run = Run(opts=opts, target=target, out=out)
