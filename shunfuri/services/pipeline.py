@@ -152,7 +152,8 @@ def _claim_ready(batch: int, older_than: datetime | None) -> Claim:
 def drain(
     ctx: Context, *, batch: int = 200, budget_s: float = 1.0, older_than: datetime | None = None
 ) -> tuple[Outcome, bool]:
-    """Pass after pass until nothing is claimable; returns (what moved, more left?)."""
+    """Pass after pass until one claims less than a full batch; returns (what moved, more
+    left?)."""
     return _passes(ctx, _claim_ready(batch, older_than), batch=batch,
                    budget_s=budget_s, queue="instant", book=TRANSFERS)
 

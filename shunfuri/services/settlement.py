@@ -70,8 +70,8 @@ def _lock_members(session: Session, member_ids: Iterable[int]) -> dict[int, Memb
     return {m.id: m for m in rows}
 
 
-# The passes' statements are built once, with bound parameters: building one and its
-# cache key on every pass cost the worker more CPU than PostgreSQL spent running it.
+# The passes' statements are built once, with bound parameters: building them and their
+# cache keys on every pass was ~8 % of the instant worker's samples at 300/s.
 _LOCK_MEMBERS = (
     select(Member)
     .where(Member.id.in_(bindparam("ids", expanding=True)))
