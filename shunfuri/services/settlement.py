@@ -29,25 +29,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
-    DateTime,
-    Integer,
-    Select,
     and_,
     bindparam,
-    case,
     func,
-    literal_column,
-    or_,
     select,
-    union_all,
 )
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from shunfuri import metrics
 from shunfuri.db.models import LedgerEntry, Member, MemberMail, Payee, Transfer
@@ -55,7 +45,7 @@ from shunfuri.domain.credit import available
 from shunfuri.domain.instants import aware
 from shunfuri.domain.orders import PROCESSING, Budget
 from shunfuri.gateway.base import PaymentOrder, PaymentResult
-from shunfuri.services import mail_events, sending
+from shunfuri.services import claims, mail_events, sending
 from shunfuri.services.outcome import BATCH_LEASE, LEASE, Outcome
 from shunfuri.services.sending import NO_ANSWER
 from shunfuri.services.transfers import view
@@ -82,64 +72,6 @@ _LOCK_MEMBERS = (
 )
 
 
-_WALL = bindparam("wall", type_=DateTime(timezone=True))
-_OLDER_THAN = bindparam("older_than", type_=DateTime(timezone=True))
-_LIMIT = bindparam("limit", type_=Integer)
-
-
-def _ready(recovering: bool) -> CompoundSelect:
-    """Ids a drain may take now, at most `limit` of each kind: new instant transfers, new
-    scheduled ones, and `processing` rows whose lease or backoff ran out. Each branch
-    reads its own partial index (`ix_transfers_accepted`, `ix_transfers_retry`), so the
-    claim stays index-only however large a bulk backlog of scheduled rows grows."""
-
-    def accepted(decision: str) -> Select:
-        query = select(Transfer.id).where(_new(recovering),
-                                          Transfer.decision == literal_column(f"'{decision}'"))
-        return query.order_by(Transfer.accepted_at).limit(_LIMIT)
-
-    retries = select(Transfer.id).where(_RETRY).order_by(Transfer.next_attempt_at).limit(_LIMIT)
-    return union_all(accepted("instant"), accepted("scheduled"), retries)
-
-
-# Statuses as SQL literals, not parameters: a partial index's predicate matches only a
-# literal, and so the prepared statement's generic plan still reads those indexes.
-_ACCEPTED, _PROCESSING = literal_column("'accepted'"), literal_column("'processing'")
-_INSTANT = literal_column("'instant'")
-_RETRY = and_(Transfer.status == _PROCESSING, Transfer.next_attempt_at <= _WALL)
-
-
-def _new(recovering: bool) -> ColumnElement[bool]:
-    """New rows; for the recovery sweep, only those nobody has touched since `older_than`."""
-    if not recovering:
-        return Transfer.status == _ACCEPTED
-    return and_(Transfer.status == _ACCEPTED, Transfer.updated_at < _OLDER_THAN)
-
-
-# New instant transfers first, so a bulk import of scheduled ones (whose money is due
-# hours later) never queues ahead of a member waiting for seconds; then new scheduled
-# ones; then retries, oldest due first.
-_RANK = case((and_(Transfer.status == _ACCEPTED, Transfer.decision == _INSTANT), 0),
-             (Transfer.status == _ACCEPTED, 1), else_=2)
-_AGE = case((Transfer.status == _PROCESSING, Transfer.next_attempt_at),
-            else_=Transfer.accepted_at)
-
-
-@lru_cache(maxsize=2)
-def _claim_statement(recovering: bool) -> Select:
-    return (
-        select(Transfer)
-        .join(Transfer.payee)
-        .options(contains_eager(Transfer.payee))
-        # Repeated outside the subquery: a row changed since the subquery's snapshot is
-        # locked only if it is still claimable.
-        .where(Transfer.id.in_(_ready(recovering)), or_(_new(recovering), _RETRY))
-        .order_by(_RANK, _AGE)
-        .limit(_LIMIT)
-        .with_for_update(skip_locked=True, key_share=True, of=Transfer)
-    )
-
-
 def claim(
     session: Session,
     *,
@@ -149,7 +81,7 @@ def claim(
     older_than: datetime | None = None,
 ) -> tuple[list[Transfer], Outcome]:
     """Step 1 of a drain's pass, in one statement: lock up to `limit` claimable rows
-    (new ones and retries, `_RANK` order) with their payees for the bank orders; then
+    (new ones and retries, best first: `claims`) with their payees for the bank orders; then
     holds for the new ones. Returns the rows to send: new instant ones (leased) and
     retries (lease renewed). `older_than` (the recovery sweep) takes only new rows
     nobody has touched since then."""
@@ -157,7 +89,7 @@ def claim(
     params: dict[str, Any] = {"wall": wall, "limit": limit}
     if recovering:
         params["older_than"] = older_than
-    rows = session.scalars(_claim_statement(recovering), params).all()
+    rows = session.scalars(claims.statement(recovering), params).all()
     retries = [t for t in rows if t.status == PROCESSING]
     to_send, outcome = _hold(session, [t for t in rows if t.status != PROCESSING],
                              now=now, wall=wall)
