@@ -191,7 +191,7 @@ def settle_chunk(ctx: Context, ids: list[str]) -> Outcome:
     """One chunk of the 09:30 batch (ids already moved to `processing` by the sweep)."""
 
     def claim(session: Session, now: datetime, wall: datetime) -> tuple[list, Outcome]:
-        rows = settlement.claim_retries(session, wall=wall, limit=len(ids), ids=ids)
+        rows = settlement.claim_chunk(session, wall=wall, ids=ids)
         return rows, Outcome(claimed=len(rows))
 
     return run_pass(ctx, claim, queue="batch")

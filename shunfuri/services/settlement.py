@@ -139,18 +139,13 @@ def _reject(t: Transfer, code: str, outcome: Outcome, wall: datetime) -> None:
     metrics.FAILED.labels(code=code).inc()
 
 
-def claim_retries(
-    session: Session, *, wall: datetime, limit: int, ids: list[str] | None = None
-) -> list[Transfer]:
-    """Step 1 for `processing` rows whose lease or backoff ran out (or a given chunk)."""
-    query = select(Transfer).where(Transfer.status == "processing")
-    if ids is not None:
-        query = query.where(Transfer.id.in_(ids))
-    else:
-        query = query.where(Transfer.next_attempt_at <= wall)
+def claim_chunk(session: Session, *, wall: datetime, ids: list[str]) -> list[Transfer]:
+    """Step 1 for a chunk of the 09:30 batch: its rows still `processing`, leased anew
+    (due retries are claimed with new rows, by `claim`)."""
     transfers = session.scalars(
-        query.order_by(Transfer.next_attempt_at)
-        .limit(limit)
+        select(Transfer)
+        .where(Transfer.status == "processing", Transfer.id.in_(ids))
+        .order_by(Transfer.next_attempt_at)
         .with_for_update(skip_locked=True, key_share=True)
     ).all()
     for t in transfers:
