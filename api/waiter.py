@@ -1,9 +1,10 @@
 """Long-poll support: one Redis subscription per API process wakes `?wait=` and `Prefer: wait`.
 
-Workers publish `id|<the transfer's public view>` on a channel when a transfer changes;
-this listener hands the view to whoever waits on that id, so a waiting request costs
-nothing until its transfer moves (no polling of the database) and answers from the
-event without reading the row again.
+Workers publish `id|<the transfer's public view>` lines on a channel when transfers
+change (one message per pass, `shunfuri.broker.publish_transfer_events`); this listener
+hands the view to whoever waits on that id, so a waiting request costs nothing until
+its transfer moves (no polling of the database) and answers from the event without
+reading the row again.
 """
 
 from __future__ import annotations
@@ -51,10 +52,7 @@ class TransferWaiter:
                         data = message.get("data")
                         if not isinstance(data, bytes):
                             continue
-                        transfer_id, _, view = data.partition(b"|")
-                        for watch in self._events.get(transfer_id.decode(), ()):
-                            watch.view = view
-                            watch.event.set()
+                        self._hand_out(data)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reconnect; waiters fall back to timeout
@@ -65,6 +63,18 @@ class TransferWaiter:
             finally:
                 with contextlib.suppress(Exception):
                     await client.aclose()
+
+    def _hand_out(self, data: bytes) -> None:
+        events = self._events
+        if not events:
+            return
+        for line in data.split(b"\n"):
+            transfer_id, _, view = line.partition(b"|")
+            watches = events.get(transfer_id.decode())
+            if watches:
+                for watch in watches:
+                    watch.view = view
+                    watch.event.set()
 
     async def _ensure_started(self) -> None:
         if self._subscribed.is_set() and self._task is not None and not self._task.done():

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from shunfuri import metrics
 from shunfuri.db.models import LedgerEntry, Member, MemberMail, Payee, Transfer
+from shunfuri.db.set_writes import insert_rows
 from shunfuri.domain.credit import available
 from shunfuri.domain.instants import aware
 from shunfuri.domain.orders import PROCESSING, Budget
@@ -141,17 +142,23 @@ def _reject(t: Transfer, code: str, outcome: Outcome, wall: datetime) -> None:
 
 def claim_chunk(session: Session, *, wall: datetime, ids: list[str]) -> list[Transfer]:
     """Step 1 for a chunk of the 09:30 batch: its rows still `processing`, leased anew
-    (due retries are claimed with new rows, by `claim`)."""
-    transfers = session.scalars(
+    (due retries are claimed with new rows, by `claim`).
+
+    The rows are found by primary key alone and their status checked here: with the
+    status in the WHERE clause, statistics from before 09:30 (when hardly any row is
+    `processing`) made the planner walk the whole `processing` index and filter it by
+    id, ~19 ms a chunk instead of ~2 once 100,000 rows were moved at once."""
+    rows = session.scalars(
         select(Transfer)
-        .where(Transfer.status == "processing", Transfer.id.in_(ids))
-        .order_by(Transfer.next_attempt_at)
+        .where(Transfer.id.in_(ids))
+        .order_by(Transfer.id)
         .with_for_update(skip_locked=True, key_share=True)
     ).all()
+    transfers = [t for t in rows if t.status == "processing"]
     for t in transfers:
         t.next_attempt_at = wall + LEASE
         t.updated_at = wall
-    return list(transfers)
+    return transfers
 
 
 def dispatch_due(
@@ -322,7 +329,7 @@ def _apply_answers(
         member.held += delta
         member.outstanding += out_delta.get(member_id, 0)
     if ledger:
-        session.execute(LedgerEntry.__table__.insert(), ledger)
+        insert_rows(session, LedgerEntry.__table__, ledger)
         # The one place a transfer settles: its mail is queued in the same transaction.
         mail_events.transfers_settled(session, paid, wall=wall, to=mail_to)
 

@@ -64,3 +64,28 @@ def test_nothing_changed_writes_nothing(db):
         seen = _statements(session)
         assert write_changes(session) == 0
         assert seen == []
+
+
+def test_insert_rows_writes_every_row_in_one_statement_nulls_and_instants_kept(db):
+    from shunfuri.db.models import LedgerEntry
+    from shunfuri.db.set_writes import insert_rows
+
+    member = factories.member(credit_limit=100_000)
+    payee = factories.payee(member)
+    ids = [accept(member, payee, 1_000 * (i + 1), TUESDAY_10).transfer["id"] for i in range(3)]
+    rows = [dict(transfer_id=t, member_id=member, amount=1_000 * (i + 1), bank_code="0005",
+                 bank_reference=None, created_at=LATER) for i, t in enumerate(ids)]
+    rows[1]["bank_reference"] = "B-2"
+    with session_factory().begin() as session:
+        seen = _statements(session)
+        insert_rows(session, LedgerEntry.__table__, rows)
+        insert_rows(session, LedgerEntry.__table__, [])
+    assert seen == ["INSERT"]
+    with session_factory()() as session:
+        got = session.execute(
+            select(LedgerEntry.transfer_id, LedgerEntry.amount, LedgerEntry.bank_reference,
+                   LedgerEntry.created_at).order_by(LedgerEntry.amount)
+        ).all()
+    assert [tuple(r) for r in got] == [
+        (ids[0], 1_000, None, LATER), (ids[1], 2_000, "B-2", LATER), (ids[2], 3_000, None, LATER)
+    ]
