@@ -154,7 +154,7 @@ def _watch(run: Run, procs: list[subprocess.Popen], *, label: str, folder: Path,
     steady_from: float | None = None
     before: cpu.Snapshot | None = None
     window: cpu.Window | None = None
-    stopping = False
+    stopping: float | None = None
     with Live(console=console, refresh_per_second=2, transient=True, redirect_stdout=False) as live:
         while master.poll() is None:
             now = time.time()
@@ -167,14 +167,17 @@ def _watch(run: Run, procs: list[subprocess.Popen], *, label: str, folder: Path,
                     window = cpu.between(before, snap())
             stop = (watch.should_stop() if watch is not None
                     else steady_from is not None and now >= steady_from + seconds)
-            if stop and not stopping:
+            if stop and stopping is None:
                 if before is not None and window is None:
                     window = cpu.between(before, snap())
                 # As Ctrl-C: Locust stops its users (in-flight transfers get --stop-timeout)
                 # and writes every report; on SIGTERM it skips the HTML one.
                 master.send_signal(signal.SIGINT)
-                stopping = True
-            if now - started > run_time + STOP_TIMEOUT + 60:
+                stopping = now
+            # Seen once in a series of eight runs: Locust went on after the SIGINT until
+            # its own --run-time, six minutes on. Past its stop timeout, end it.
+            late = stopping is not None and now - stopping > STOP_TIMEOUT + 15
+            if late or now - started > run_time + STOP_TIMEOUT + 60:
                 master.send_signal(signal.SIGTERM)
             elapsed = ("logging in" if steady_from is None
                        else f"{min(max(now - steady_from, 0), seconds):.0f}/{seconds:.0f} s")
