@@ -63,7 +63,7 @@ def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, dict]]
     `id|<view as JSON>` per change.
 
     Every API process receives every message on the channel, so one message per pass
-    instead of one per transfer: a 09:30 chunk of 500 was 1,000 messages for each API
+    instead of one per transfer: a 09:30 chunk of 500 was 500 messages for each API
     process to parse, while nobody waited on any of them.
     """
     if not changes:
