@@ -96,7 +96,7 @@ def system_processes(
     )
     # The 09:30 batch has minutes of budget; instant transfers have milliseconds. On a
     # shared machine the batch worker yields the CPU first. Two processes: while one
-    # chunk waits for the bank or PostgreSQL the other works (100,000 rows 37 s -> 26 s
+    # chunk waits for the bank or PostgreSQL the other works (100,000 rows 37 s -> 25 s
     # on two cores, instant p99 beside it 89 -> 91-119 ms; docs/performance.md).
     procs["batch"] = respawning(
         f"nice -n 10 {py} -m celery -A workers.app worker -Q batch -c 2 -n batch-{tag}@%h "
