@@ -48,13 +48,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
     select,
 )
 from sqlalchemy.engine import Engine
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import normalise_url, pool_options
+from shunfuri.db.session import make_engine
 from shunfuri.settings import get_settings
 
 metadata = MetaData()
@@ -223,11 +222,7 @@ def _engine(url: str) -> Engine:
     Its table starts empty on a new database and grows by a row per payment; a plan
     cached early (a sequential scan of a tiny table) stayed in use at 100,000 rows and
     made each look-up of a 500-order batch cost ~10 ms of PostgreSQL's CPU."""
-    return create_engine(
-        normalise_url(url),
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
-        **pool_options(10),
-    )
+    return make_engine(url, options="-c plan_cache_mode=force_custom_plan")
 
 
 def create_app() -> FastAPI:

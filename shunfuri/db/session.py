@@ -19,8 +19,10 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    return create_engine(normalise_url(url), **pool_options(pool_size))
+def make_engine(url: str, *, pool_size: int = 10, options: str | None = None) -> Engine:
+    """`options`: server settings for every connection (libpq `options`, `-c name=value`)."""
+    extra = {"connect_args": {"options": options}} if options else {}
+    return create_engine(normalise_url(url), **pool_options(pool_size), **extra)
 
 
 def pool_options(pool_size: int) -> dict:
