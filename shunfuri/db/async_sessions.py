@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from shunfuri.db.server_closed import replace_server_closed_connections
 from shunfuri.db.session import normalise_url, pool_options
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ class AsyncSessions:
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.engine = create_async_engine(normalise_url(url), **pool_options(pool_size))
+        replace_server_closed_connections(self.engine.sync_engine)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(session, *args)` with a fresh session, closed afterwards."""

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from shunfuri.db.server_closed import replace_server_closed_connections
+
 
 def normalise_url(url: str) -> str:
     """Accept the plain `postgresql://` form and use psycopg 3 for it."""
@@ -22,16 +24,17 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, *, pool_size: int = 10, options: str | None = None) -> Engine:
     """`options`: server settings for every connection (libpq `options`, `-c name=value`)."""
     extra = {"connect_args": {"options": options}} if options else {}
-    return create_engine(normalise_url(url), **pool_options(pool_size), **extra)
+    engine = create_engine(normalise_url(url), **pool_options(pool_size), **extra)
+    replace_server_closed_connections(engine)
+    return engine
 
 
 def pool_options(pool_size: int) -> dict:
     """No overflow: an overflow connection is closed when it is returned, so a burst
     turns into a stream of new PostgreSQL connections (a fork each), which slows every
     request and so prolongs the burst. A request waits for a pooled connection instead.
-    No pre-ping either: it costs a round trip per checkout; a connection broken by a
-    database restart raises a disconnect error, which invalidates the whole pool, so
-    the next request gets fresh connections (the API answers 503 once)."""
+    No pre-ping either: it costs a round trip per checkout; `server_closed` finds the
+    connections a database restart has ended without one."""
     return {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 10, "pool_recycle": 1800}
 
 
