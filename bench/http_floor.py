@@ -25,7 +25,7 @@ import psutil
 from fastapi import FastAPI, Header, Response
 from pydantic import BaseModel, Field
 
-from bench.api_cpu import _Connection
+from bench.api_cpu import _Connection, _Idle
 from tests.system import ROOT, free_port, poll
 
 
@@ -49,16 +49,16 @@ def create_app() -> FastAPI:
 
 
 async def _drive(port: int, rate: float, seconds: float) -> int:
-    idle: list[_Connection] = []
+    idle = _Idle("127.0.0.1", port)
     done = 0
 
     async def one() -> None:
         nonlocal done
-        conn = idle.pop() if idle else _Connection("127.0.0.1", port)
+        conn = idle.take()
         await conn.request("POST", "/v1/transfers",
                            {"Authorization": "Bearer x", "Prefer": "wait=10"},
                            b'{"payee_id": 1, "amount": 1000}')
-        idle.append(conn)
+        idle.give(conn)
         done += 1
 
     start, tasks = time.perf_counter(), []
@@ -68,6 +68,7 @@ async def _drive(port: int, rate: float, seconds: float) -> int:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one()))
     await asyncio.gather(*tasks)
+    idle.close()
     return done
 
 
