@@ -49,16 +49,19 @@ def up(
     port: Annotated[int, typer.Option(help="API port")] = 8000,
     data_dir: DataDir = None,
     host: Annotated[str, typer.Option(help="API bind address")] = "127.0.0.1",
-    api_workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 2,
+    api_workers: Annotated[
+        int | None, typer.Option(min=1, help="uvicorn processes (default: one per two cores)")
+    ] = None,
     worker_concurrency: Annotated[int, typer.Option(help="Celery processes for instant")] = 2,
 ) -> None:
     """Start the whole system in the foreground; Ctrl-C (or SIGTERM) stops all of it."""
-    from shunfuri.launcher import run_system
+    from shunfuri.launcher import default_api_workers, run_system
 
     use_data_dir(data_dir, database=False)  # `up` starts (and stops) its own servers
     raise typer.Exit(
         run_system(
-            port=port, host=host, api_workers=api_workers, worker_concurrency=worker_concurrency
+            port=port, host=host, api_workers=api_workers or default_api_workers(),
+            worker_concurrency=worker_concurrency,
         )
     )
 
