@@ -32,7 +32,7 @@ def default_api_workers() -> int:
 
     Under load the API takes about 40 % of the machine's CPU; the workers, PostgreSQL and
     the rest need the other 60 %. Measured on two cores, interleaved (docs/performance.md):
-    one API process spent 20-30 % less CPU per transfer than two, held 600/s twice where
+    one API process spent about a fifth less CPU per transfer than two, held 600/s twice where
     two held 500/s twice; at 150/s, p99 36-56 ms in four runs against 41-44 ms in two."""
     try:
         cores = len(os.sched_getaffinity(0))
