@@ -9,9 +9,8 @@ kept its stale connections until its next request, which then failed long after 
 database was back (in the chaos suite, a staff action a minute later).
 
 `pool_pre_ping` would catch it with a round trip per checkout: ~0.12 ms of the client's
-CPU (measured) and PostgreSQL's for the empty query, on a path that costs ~1.4 ms a
-transfer in all.
-An idle connection's socket has nothing to read unless the server has spoken, so a
+CPU (measured) and PostgreSQL's for the empty query, on an API that spends 1.2-1.6 ms a
+transfer in all. An idle connection's socket has nothing to read unless the server has spoken, so a
 zero-timeout poll of it (a system call, microseconds) finds these connections, and the
 pool replaces them in the same checkout. A connection silently cut by the network still
 reads as healthy here; its request fails once and invalidates the pool, as before.
