@@ -102,8 +102,7 @@ def _answers(port: int) -> bool:
             return (await conn.request("POST", "/v1/transfers", {},
                                        b'{"payee_id": 1, "amount": 1}'))[0]
         finally:
-            if conn.writer is not None:
-                conn.writer.close()
+            conn.close()
 
     try:
         return asyncio.run(ask()) == 201
