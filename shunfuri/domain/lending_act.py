@@ -5,9 +5,10 @@
   `floor(income / 3) − other_balance`, never below 0.
 - Income proof (第13条第3項; the spec cites 第13条の3, the ongoing review's article):
   needed when our limit would exceed ¥500,000, or our limit plus what the person owes
-  other lenders would exceed ¥1,000,000. Exactly at either figure no proof is needed. Without proof we cap the limit so that none is needed:
-  `min(500,000, 1,000,000 − other_balance)` (negative when the other balance alone is over
-  ¥1,000,000: then no limit at all is possible without proof).
+  other lenders would exceed ¥1,000,000. Exactly at either figure no proof is needed.
+  Without proof we cap the limit so that none is needed: `min(500,000, 1,000,000 −
+  other_balance)` (negative when the other balance alone is over ¥1,000,000: then no
+  limit at all is possible without proof).
 
 Whole yen everywhere. These are the law's figures, not ours, so they are constants.
 """
