@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shunfuri import messages
 from shunfuri.domain import person_fields as pf
@@ -301,3 +303,31 @@ def test_eligibility_form() -> None:
     assert [(e["field"], e["code"]) for e in caught.value.extra["errors"]] == [
         ("birth_date", "invalid_date"), ("annual_income", "not_whole_number"),
         ("other_borrowing", "required")]
+
+
+# --- anything at all -------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+# Every field present with any value, or the typed form with one field replaced.
+bodies = st.one_of(
+    st.fixed_dictionaries({key: json_values for key in TYPED}),
+    st.builds(lambda key, value: form(**{key: value}),
+              st.sampled_from([*TYPED, "income_proof"]), json_values),
+    json_values,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=bodies)
+def test_any_body_is_read_or_refused_as_validation_error(raw: Any) -> None:
+    for reader in (lambda r: read_application(r, TODAY), lambda r: read_eligibility(r, TODAY),
+                   read_income_proof):
+        try:
+            reader(raw)
+        except ShunfuriError as refused:
+            assert refused.code == "validation_error"
+            assert all(item["message_ja"] for item in refused.extra["errors"])
