@@ -200,6 +200,14 @@ CATALOGUE: dict[str, Entry] = {
         "This Web-ID is already used by someone else. Choose another one.",
         "このWeb-IDはほかの方が使用しています。別のWeb-IDを指定してください。",
     ),
+    "guessable_pin": Entry(
+        422, "PIN too easy to guess",
+        "This PIN is easy to guess (four equal digits, a run such as 1234 or 9876, your "
+        "birth date or the last four digits of your phone number); `reason` says which. "
+        "Choose another 4-digit PIN.",
+        "推測されやすい暗証番号（同じ数字の並び、連続した数字、生年月日、電話番号の下4桁）は"
+        "お使いいただけません。ほかの4桁の数字を設定してください。",
+    ),
     "csrf_failed": Entry(
         403, "Form expired",
         "The form was sent without a valid form token (it expired, or came from another "

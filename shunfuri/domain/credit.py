@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from shunfuri.errors import ShunfuriError
 
-# Far above any credit line (limits stop at 5,000,000 yen); a bound so that an absurd
+# The rules' largest credit line (spec rules.md "Credit limits go up to 5,000,000 yen").
+MAX_CREDIT_LIMIT = 5_000_000
+
+# Far above any credit line (limits stop at MAX_CREDIT_LIMIT); a bound so that an absurd
 # integer is refused as an amount instead of travelling into the database.
 MAX_AMOUNT = 10**15
 
