@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 
-from shunfuri.broker import EVENTS_CHANNEL, redis_kwargs
+from shunfuri.broker import EVENTS_CHANNEL, redis_url
 
 log = logging.getLogger("shunfuri.api.waiter")
 
@@ -42,7 +42,7 @@ class TransferWaiter:
     async def _listen(self) -> None:
         delay = 0.1
         while True:
-            client = aioredis.Redis(**redis_kwargs(self.broker_url))
+            client = aioredis.Redis.from_url(redis_url(self.broker_url))
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(EVENTS_CHANNEL)

@@ -11,7 +11,7 @@ import logging
 import secrets
 import threading
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
 import redis
@@ -27,28 +27,54 @@ QUEUES = tuple(
 EVENTS_CHANNEL = "shunfuri:transfer-events"
 
 
-def redis_kwargs(url: str) -> dict:
-    """Connection kwargs for redis-py from a Celery-style broker URL."""
+# Celery (kombu) and redis-py spell a Unix socket differently: kombu reads
+# `redis+socket:///path?virtual_host=N` (and ignores `db=`), redis-py reads
+# `unix:///path?db=N` (and knows no `redis+socket`). Either spelling is accepted as
+# BROKER_URL and handed to each library in its own, so Celery's messages and our keys
+# share one db. Everything else about a URL (TLS and its `ssl_*` options, username,
+# password, host, port, db) is left to the libraries' own parsers.
+_SOCKET_SCHEMES = ("redis+socket", "socket", "unix")
+
+
+def _socket_db(query: list[tuple[str, str]]) -> tuple[str | None, list[tuple[str, str]]]:
+    """The db a socket URL names (`virtual_host` or `db`), and the rest of its query."""
+    db = None
+    rest = []
+    for key, value in query:
+        if key in ("virtual_host", "db"):
+            db = value.strip("/") or db
+        else:
+            rest.append((key, value))
+    return db, rest
+
+
+def _respell(url: str, scheme: str, db_key: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme in ("redis+socket", "socket", "unix"):
-        kwargs: dict = {"unix_socket_path": parts.path}
-        return kwargs
-    kwargs = {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 6379,
-        "db": int(parts.path.strip("/") or 0),
-    }
-    if parts.password:
-        kwargs["password"] = parts.password
-    if parts.username:
-        kwargs["username"] = parts.username
-    return kwargs
+    if parts.scheme not in _SOCKET_SCHEMES:
+        return url
+    db, rest = _socket_db(parse_qsl(parts.query, keep_blank_values=True))
+    query = urlencode([*rest, (db_key, db)] if db is not None else rest)
+    # Not urlunsplit: it writes `unix:/path` for an empty host, which neither library reads.
+    return f"{scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
+def redis_url(url: str) -> str:
+    """BROKER_URL as redis-py reads it (`Redis.from_url`): `redis://`, `rediss://` and
+    `unix://` as they are; Celery's `redis+socket:///path?virtual_host=N` as
+    `unix:///path?db=N`."""
+    return _respell(url, "unix", "db")
+
+
+def celery_url(url: str) -> str:
+    """BROKER_URL as Celery reads it: TCP URLs as they are; a Unix socket
+    (`unix:///path?db=N`, or kombu's own spelling) as `redis+socket:///path?virtual_host=N`."""
+    return _respell(url, "redis+socket", "virtual_host")
 
 
 @lru_cache(maxsize=4)
 def client_for(url: str) -> redis.Redis:
-    return redis.Redis(
-        **redis_kwargs(url), socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+    return redis.Redis.from_url(
+        redis_url(url), socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
     )
 
 
@@ -83,7 +109,7 @@ def _producer(url: str):  # type: ignore[no-untyped-def]
     """A send-only Celery app: the API enqueues by task *name*, never importing workers."""
     from celery import Celery
 
-    app = Celery("shunfuri-producer", broker=url, set_as_current=False)
+    app = Celery("shunfuri-producer", broker=celery_url(url), set_as_current=False)
     app.conf.update(
         broker_connection_retry_on_startup=True, task_ignore_result=True, task_queues=QUEUES
     )
@@ -277,8 +303,8 @@ def async_client(url: str):  # type: ignore[no-untyped-def]
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
 
-    return aioredis.Redis(**redis_kwargs(url), socket_timeout=2, socket_connect_timeout=1,
-                          retry=Retry(NoBackoff(), 1))
+    return aioredis.Redis.from_url(redis_url(url), socket_timeout=2, socket_connect_timeout=1,
+                                   retry=Retry(NoBackoff(), 1))
 
 
 async def request_drain_async(client, queue: str = "instant") -> bool:  # type: ignore[no-untyped-def]

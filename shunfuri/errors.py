@@ -155,8 +155,8 @@ CATALOGUE: dict[str, Entry] = {
     "repayment_overdue": Entry(
         409, "Repayment overdue",
         "A minimum repayment is past its due date, so new transfers are refused. Repay "
-        "`amount_due` yen (the overdue minimum plus interest due) by internet repayment; "
-        "transfers are accepted again as soon as it is settled.",
+        "`amount_due` yen (covering the overdue minimum and the interest due) by internet "
+        "repayment; transfers are accepted again as soon as it is settled.",
         "返済期日までのご返済が確認できないため、新しいお振込みはお受けできません。"
         "遅れている最低返済額と利息をインターネット返済でお支払いいただくと、"
         "すぐにご利用を再開できます。",

@@ -7,8 +7,10 @@ It keeps its own record of what it paid (table `bank_sim_payments`, in its own
 database or a table of ours it alone writes), so `shunfuri reconcile` can compare
 our ledger with what the "bank" says. Faults are switchable at run time through
 `POST /v1/control` for load and chaos tests: latency, transient-error rate, an
-outage, and "paid but the answer was lost"; they apply to payments and to status
-inquiries alike. `GET /v1/stats` counts what happened (answers lost, inquiries).
+outage, "paid but the answer was lost", and "paid but the answer is a 200 nobody can
+read" (`garbage_rate`, with `garbage_body` saying which kind of garbage); they apply to
+payments, collections and status inquiries alike. `GET /v1/stats` counts what happened
+(answers lost or garbled, inquiries).
 
 Permanent-error cases are fixed account numbers, so tests can ask for them:
   9999999 -> account_closed, 9999998 -> name_mismatch.
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import (
     BigInteger,
@@ -55,6 +57,7 @@ from sqlalchemy.engine import Engine
 from shunfuri.clock import wall_now
 from shunfuri.db.session import make_engine
 from shunfuri.settings import get_settings
+from shunfuri.simulator_faults import GARBAGE, Control, Faults, Stats
 
 metadata = MetaData()
 payments = Table(
@@ -133,38 +136,6 @@ class InquiryBatch(BaseModel):
 
 class CollectionInquiryBatch(BaseModel):
     repayment_ids: list[str] = Field(max_length=5000)
-
-
-class Control(BaseModel):
-    latency_ms: float | None = Field(default=None, ge=0, le=60_000)
-    transient_rate: float | None = Field(default=None, ge=0, le=1)
-    lose_response_rate: float | None = Field(default=None, ge=0, le=1)
-    outage: bool | None = None
-
-
-class Faults:
-    def __init__(self) -> None:
-        self.latency_ms = 2.0
-        self.transient_rate = 0.0
-        self.lose_response_rate = 0.0
-        self.outage = False
-
-    def as_dict(self) -> dict:
-        return dict(vars(self))
-
-
-class Stats:
-    """What the bank saw, for tests: how many answers it lost, how often it was asked."""
-
-    def __init__(self) -> None:
-        self.orders = 0
-        self.collections = 0
-        self.lost_answers = 0  # orders whose answer was recorded, then lost (504)
-        self.inquiries = 0  # ids asked about
-        self.refused_invalid = 0
-
-    def as_dict(self) -> dict:
-        return dict(vars(self))
 
 
 def _invalid(raw: object) -> dict:
@@ -312,7 +283,15 @@ def create_app() -> FastAPI:
             return True
         return False
 
-    async def take(book: Book, items: list[dict]) -> JSONResponse:
+    def garbled() -> Response | None:
+        """The work is done; the answer leaves as a 200 nobody can read."""
+        if random.random() >= faults.garbage_rate:
+            return None
+        stats.garbled_answers += 1
+        body, media_type = GARBAGE[faults.garbage_body]
+        return Response(body, status_code=200, media_type=media_type)
+
+    async def take(book: Book, items: list[dict]) -> Response:
         if (refused := await degraded()) is not None:
             return refused
         results = await asyncio.to_thread(record, book, items)
@@ -322,28 +301,30 @@ def create_app() -> FastAPI:
             stats.collections += len(items)
         if answer_lost(len(results)):
             return JSONResponse({"error": "gateway_timeout"}, status_code=504)
-        return JSONResponse({"results": results})
+        return garbled() or JSONResponse({"results": results})
 
-    async def answer_one(book: Book, order_id: str) -> JSONResponse:
+    async def answer_one(book: Book, order_id: str) -> Response:
         if (refused := await degraded()) is not None:
             return refused
         [found] = await asyncio.to_thread(look_up, book, [order_id[:64]])
         stats.inquiries += 1
         if answer_lost(0):
             return JSONResponse({"error": "gateway_timeout"}, status_code=504)
+        if (garbage := garbled()) is not None:
+            return garbage
         if found["status"] == "not_found":
             return JSONResponse({"error": book.not_found, book.key: order_id},
                                 status_code=404)
         return JSONResponse(found)
 
-    async def answer_many(book: Book, ids: list[str]) -> JSONResponse:
+    async def answer_many(book: Book, ids: list[str]) -> Response:
         if (refused := await degraded()) is not None:
             return refused
         found = await asyncio.to_thread(look_up, book, [i[:64] for i in ids])
         stats.inquiries += len(found)
         if answer_lost(0):
             return JSONResponse({"error": "gateway_timeout"}, status_code=504)
-        return JSONResponse({"results": found})
+        return garbled() or JSONResponse({"results": found})
 
     @app.post("/v1/payments:batch")
     async def pay(batch: PaymentBatch) -> JSONResponse:

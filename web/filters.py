@@ -162,7 +162,8 @@ def install(env: Environment) -> None:
     env.filters.update(yen=yen, jst=jst, iso=iso, account_type=_account_type, date_ja=date_ja,
                        due_day_ja=due_day_ja)
     env.globals.update(
-        status_label=status_label, failure_ja=failure_ja, elapsed=elapsed,
+        status_label=status_label, repayment_label=repayment_label, failure_ja=failure_ja,
+        elapsed=elapsed,
         decisions_ja=DECISIONS_JA, statuses=STATUS,
     )
 

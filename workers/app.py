@@ -14,12 +14,13 @@ from datetime import UTC
 from celery import Celery
 from celery.signals import worker_process_init
 
-from shunfuri.broker import QUEUES, VISIBILITY_TIMEOUT
+from shunfuri.broker import QUEUES, VISIBILITY_TIMEOUT, celery_url
 from shunfuri.settings import get_settings
 
 settings = get_settings()
 
-app = Celery("shunfuri", broker=settings.resolved_broker_url, include=["workers.tasks"])
+app = Celery("shunfuri", broker=celery_url(settings.resolved_broker_url),
+             include=["workers.tasks"])
 app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,

@@ -14,7 +14,7 @@ from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
 from api.routes.admin import _known_id
 from api.routes.admin_transfers import BankDep
 from api.routes.admin_transfers import _resolve as resolve_order
-from api.routes.repayments import dues_out, wake_collector
+from api.routes.repayments import dues_out
 from api.schemas.repayments import (
     DueDayIn,
     DuesOut,
@@ -105,4 +105,4 @@ def resend(repayment_id: RepaymentId, actor: StaffActor, session: SessionDep, no
 
 def _resolve(repayment_id, actor, session, now, wall, settings, bank, *, resend):  # type: ignore[no-untyped-def]
     return resolve_order(repayment_id, actor, session, now, wall, settings, bank,
-                         resend=resend, kind=doubts.REPAYMENT, wake=wake_collector)
+                         resend=resend, kind=doubts.REPAYMENT)

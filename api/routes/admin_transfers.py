@@ -4,7 +4,6 @@ action, allowed or refused, is written to the audit log (real time)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
 from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
-from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.gateway.base import BankGateway
 from shunfuri.gateway.http import HttpBankGateway
 from shunfuri.services import doubts
@@ -72,26 +70,11 @@ def resend(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now:
 
 def _resolve(transfer_id: str, actor: str, session: Session, now: datetime, wall: datetime,
              settings: Settings, bank: BankGateway, *, resend: bool,
-             kind: str = doubts.TRANSFER, wake: Callable[[], None] | None = None) -> dict:
-    """Staff resolve one order in doubt (a transfer, or a repayment with its own `wake`)."""
+             kind: str = doubts.TRANSFER) -> dict:
+    """Staff resolve one order in doubt (a transfer or a repayment, by `kind`)."""
     resolved = doubts.inquire(
         session, bank, transfer_id=transfer_id, now=now, wall=wall, actor=actor,
         budget=settings.doubt_budget, resend=resend, kind=kind,
     )
-    if resolved.outcome.changes:
-        publish_transfer_events(get_redis(), resolved.outcome.changes)
-    if resolved.outcome.retrying:
-        (wake or _wake)()
+    doubts.announce(resolved)
     return resolved.as_dict()
-
-
-def _wake() -> None:
-    """The transfer is due now; the recovery sweep would also find it within seconds."""
-    import logging
-
-    from shunfuri.broker import request_drain
-
-    try:
-        request_drain("instant")
-    except Exception as exc:  # noqa: BLE001 - committed already; the sweep covers it
-        logging.getLogger("shunfuri.api.admin").warning("could not wake a worker: %s", exc)

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentMember, NowDep, SessionDep
+from api.deps import CurrentMember, NowDep, SessionDep, WallDep
 from api.schemas.repayments import (
     DueDayIn,
     DuesOut,
@@ -27,7 +27,8 @@ from shunfuri.broker import send_task
 from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues as dues_service
-from shunfuri.services import repayments, statements
+from shunfuri.services import repayments, statements, terms
+from shunfuri.services.audit import Actor
 from shunfuri.services.statements import MONTH_PATTERN
 from shunfuri.services.transfers import FINAL
 
@@ -131,12 +132,14 @@ def get_dues(member: CurrentMember, session: SessionDep, now: NowDep) -> dict:
 
 @router.put("/v1/me/due-day", response_model=DuesOut,
             summary="Choose your due day: 5, 15, 25 or 31 (month end)")
-def set_due_day(body: DueDayIn, member: CurrentMember, session: SessionDep,
-                now: NowDep) -> dict:
+def set_due_day(request: Request, body: DueDayIn, member: CurrentMember, session: SessionDep,
+                now: NowDep, wall: WallDep) -> dict:
     """A due date already pending stays as it is; the new day applies to the due dates
-    after it, the first at least 14 days after the pending one."""
-    return dues_out(repayments.set_due_day(session, member_id=member.id, due_day=body.due_day,
-                                           now=now, actor=f"member:{member.id}"))
+    after it, the first at least 14 days after the pending one. Audited, as staff's."""
+    terms.set_due_day(session, member.id, due_day=body.due_day, now=now, wall=wall,
+                      actor=Actor(f"member:{member.id}",
+                                  source=request.client.host if request.client else None))
+    return dues_out(dues_service.dues(session, member.id, now))
 
 
 @router.get(

@@ -11,7 +11,8 @@
   due day at least 14 days after the pending due date, so two due dates are never closer
   than 14 days.
 - **Minimum** (残高スライド, *ours*): by the principal right after the latest advance,
-  from the table below, never more than what would pay everything off.
+  from the table below, never more than what would pay everything off. What is still to
+  pay is shown as an amount a repayment may be (from ¥1,000, or the whole payoff).
 - **Window**: a due date's minimum is met by repayments settled from the day after the
   previous due date up to and including the due date itself (for the first due date, all
   repayments since the first advance).
@@ -23,6 +24,7 @@ import calendar as _cal
 from datetime import date, timedelta
 
 from shunfuri.domain.calendar import is_business_day, next_business_day
+from shunfuri.domain.repayment import asked_amount
 from shunfuri.errors import ShunfuriError
 
 MONTH_END = 31
@@ -109,8 +111,12 @@ def minimum_required(table_minimum: int, paid_in_window: int, payoff_now: int) -
 
 
 def minimum_remaining(table_minimum: int, paid_in_window: int, payoff_now: int) -> int:
-    """What is still to pay by the due date (`minimum_due` shown to the member), >= 0."""
-    return max(0, minimum_required(table_minimum, paid_in_window, payoff_now) - paid_in_window)
+    """What is still to pay by the due date (`minimum_due` shown to the member), >= 0:
+    the shortfall as an amount a repayment may be (¥1,000 at least unless it is the whole
+    payoff, `repayment.asked_amount`). ¥300 short of ¥4,000 is shown as ¥1,000, since a
+    ¥300 repayment would be refused; paying it meets the minimum all the same."""
+    short = minimum_required(table_minimum, paid_in_window, payoff_now) - paid_in_window
+    return asked_amount(short, payoff_now)
 
 
 def counts_toward(repaid_on: date, previous_due_date: date | None, due_date: date) -> bool:

@@ -9,7 +9,8 @@
   interest due first (as every repayment does), and its principal part pays the arrears
   down. The arrears are cleared, and the overdue lifted, when the principal parts since
   cover them, or when nothing is owed any more. So the amount that lifts it in one
-  repayment on a given day is `interest due that day + min(arrears, principal)`.
+  repayment on a given day is `interest due that day + min(arrears, principal)`, told to
+  the member as at least ¥1,000 (the smallest repayment) unless the payoff is less.
 - A repayment made after a due date also counts toward the next due date's minimum, as
   the window rule says (repayments from the day after the previous due date).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shunfuri.domain.repayment import asked_amount, payoff
 from shunfuri.errors import ShunfuriError
 
 
@@ -34,11 +36,17 @@ def reduce_arrears(arrears: int, principal_paid: int, principal_after: int) -> i
 
 
 def amount_to_lift(arrears: int, principal: int, interest_due_today: int) -> int:
-    """What one repayment today must be to lift the overdue: the interest due (accrued
-    through today) plus the arrears, never more than the full payoff. 0 when not overdue."""
+    """What one repayment today must be to lift the overdue, as the member is told it: the
+    interest due (accrued through today) plus the arrears, raised to the ¥1,000 floor of a
+    repayment unless that is more than the full payoff, which it never exceeds
+    (`repayment.asked_amount`). 0 when not overdue.
+
+    Raising it is safe: the extra yen pay more principal, which only pays the arrears down
+    further; ¥653 owed on a payoff of ¥3,008 is told as ¥1,000, which is accepted."""
     if arrears <= 0:
         return 0
-    return interest_due_today + min(arrears, principal)
+    return asked_amount(interest_due_today + min(arrears, principal),
+                        payoff(principal, interest_due_today))
 
 
 def overdue_refusal(amount_due: int, missed_due_date: date) -> ShunfuriError:
@@ -48,11 +56,11 @@ def overdue_refusal(amount_due: int, missed_due_date: date) -> ShunfuriError:
     return ShunfuriError(
         "repayment_overdue", amount_due=amount_due, missed_due_date=due.isoformat(),
         detail=f"The minimum repayment due on {due.isoformat()} is unpaid, so new transfers "
-               f"are refused. Repay {amount_due:,} yen (the overdue minimum plus interest "
-               "due) by internet repayment; transfers are accepted again as soon as it is "
-               "settled.",
+               f"are refused. Repay {amount_due:,} yen (covering the overdue minimum and "
+               "the interest due) by internet repayment; transfers are accepted again as "
+               "soon as it is settled.",
         detail_ja=f"{due.month}月{due.day}日の返済期日までに最低返済額のお支払いが確認できない"
                   "ため、新しいお振込みはお受けできません。インターネット返済で"
-                  f"{amount_due:,}円（遅れている最低返済額と利息）をお支払いいただくと、"
-                  "お支払いの確認後すぐにご利用を再開できます。",
+                  f"{amount_due:,}円（遅れている最低返済額と利息を含む金額）を"
+                  "お支払いいただくと、お支払いの確認後すぐにご利用を再開できます。",
     )

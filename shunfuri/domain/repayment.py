@@ -36,6 +36,17 @@ def payoff(principal: int, interest_due: int) -> int:
     return principal + interest_due
 
 
+def asked_amount(owed: int, payoff_today: int) -> int:
+    """What to tell a member to pay for `owed` yen (a minimum still due, the amount that
+    lifts an overdue): never below the ¥1,000 floor of a repayment unless that is the
+    whole payoff, never above the payoff; 0 when nothing is owed. Paying it pays at least
+    `owed` (or everything), so it still meets what it was shown for, and
+    `check_repayment_amount` always accepts it."""
+    if owed <= 0 or payoff_today <= 0:
+        return 0
+    return min(max(owed, MINIMUM_REPAYMENT), payoff_today)
+
+
 def check_repayment_amount(amount: int, payoff_today: int) -> int:
     """Return `amount` if a member may repay it now, when the full payoff is `payoff_today`.
 

@@ -97,7 +97,7 @@ class HttpBankGateway:
             "POST", f"/v1/{w.path}:batch", json={w.items: [_order(w, o) for o in orders]}
         )
         self._refuse_unclear(response)
-        by_id = {r.get(w.key): r for r in response.json().get("results", [])}
+        by_id = _by_id(_results(_json_object(response)), w.key)
         return [_payment_result(o.transfer_id, by_id.get(o.transfer_id)) for o in orders]
 
     def inquire(self, order_ids: list[str]) -> list[Inquiry]:
@@ -109,12 +109,12 @@ class HttpBankGateway:
             if response.status_code == 404 and _error_of(response) == w.not_found:
                 return [Inquiry(order_ids[0], "not_found")]
             self._refuse_unclear(response)
-            items = [response.json()]
+            items = [_json_object(response)]
         else:
             response = self._call("POST", f"/v1/{w.path}:inquire", json={w.ids: order_ids})
             self._refuse_unclear(response)
-            items = response.json().get("results", [])
-        by_id = {item.get(w.key): item for item in items}
+            items = _results(_json_object(response))
+        by_id = _by_id(items, w.key)
         return [_inquiry(i, by_id.get(i)) for i in order_ids]
 
 
@@ -126,29 +126,68 @@ def _order(wire: Wire, order: PaymentOrder) -> dict:
 
 def _error_of(response: httpx.Response) -> str | None:
     try:
-        return response.json().get("error")
+        body = response.json()
     except ValueError:
         return None
+    return body.get("error") if isinstance(body, dict) else None
+
+
+# A 200 whose body we cannot read is no answer: the bank may have paid (the order was
+# recorded before the answer was garbled), so the order stays in doubt and is asked
+# about later, never failed or released on a guess.
+
+def _json_object(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise TransientBankError("bank answered 200 with a body that is not JSON") from exc
+    if not isinstance(body, dict):
+        raise TransientBankError(
+            f"bank answered 200 with JSON that is not an object ({type(body).__name__})")
+    return body
+
+
+def _results(body: dict) -> list:
+    results = body.get("results")
+    if not isinstance(results, list):
+        raise TransientBankError("bank answered 200 without a list of results")
+    return results
+
+
+def _by_id(items: list, key: str) -> dict[str, dict]:
+    """The answer's items by order id; an item that is not an object answers nothing (its
+    order is then "left out": unanswered, in doubt)."""
+    return {item.get(key): item for item in items
+            if isinstance(item, dict) and isinstance(item.get(key), str)}
+
+
+def _text(value: object) -> str | None:
+    """A reference or a code as we can keep it (text, at most 64 characters), else none."""
+    return value if isinstance(value, str) and len(value) <= 64 else None
 
 
 def _payment_result(transfer_id: str, item: dict | None) -> PaymentResult:
     if item is None:
         return PaymentResult(transfer_id, "unanswered", error="the bank's answer left it out")
-    if item.get("status") not in _DEFINITE:
+    status = item.get("status")
+    if not isinstance(status, str) or status not in _DEFINITE:
         return PaymentResult(transfer_id, "unanswered",
-                             error=f"unexpected status {str(item.get('status'))[:40]!r}")
-    return PaymentResult(transfer_id, item["status"], code=item.get("code"),
-                         reference=item.get("reference"))
+                             error=f"unexpected status {str(status)[:40]!r}")
+    return PaymentResult(transfer_id, status, code=_text(item.get("code")),  # type: ignore[arg-type]
+                         reference=_text(item.get("reference")))
 
 
 def _inquiry(order_id: str, item: dict | None) -> Inquiry:
     if item is None:
         return Inquiry(order_id, "unanswered", error="the bank's answer left it out")
     status = item.get("status")
-    if status not in _ANSWERS:
+    if not isinstance(status, str) or status not in _ANSWERS:
         return Inquiry(order_id, "unanswered", error=f"unexpected status {str(status)[:40]!r}")
-    return Inquiry(order_id, status, reference=item.get("reference"), code=item.get("code"),
-                   amount=item.get("amount"))
+    amount = item.get("amount")
+    return Inquiry(order_id, status, reference=_text(item.get("reference")),
+                   code=_text(item.get("code")),
+                   amount=amount if isinstance(amount, int) and not isinstance(amount, bool)
+                   else None)
 
 
 @lru_cache(maxsize=2)

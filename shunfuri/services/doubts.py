@@ -39,22 +39,35 @@ from shunfuri.services.transitions import may, move
 TRANSFER, REPAYMENT = "transfer", "repayment"
 
 
+def _wake_transfers() -> None:
+    from shunfuri.broker import request_drain
+
+    request_drain("instant")
+
+
+def _wake_collections() -> None:
+    from shunfuri.broker import send_task
+
+    send_task("repayments.drain", queue="instant")
+
+
 @dataclass(frozen=True)
 class Kind:
-    """What resolving one kind of order needs: its table, its finish step, its view and
-    the gateway's book it is kept in."""
+    """What resolving one kind of order needs: its table, its finish step, its view, the
+    gateway's book it is kept in, and how to wake the workers that send it."""
 
     name: str
     model: Any
     finish: Callable[..., Outcome]
     view: Callable[[Any], dict]
     gateway: Callable[[BankGateway], BankGateway]
+    wake: Callable[[], None]
 
 
 KINDS = {
-    TRANSFER: Kind(TRANSFER, Transfer, settlement.finish, view, lambda g: g),
+    TRANSFER: Kind(TRANSFER, Transfer, settlement.finish, view, lambda g: g, _wake_transfers),
     REPAYMENT: Kind(REPAYMENT, Repayment, collections.finish, repayments.view,
-                    lambda g: g.collections()),
+                    lambda g: g.collections(), _wake_collections),
 }
 
 
@@ -165,17 +178,17 @@ def inquire(
 
 
 def announce(resolution: Resolution) -> None:
-    """After the commit of a transfer's inquiry (the staff console): tell the member's
-    open pages, and wake a worker for a transfer handed back to be sent again (the
-    recovery sweep would also find it within seconds). Never raises: what matters is
-    committed already."""
-    from shunfuri.broker import get_redis, publish_transfer_events, request_drain
+    """After the commit of an inquiry by staff (the console or the API): tell the member's
+    open pages, and wake the workers of its kind for an order handed back to be sent
+    again (a transfer's drain, or the collector for a repayment; the recovery sweep
+    would also find it within seconds). Never raises: what matters is committed already."""
+    from shunfuri.broker import get_redis, publish_transfer_events
 
     try:
         if resolution.outcome.changes:
             publish_transfer_events(get_redis(), resolution.outcome.changes)
         if resolution.outcome.retrying:
-            request_drain("instant")
+            KINDS[resolution.kind].wake()
     except Exception as exc:  # noqa: BLE001 - committed already; the sweep covers it
         logging.getLogger("shunfuri.doubts").warning("could not announce: %s", exc)
 

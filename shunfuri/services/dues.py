@@ -69,6 +69,13 @@ class Dues:
         way, so two repayments in flight can never together exceed what is owed."""
         return max(0, self.payoff_today - self.in_flight)
 
+    def offer(self, amount: int) -> int:
+        """`amount` (the minimum due, the amount to lift) as a new repayment may be now:
+        the figures count settled repayments only, so with one still on its way the
+        repayment that completes them may be smaller; 0 when nothing more may be repaid.
+        Always an amount `check_repayment_amount(..., repayable)` accepts."""
+        return min(amount, self.repayable) if amount > 0 else 0
+
 
 def events_of(session: Session, member_id: int) -> list[Event]:
     """The member's ledger events, in time order (ties keep advances, repayments, then

@@ -1,4 +1,4 @@
-"""Internet repayment, the API's side: accept (202), read, list; the member's due day.
+"""Internet repayment, the API's side: accept (202), read, list.
 
 Acceptance never talks to the bank: check the amount against what is owed today (less
 the repayments already on their way), store the repayment as `accepted`, commit; a
@@ -19,8 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import Member, MemberEvent, Payee, Repayment
-from shunfuri.domain import due_dates
+from shunfuri.db.models import Member, Payee, Repayment
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.repayment import check_repayment_amount
 from shunfuri.errors import ShunfuriError
@@ -147,17 +146,3 @@ def list_for(
         "items": [view(r) for r in page],
         "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
     }
-
-
-def set_due_day(session: Session, *, member_id: int, due_day: int, now: datetime,
-                actor: str) -> dues_service.Dues:
-    """The member (or staff) chooses a due day. A due date already pending stays (the
-    member was told it); the new day applies after it (`domain.due_dates`). Commits."""
-    due_dates.check_due_day(due_day)
-    member = lock_member(session, member_id)
-    member.due_day = due_day
-    member.updated_at = now
-    session.add(MemberEvent(member_id=member_id, at=now, kind=dues_service.DUE_DAY,
-                            value=due_day, actor=actor[:64]))
-    session.commit()
-    return dues_service.dues(session, member_id, now)

@@ -1,6 +1,7 @@
 """The staff console in a real browser (issue 13): the desk resets a locked member's PIN
 after a driving licence and the member logs in with it; the desk is refused the other
-roles' pages; an operator resolves a transfer stuck in doubt by asking the bank; a
+roles' pages; an operator resolves a transfer stuck in doubt by asking the bank, and a
+repayment and a transfer in doubt side by side, each by its kind (issue 23); a
 supervisor suspends a member whose next login shows the suspended page; the audit
 shows each of these. Every page is checked with axe."""
 
@@ -185,3 +186,59 @@ def test_every_staff_page_fits_a_phone(phone, system, checked):
         page.goto(path)
         expect(page.locator("h1")).to_be_visible()
         checked(page, phone=True)
+
+
+def test_operator_resolves_a_repayment_and_a_transfer_in_doubt_each_by_its_kind(
+        page, browser, system, checked, clock):
+    """Issue 23, item 9: every row of the 要確認 page posted to /staff/transfers/..., so a
+    repayment in doubt answered "not found" and could not be resolved from the console."""
+    clock(f"{journey.WEEKDAY_AFTERNOON}@1")
+    member = journey.new_member(system.url)
+    payee = journey.api_payee(system.url, member, "0009")
+    journey.api_transfer(system.url, member, payee, 20_000)
+    poll(lambda: journey.transfers_of(system.url, member)[0]["status"] == "settled",
+         timeout=30, what="the advance to settle")
+    system.bank(lose_response_rate=1.0)  # the bank pays and collects; every answer is lost
+    try:
+        transfer_id = journey.api_transfer(system.url, member, payee, 10_000)
+        repaid = system.http.post("/v1/repayments", headers=journey.api_token(system.url, member),
+                                  json={"payee_id": payee, "amount": 5_000})
+        assert repaid.status_code == 202, repaid.text
+        repayment_id = repaid.json()["id"]
+
+        def both_stuck() -> bool:
+            headers = journey.api_token(system.url, member)
+            repayment = system.http.get(f"/v1/repayments/{repayment_id}", headers=headers)
+            transfer = system.http.get(f"/v1/transfers/{transfer_id}", headers=headers)
+            return (repayment.json()["status"], transfer.json()["status"]) == (
+                "needs_attention", "needs_attention")
+
+        poll(both_stuck, timeout=120, interval=0.5, what="both retry budgets to be spent")
+    finally:
+        system.bank(lose_response_rate=0.0)  # the bank answers again
+    operator = new_staff(system, "operator", name="佐藤 次郎")
+    enrol(page, operator)
+    page.goto("/staff/doubts")
+    repayment_row, transfer_row = (page.locator(f"#doubt-{repayment_id}"),
+                                   page.locator(f"#doubt-{transfer_id}"))
+    expect(repayment_row).to_contain_text("5,000円")
+    expect(transfer_row).to_contain_text("10,000円")
+    checked(page)
+    repayment_row.get_by_role("button", name="銀行に照会する").click()
+    result = page.locator("#inquiry-result")
+    expect(result).to_contain_text("銀行はお引落とし済みと回答しました")
+    expect(page.locator("#result-status")).to_contain_text("ご返済完了")
+    expect(page.locator(f"#doubt-{repayment_id}")).to_have_count(0)
+    expect(page.locator(f"#doubt-{transfer_id} td").nth(1)).to_have_text("振込")  # its kind
+    checked(page)
+    page.locator(f"#doubt-{transfer_id}").get_by_role("button", name="銀行に照会する").click()
+    expect(result).to_contain_text("銀行は支払い済みと回答しました")
+    expect(page.locator("#result-status")).to_contain_text("振込完了")
+    expect(page.locator(f"#doubt-{transfer_id}")).to_have_count(0)
+    headers = journey.api_token(system.url, member)
+    assert system.http.get(f"/v1/repayments/{repayment_id}",
+                           headers=headers).json()["status"] == "settled"
+    assert system.http.get(f"/v1/transfers/{transfer_id}",
+                           headers=headers).json()["status"] == "settled"
+    audit_shows(browser, system, checked, query=f"actor=staff:{operator}",
+                expected=["銀行への照会（返済）", repayment_id, "銀行への照会", transfer_id])

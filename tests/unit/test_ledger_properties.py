@@ -21,6 +21,7 @@ from shunfuri.domain.due_dates import minimum_by_table
 from shunfuri.domain.instants import JST, to_jst
 from shunfuri.domain.interest import accrued_interest, interest_free_days
 from shunfuri.domain.ledger import AdvanceSettled, RateChanged, RepaymentSettled, replay
+from shunfuri.domain.repayment import MINIMUM_REPAYMENT
 
 ONE = timedelta(days=1)
 
@@ -181,7 +182,7 @@ def test_paying_the_amount_to_lift_lifts_and_a_yen_less_does_not(start: date, st
     late = datetime.combine(as_of, time(23, 59), JST)
     amount = view.due.amount_to_lift
     assert not replay([*events, RepaymentSettled(late, amount)], as_of).due.overdue
-    if amount > 1:
+    if amount > MINIMUM_REPAYMENT:  # not raised to the floor: it is exactly what lifts it
         assert replay([*events, RepaymentSettled(late, amount - 1)], as_of).due.overdue
 
 

@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shunfuri.clock import get_clock
+from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.due_dates import DUE_DAYS
 from shunfuri.domain.instants import to_jst
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues, repayments, statements
+from shunfuri.services import dues, statements, terms
+from shunfuri.services.audit import Actor
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -42,8 +43,10 @@ def change_due_day(request: Request, member: SignedIn,
     try:
         chosen = int(due_day) if due_day.isascii() and due_day.isdigit() else 0
         with session_factory()() as session:
-            repayments.set_due_day(session, member_id=member.id, due_day=chosen,
-                                   now=get_clock().now(), actor=f"member:{member.id}")
+            terms.set_due_day(session, member.id, due_day=chosen, now=get_clock().now(),
+                              wall=wall_now(),
+                              actor=Actor(f"member:{member.id}",
+                                          source=request.client.host if request.client else None))
     except ShunfuriError as exc:
         return _page(request, member, status=exc.status, error=exc.detail_ja)
     return RedirectResponse("/dues?done=due_day", status_code=303)

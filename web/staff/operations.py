@@ -1,5 +1,5 @@
-"""The operator's pages: the queue at a glance (refreshing by itself), transfers in doubt,
-and asking the bank about one."""
+"""The operator's pages: the queue at a glance (refreshing by itself), transfers and
+repayments in doubt, and asking the bank about one."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from web.staff.site import acting, allowed, render, router
 
 pages = router()
 
-TransferId = Annotated[str, Path(min_length=1, max_length=64)]
+OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 REFRESH_SECONDS = 10
 
 
@@ -68,28 +68,40 @@ def doubt_list(request: Request) -> Response:
     return render(request, "staff/doubts.html", section="doubts", doubts=found, result=None)
 
 
-@pages.post("/transfers/{transfer_id}/inquire")
-def inquire(request: Request, transfer_id: TransferId) -> Response:
-    return _ask(request, transfer_id, resend=False)
+@pages.post("/transfers/{order_id}/inquire")
+def inquire(request: Request, order_id: OrderId) -> Response:
+    return _ask(request, order_id, kind=doubts.TRANSFER, resend=False)
 
 
-@pages.post("/transfers/{transfer_id}/resend")
-def resend(request: Request, transfer_id: TransferId) -> Response:
-    return _ask(request, transfer_id, resend=True)
+@pages.post("/transfers/{order_id}/resend")
+def resend(request: Request, order_id: OrderId) -> Response:
+    return _ask(request, order_id, kind=doubts.TRANSFER, resend=True)
 
 
-def _ask(request: Request, transfer_id: str, *, resend: bool) -> Response:
+@pages.post("/repayments/{order_id}/inquire")
+def inquire_repayment(request: Request, order_id: OrderId) -> Response:
+    return _ask(request, order_id, kind=doubts.REPAYMENT, resend=False)
+
+
+@pages.post("/repayments/{order_id}/resend")
+def resend_repayment(request: Request, order_id: OrderId) -> Response:
+    return _ask(request, order_id, kind=doubts.REPAYMENT, resend=True)
+
+
+def _ask(request: Request, order_id: str, *, kind: str, resend: bool) -> Response:
+    """Ask the bank about one order in doubt, a transfer or a repayment (each row of the
+    page posts to its own kind), and show the answer above the list."""
     account = allowed(request, "transfer.inquire")
     settings = get_settings()
     wall = wall_now()
-    result: dict = {"transfer_id": transfer_id, "resend": resend, "refused": None}
+    result: dict = {"id": order_id, "kind": kind, "resend": resend, "refused": None}
     try:
         with session_factory()() as session:
             resolved = doubts.inquire(
-                session, shared(settings.bank_url), transfer_id=transfer_id,
+                session, shared(settings.bank_url), transfer_id=order_id,
                 now=get_clock().now(), wall=wall, actor=acting(request, account),
-                budget=settings.doubt_budget, resend=resend)
-        result.update(resolved.as_dict())
+                budget=settings.doubt_budget, resend=resend, kind=kind)
+        result.update(bank=resolved.bank, order=resolved.transfer)
         doubts.announce(resolved)
     except ShunfuriError as exc:
         if exc.code not in ("bank_unavailable", "not_in_doubt", "not_found"):

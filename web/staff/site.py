@@ -30,8 +30,10 @@ ACTIONS_JA = {
     "suspend": "利用停止", "reinstate": "利用再開", "report_card_lost": "カード紛失・盗難の登録",
     "reissue_card": "カード再発行", "set_credit_limit": "限度額の変更",
     "set_web_id": "Web-ID設定（会員）", "staff_key_refused": "スタッフ用キーの拒否",
+    "set_due_day": "返済日の変更", "set_rate": "年率の変更",
     "view_doubts": "要確認の一覧", "view_transfer": "振込の照会",
     "inquire_transfer": "銀行への照会", "resend_transfer": "銀行への照会と再送",
+    "inquire_repayment": "銀行への照会（返済）", "resend_repayment": "銀行への照会と再送（返済）",
     "staff_login": "スタッフのログイン", "staff_totp_enrol": "確認コードの登録",
     "staff_create": "スタッフの登録", "staff_refused": "権限のない画面・操作",
 }
