@@ -14,12 +14,13 @@ from shunfuri.db.models import Member, MemberEvent
 from shunfuri.domain import due_dates
 from shunfuri.domain.rate_cap import check_rate
 from shunfuri.services import dues as dues_service
+from shunfuri.services.audit import Actor, actor_name
 from shunfuri.services.members import audited
 from shunfuri.services.repayments import lock_member
 
 
 def set_rate(session: Session, member_id: int, *, rate_bp: int, now: datetime, wall: datetime,
-             actor: str) -> Member:
+             actor: str | Actor) -> Member:
     """`now` is business time (when the rate counts from), `wall` stamps the audit row.
     Refused above the cap for the member's limit (`rate_above_legal_cap`)."""
     return _change(session, member_id, dues_service.RATE, "rate_bp", rate_bp,
@@ -28,7 +29,7 @@ def set_rate(session: Session, member_id: int, *, rate_bp: int, now: datetime, w
 
 
 def set_due_day(session: Session, member_id: int, *, due_day: int, now: datetime,
-                wall: datetime, actor: str) -> Member:
+                wall: datetime, actor: str | Actor) -> Member:
     return _change(session, member_id, dues_service.DUE_DAY, "due_day", due_day,
                    lambda _member: due_dates.check_due_day(due_day),
                    now=now, wall=wall, actor=actor)
@@ -36,7 +37,7 @@ def set_due_day(session: Session, member_id: int, *, due_day: int, now: datetime
 
 def _change(session: Session, member_id: int, kind: str, column: str, value: int,
             check: Callable[[Member], object], *, now: datetime, wall: datetime,
-            actor: str) -> Member:
+            actor: str | Actor) -> Member:
     def work() -> tuple[Member, dict[str, Any]]:
         member = lock_member(session, member_id)
         check(member)
@@ -44,7 +45,7 @@ def _change(session: Session, member_id: int, kind: str, column: str, value: int
         setattr(member, column, value)
         member.updated_at = wall
         session.add(MemberEvent(member_id=member_id, at=now, kind=kind, value=value,
-                                actor=actor[:64]))
+                                actor=actor_name(actor)[:64]))
         return member, {f"{column}_before": before, column: value}
 
     return audited(session, actor=actor, action=f"set_{kind}", now=wall, member_id=member_id,
