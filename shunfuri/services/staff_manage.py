@@ -84,6 +84,7 @@ def reset_second_factor(session: Session, *, staff_id: int, by: StaffAccount, re
                      reason=reason)
     account.totp_secret = None
     account.totp_enrolled_at = None
+    account.totp_last_step = 0  # steps used count per secret: the next one starts afresh
     ended = staff.revoke_all(session, account.id, now)
     audit(session, actor=staff.actor(by, source, reason=reason), action="staff_totp_reset",
           now=now, detail={"login_id": account.login_id, "sessions_ended": ended})
