@@ -14,7 +14,7 @@ _LONG_NUMBER = re.compile(r"[0-9]{8,}([0-9]{4})")
 
 
 def masked(path: str) -> str:
-    if path.startswith("/staff") and "?" in path:
+    if path.startswith(("/staff/", "/staff?")) and "?" in path:
         path = path.split("?", 1)[0] + "?[query not logged]"
     return _LONG_NUMBER.sub(r"****\1", path)
 
