@@ -22,10 +22,11 @@ def new_staff(system, role: str, name: str = "山田 花子") -> str:  # type: i
     return login_id
 
 
-def fill_login(page, login_id: str, code: str = "") -> None:  # type: ignore[no-untyped-def]
+def fill_login(page, login_id: str, code: str = "",  # type: ignore[no-untyped-def]
+               password: str = STAFF_PASSWORD) -> None:
     page.goto("/staff/login")
     page.get_by_label("ログインID", exact=True).fill(login_id)
-    page.get_by_label("パスワード", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_label("パスワード", exact=True).fill(password)
     page.get_by_label("確認コード（6桁）", exact=True).fill(code)
     page.get_by_role("button", name="ログイン", exact=True).click()
 
@@ -36,6 +37,11 @@ def enrol(page, login_id: str, checked=None) -> str:  # type: ignore[no-untyped-
     page.wait_for_url("**/staff/enrol")
     if checked:
         checked(page)
+    return enrol_here(page)
+
+
+def enrol_here(page) -> str:  # type: ignore[no-untyped-def]
+    """On the enrolment page: the key it shows, its first code. Returns the key."""
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("確認コード（6桁）").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="登録してログイン").click()
