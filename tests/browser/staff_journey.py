@@ -52,3 +52,12 @@ def enrol_here(page) -> str:  # type: ignore[no-untyped-def]
 def next_code(secret: str) -> str:
     """A code not used yet: the next 30-second step's (accepted as clock drift)."""
     return pyotp.TOTP(secret).at(time.time() + 30)
+
+
+def add_account(page, login_id: str, name: str = "田中 三郎") -> str:  # type: ignore[no-untyped-def]
+    """A supervisor on スタッフ管理 adds a desk account; returns the drawn password."""
+    page.get_by_label("ログインID").fill(login_id)
+    page.get_by_label("氏名").fill(name)
+    page.get_by_label("窓口（desk）").check()
+    page.get_by_role("button", name="アカウントを追加する").click()
+    return page.locator("#created-password").inner_text()

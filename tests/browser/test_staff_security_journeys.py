@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from tests.browser.staff_journey import (
     STAFF_PASSWORD,
+    add_account,
     enrol,
     enrol_here,
     fill_login,
@@ -69,11 +70,7 @@ def test_a_new_accounts_first_login_changes_the_password_then_enrols(
     enrol(page, new_staff(system, "supervisor", name="鈴木 一郎"))
     menu(page, "スタッフ管理")
     login_id = f"newdesk-{uuid.uuid4().hex[:8]}"
-    page.get_by_label("ログインID").fill(login_id)
-    page.get_by_label("氏名").fill("田中 三郎")
-    page.get_by_label("窓口（desk）").check()
-    page.get_by_role("button", name="アカウントを追加する").click()
-    drawn = page.locator("#created-password").inner_text()
+    drawn = add_account(page, login_id)
     with other_page(browser, system) as person:
         fill_login(person, login_id, password=drawn)
         person.wait_for_url("**/staff/password")

@@ -10,27 +10,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import text
 
 from tests.integration.staff_helpers import CSRF, code_at, enrolled, log_in
 
 WRONG = "Not-The-Password-1"
-
-
-@pytest.fixture()
-def another(client):  # type: ignore[no-untyped-def]
-    from fastapi.testclient import TestClient
-
-    made = []
-
-    def new():  # type: ignore[no-untyped-def]
-        made.append(TestClient(client.app, raise_server_exceptions=False))
-        return made[-1]
-
-    yield new
-    for one in made:
-        one.close()
 
 
 def seen(response) -> tuple:  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import text
 
 from tests.integration.staff_helpers import (
@@ -22,22 +21,6 @@ from tests.integration.staff_helpers import (
     make_staff,
     shown_secret,
 )
-
-
-@pytest.fixture()
-def another(client):  # type: ignore[no-untyped-def]
-    """`another()`: another browser on the same app (a cookie jar of its own)."""
-    from fastapi.testclient import TestClient
-
-    made = []
-
-    def new():  # type: ignore[no-untyped-def]
-        made.append(TestClient(client.app, raise_server_exceptions=False))
-        return made[-1]
-
-    yield new
-    for one in made:
-        one.close()
 
 
 def without_csrf(page: str) -> str:
