@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import web
-from api import problems
+from api import access_log, problems
 from api.body_size import BodySizeLimit
 from api.routes import (
     admin,
@@ -34,6 +34,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    access_log.install()
     app = FastAPI(
         lifespan=lifespan,
         title="Shunfuri",

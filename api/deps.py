@@ -17,6 +17,7 @@ from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import tokens
+from shunfuri.services.audit import Actor
 from shunfuri.settings import Settings, get_settings
 
 
@@ -75,6 +76,9 @@ CurrentMember = Annotated[Member, Depends(current_member)]
 
 
 _STAFF_ID = re.compile(r"[A-Za-z0-9._-]{1,48}", re.ASCII)
+# Who the audit says acted when the automation key was used. The key names no person,
+# so neither may the request: a header anyone with the key can set is never the actor.
+KEY_ACTOR = "admin-key"
 
 
 def staff_actor(
@@ -84,35 +88,31 @@ def staff_actor(
     settings: SettingsDep,
     x_admin_key: Annotated[str | None, Header(alias="X-Admin-Key")] = None,
     x_staff_id: Annotated[
-        str | None, Header(alias="X-Staff-Id", description="Optional: who at the desk acts")
+        str | None,
+        Header(alias="X-Staff-Id", description="Optional and unverified: recorded in the "
+               "audit detail as `claimed_staff_id`, never as the actor"),
     ] = None,
-) -> str:
-    """The staff desk's key check. A refusal is itself audited (never with the key sent)."""
+) -> Actor:
+    """The automation key's check; the audit's actor is `admin-key` from the client's
+    address. A refusal is counted (`refusals`: a flood cannot grow the audit log), never
+    with the key sent."""
     expected = settings.admin_key.get_secret_value().encode()
     given = (x_admin_key or "").encode()
     enabled = settings.admin_key_enabled
+    client = request.client.host if request.client else None
     if not enabled or not hmac.compare_digest(given, expected):
-        from shunfuri.services.members import audit
+        from shunfuri.services import refusals
 
         raw_id = request.path_params.get("member_id", "")
         member_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
         if member_id is not None and member_id > MAX_ID:
             member_id = None
-        audit(
-            session,
-            actor="unauthenticated",
-            action="staff_key_refused",
-            now=now,
-            member_id=member_id,
-            ok=False,
-            detail={
-                "reason": "key_not_configured" if not enabled
-                else "missing_key" if x_admin_key is None else "wrong_key",
-                "method": request.method,
-                "path": request.url.path[:200],
-                "client": request.client.host if request.client else None,
-            },
-        )
+        reason = ("key_not_configured" if not enabled
+                  else "missing_key" if x_admin_key is None else "wrong_key")
+        refusals.record(session, action="staff_key_refused", reason=reason, now=now,
+                        source=client, member_id=member_id,
+                        detail={"reason": reason, "method": request.method,
+                                "path": request.url.path[:200]})
         session.commit()
         if not enabled:
             raise ShunfuriError(
@@ -123,9 +123,9 @@ def staff_actor(
                 "スタッフ画面（/staff/）をご利用ください。",
             )
         raise ShunfuriError("forbidden")
-    if x_staff_id and _STAFF_ID.fullmatch(x_staff_id):
-        return f"staff:{x_staff_id}"
-    return "staff"
+    claimed = {"claimed_staff_id": x_staff_id} if x_staff_id and _STAFF_ID.fullmatch(
+        x_staff_id) else {}
+    return Actor(KEY_ACTOR, source=client, detail=claimed)
 
 
-StaffActor = Annotated[str, Depends(staff_actor)]
+StaffActor = Annotated[Actor, Depends(staff_actor)]

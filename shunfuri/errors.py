@@ -77,6 +77,14 @@ CATALOGUE: dict[str, Entry] = {
         "この画面・操作は、あなたの担当（ロール）では利用できません。この操作は記録されました。"
         "必要な場合は責任者にご相談ください。",
     ),
+    "staff_login_paused": Entry(
+        429, "Login paused for this browser",
+        "Too many wrong attempts at this login ID from browsers it has not signed in from "
+        "before. Wait for the number of seconds in Retry-After, or sign in from a browser "
+        "you have used before.",
+        "このログインIDには、これまでに使われていないブラウザからの誤りが続いたため、"
+        "しばらくの間このブラウザからはログインできません。時間をおいてお試しください。",
+    ),
     "too_many_requests": Entry(
         429, "Too many requests",
         "Too many attempts from this address. Wait for the number of seconds in "

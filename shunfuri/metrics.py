@@ -50,6 +50,17 @@ NEEDS_ATTENTION = Counter(
     "shunfuri_transfers_gave_up", "Transfers handed to staff after the retry budget (in doubt)"
 )
 LOGINS = Counter("shunfuri_logins", "Login attempts", ["outcome"])
+STAFF_LOCKOUTS = Counter(
+    "shunfuri_staff_login_lockouts",
+    "Staff login lockouts: `account` (wrong attempts from a browser known for the "
+    "account) or `unknown_browsers` (only browsers not known for that login ID)",
+    ["scope"],
+)
+UNAUTHENTICATED_REFUSALS = Counter(
+    "shunfuri_unauthenticated_refusals",
+    "Refused requests without a valid credential (the audit keeps one row per hour of each)",
+    ["action", "reason"],
+)
 MAIL = Counter("shunfuri_mail", "Member mail sends by outcome (sent, retrying, failed)",
                ["kind", "outcome"])
 

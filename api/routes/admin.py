@@ -18,6 +18,7 @@ from api.schemas.members import (
 from shunfuri.db.models import Member
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import members
+from shunfuri.services.audit import Actor
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 
@@ -34,7 +35,7 @@ def member_out(member: Member) -> MemberOut:
     )
 
 
-def _known_id(session: SessionDep, member_id: int, *, actor: str, action: str,
+def _known_id(session: SessionDep, member_id: int, *, actor: Actor, action: str,
               now: WallDep) -> int:
     """An id no row can have (out of BIGINT range) is refused before touching the tables."""
     if 1 <= member_id <= MAX_ID:

@@ -16,6 +16,7 @@ from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
 from shunfuri.gateway.base import BankGateway
 from shunfuri.gateway.http import HttpBankGateway
 from shunfuri.services import doubts
+from shunfuri.services.audit import Actor
 from shunfuri.services.members import audit
 from shunfuri.settings import Settings, get_settings
 
@@ -68,7 +69,7 @@ def resend(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now:
     return _resolve(transfer_id, actor, session, now, wall, settings, bank, resend=True)
 
 
-def _resolve(transfer_id: str, actor: str, session: Session, now: datetime, wall: datetime,
+def _resolve(transfer_id: str, actor: Actor, session: Session, now: datetime, wall: datetime,
              settings: Settings, bank: BankGateway, *, resend: bool,
              kind: str = doubts.TRANSFER) -> dict:
     """Staff resolve one order in doubt (a transfer or a repayment, by `kind`)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, or_, select
+from sqlalchemy import Text, func, or_, select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuditEntry
@@ -101,3 +101,13 @@ def actions(session: Session) -> list[str]:
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
+
+
+def count_since(session: Session, *, action: str, since: datetime) -> int:
+    """How many rows of `action` from `since` on (e.g. lockout alerts of the last day)."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.at >= since)) or 0
+
+
+def actor_name(actor: str | Actor) -> str:
+    return actor.name if isinstance(actor, Actor) else actor

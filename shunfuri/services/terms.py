@@ -22,7 +22,8 @@ from shunfuri.db.models import Member, MemberEvent
 from shunfuri.domain import due_dates
 from shunfuri.domain.rate_cap import check_rate
 from shunfuri.services import dues as dues_service
-from shunfuri.services.members import Actor, audited
+from shunfuri.services.audit import Actor, actor_name
+from shunfuri.services.members import audited
 from shunfuri.services.repayments import lock_member
 
 
@@ -47,8 +48,6 @@ def set_due_day(session: Session, member_id: int, *, due_day: int, now: datetime
 def _change(session: Session, member_id: int, kind: str, column: str, value: int,
             check: Callable[[Member], object], *, now: datetime, wall: datetime,
             actor: str | Actor) -> Member:
-    who = actor.name if isinstance(actor, Actor) else actor
-
     def work() -> tuple[Member, dict[str, Any]]:
         member = lock_member(session, member_id)
         check(member)
@@ -56,7 +55,7 @@ def _change(session: Session, member_id: int, kind: str, column: str, value: int
         setattr(member, column, value)
         member.updated_at = wall
         session.add(MemberEvent(member_id=member_id, at=now, kind=kind, value=value,
-                                actor=who[:64]))
+                                actor=actor_name(actor)[:64]))
         return member, {f"{column}_before": before, column: value}
 
     return audited(session, actor=actor, action=f"set_{kind}", now=wall, member_id=member_id,

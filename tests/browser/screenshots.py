@@ -62,6 +62,8 @@ STAFF_PAGES = (
     ("40-staff-audit", "スタッフ：操作記録"),
     ("41-staff-accounts", "スタッフ：スタッフ管理"),
     ("42-staff-refused", "スタッフ：窓口には見られない画面"),
+    ("43-staff-password", "スタッフ：初回ログインのパスワード変更"),
+    ("44-staff-account", "スタッフ：アカウント（無効化・確認コードのリセット）"),
 )
 # The mail pages (tests/browser/mail_journey.py); `--only mail` takes just these.
 MAIL_PAGES = (
@@ -182,7 +184,7 @@ def staff_tour(page, system, folder: Path, size: str, clock) -> None:  # type: i
     def shot(name: str) -> None:
         journey.shot(page, folder, f"{name}-{size}")
 
-    from tests.browser.staff_journey import enrol, fill_login, new_staff
+    from tests.browser.staff_journey import add_account, enrol, fill_login, new_staff
 
     locked = journey.new_member(system.url)
     for _ in range(3):
@@ -227,8 +229,15 @@ def staff_tour(page, system, folder: Path, size: str, clock) -> None:  # type: i
     page.goto("/staff/audit")
     shot("40-staff-audit")
     page.goto("/staff/accounts")
+    newcomer = f"tanaka.{size}"
+    drawn = add_account(page, newcomer)
     shot("41-staff-accounts")
+    page.get_by_role("link", name=newcomer, exact=True).click()
+    shot("44-staff-account")
     page.get_by_role("button", name="ログアウト").click()
+    fill_login(page, newcomer, password=drawn)
+    page.wait_for_url("**/staff/password")
+    shot("43-staff-password")
     enrol(page, new_staff(system, "desk"))
     page.goto("/staff/queue")
     shot("42-staff-refused")

@@ -22,10 +22,11 @@ def new_staff(system, role: str, name: str = "山田 花子") -> str:  # type: i
     return login_id
 
 
-def fill_login(page, login_id: str, code: str = "") -> None:  # type: ignore[no-untyped-def]
+def fill_login(page, login_id: str, code: str = "",  # type: ignore[no-untyped-def]
+               password: str = STAFF_PASSWORD) -> None:
     page.goto("/staff/login")
     page.get_by_label("ログインID", exact=True).fill(login_id)
-    page.get_by_label("パスワード", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_label("パスワード", exact=True).fill(password)
     page.get_by_label("確認コード（6桁）", exact=True).fill(code)
     page.get_by_role("button", name="ログイン", exact=True).click()
 
@@ -36,6 +37,11 @@ def enrol(page, login_id: str, checked=None) -> str:  # type: ignore[no-untyped-
     page.wait_for_url("**/staff/enrol")
     if checked:
         checked(page)
+    return enrol_here(page)
+
+
+def enrol_here(page) -> str:  # type: ignore[no-untyped-def]
+    """On the enrolment page: the key it shows, its first code. Returns the key."""
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("確認コード（6桁）").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="登録してログイン").click()
@@ -46,3 +52,12 @@ def enrol(page, login_id: str, checked=None) -> str:  # type: ignore[no-untyped-
 def next_code(secret: str) -> str:
     """A code not used yet: the next 30-second step's (accepted as clock drift)."""
     return pyotp.TOTP(secret).at(time.time() + 30)
+
+
+def add_account(page, login_id: str, name: str = "田中 三郎") -> str:  # type: ignore[no-untyped-def]
+    """A supervisor on スタッフ管理 adds a desk account; returns the drawn password."""
+    page.get_by_label("ログインID").fill(login_id)
+    page.get_by_label("氏名").fill(name)
+    page.get_by_label("窓口（desk）").check()
+    page.get_by_role("button", name="アカウントを追加する").click()
+    return page.locator("#created-password").inner_text()

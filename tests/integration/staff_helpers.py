@@ -21,7 +21,8 @@ def csrf_of(client: Any, path: str) -> str:
     return CSRF.search(page.text).group(1)
 
 
-def make_staff(login_id: str, role: str, name: str = "山田 花子") -> None:
+def make_staff(login_id: str, role: str, name: str = "山田 花子", *,
+               must_change_password: bool = False, password: str = STAFF_PASSWORD) -> None:
     from shunfuri.db.session import session_factory
     from shunfuri.services import staff
     from shunfuri.services.audit import Actor
@@ -29,9 +30,9 @@ def make_staff(login_id: str, role: str, name: str = "山田 花子") -> None:
 
     with session_factory()() as session:
         staff.create_account(
-            session, login_id=login_id, name=name, role=role, password=STAFF_PASSWORD,
+            session, login_id=login_id, name=name, role=role, password=password,
             now=datetime.now(UTC), pepper=get_settings().pin_pepper.get_secret_value(),
-            by=Actor("staff:test"),
+            by=Actor("staff:test"), must_change_password=must_change_password,
         )
 
 
@@ -50,11 +51,20 @@ def log_in(client: Any, login_id: str, password: str = STAFF_PASSWORD, code: str
 def enrolled(client: Any, login_id: str, role: str) -> str:
     """A new account of `role`, logged in with TOTP enrolled; returns its TOTP secret."""
     make_staff(login_id, role)
-    first = log_in(client, login_id)
+    return enrol(client, login_id)
+
+
+def shown_secret(page: Any) -> str:
+    return SECRET.search(page.text).group(1).replace(" ", "")
+
+
+def enrol(client: Any, login_id: str, password: str = STAFF_PASSWORD) -> str:
+    """Log in with the password alone and enrol the secret the page shows; returns it."""
+    first = log_in(client, login_id, password)
     assert (first.status_code, first.headers["location"]) == (303, "/staff/enrol"), first.text
     page = client.get("/staff/enrol")
     assert page.status_code == 200 and "<svg" in page.text
-    secret = SECRET.search(page.text).group(1).replace(" ", "")
+    secret = shown_secret(page)
     done = client.post("/staff/enrol", follow_redirects=False, data={
         "code": code_at(secret), "csrf_token": CSRF.search(page.text).group(1)})
     assert (done.status_code, done.headers["location"]) == (303, "/staff/?enrolled=1"), done.text

@@ -130,6 +130,15 @@ STAFF_CALLS = [
 ]
 
 
+def refusal_counts(action: str) -> dict[tuple[str, object], int]:
+    from shunfuri.db.session import get_engine
+
+    with get_engine().connect() as conn:
+        rows = conn.execute(text("SELECT reason, window_start, count FROM refusal_counts "
+                                 "WHERE action = :a"), {"a": action}).all()
+    return {(r.reason, r.window_start): r.count for r in rows}
+
+
 def test_staff_endpoints_refuse_missing_or_wrong_keys_and_audit_it(client, admin_headers):
     member = new_member(client, admin_headers)
     real = admin_headers["X-Admin-Key"]
@@ -144,7 +153,11 @@ def test_staff_endpoints_refuse_missing_or_wrong_keys_and_audit_it(client, admin
             problem(r, 403, "forbidden")
             refused += 1
     rows = [r for r in audit_rows()[before:] if r.action == "staff_key_refused"]
-    assert len(rows) == refused
+    # Counted, not a row each: the first refusal of each (reason, hour) is an audit row,
+    # and refusal_counts holds how many there were.
+    counted = refusal_counts("staff_key_refused")
+    assert sum(counted.values()) == refused
+    assert len(rows) == len(counted) and {k[0] for k in counted} == {"missing_key", "wrong_key"}
     assert all(not r.ok and r.actor == "unauthenticated" for r in rows)
     assert {r.detail["reason"] for r in rows} == {"missing_key", "wrong_key"}
     assert real not in str([(r.detail, r.actor) for r in rows])

@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
 
 def mount(app: FastAPI) -> None:
-    from web.staff import accounts, audit, auth, desk, operations
+    from web.staff import accounts, audit, auth, desk, operations, password
 
-    for router in (auth.public, auth.enrolment, desk.pages, operations.pages, audit.pages,
-                   accounts.pages):
+    for router in (auth.public, auth.enrolment, password.pages, desk.pages, operations.pages,
+                   audit.pages, accounts.pages):
         app.include_router(router)

@@ -1,5 +1,6 @@
 """The audit log, searchable (supervisors): who did what, to whom, when, why and from
-where, newest first, 100 a page."""
+where, newest first, 100 a page; and how many unauthenticated requests were refused in
+each of the last 24 hours (the audit keeps the first of each hour, `refusals`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import unicodedata
 from fastapi import Request
 from fastapi.responses import Response
 
+from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
-from shunfuri.services import audit
+from shunfuri.services import audit, refusals
 from web.staff.site import allowed, render, router
 
 pages = router()
@@ -34,6 +36,7 @@ def audit_page(request: Request, actor: str = "", action: str = "", member: str 
             member_id=_number(filters["member"]), text=filters["text"],
             refused_only=filters["refused"], before_id=_number(before), limit=PAGE)
         names = audit.actions(session)
+        counted = refusals.recent(session, now=wall_now())
     older = rows[-1].id if len(rows) == PAGE else None
     return render(request, "staff/audit.html", section="audit", rows=rows, filters=filters,
-                  actions=names, older=older)
+                  actions=names, older=older, counted=counted)

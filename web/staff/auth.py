@@ -1,5 +1,6 @@
 """Staff login (login ID + password + one-time code), TOTP enrolment with a QR code, and
-logout."""
+logout. The enrolment page draws a new secret each time it is shown, for this session
+only (`services.staff_enrolment`): a secret is on one response, never on the next."""
 
 from __future__ import annotations
 
@@ -12,26 +13,43 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from shunfuri.clock import wall_now
+from shunfuri.db.models import StaffAccount
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import login_rate, staff
+from shunfuri.services import login_rate, staff, staff_enrolment, staff_login
 from shunfuri.settings import get_settings
 from web.security import (
     clear_session_cookie,
-    principal,
     safe_next,
     session_token,
     set_session_cookie,
 )
-from web.staff.site import ENROL_SITE, PREFIX, STAFF_SITE, render, render_error, router, source
+from web.staff.site import (
+    ENROL_SITE,
+    PREFIX,
+    STAFF_SITE,
+    STAGE_PAGES,
+    device_token,
+    render,
+    render_error,
+    router,
+    set_device_cookie,
+    source,
+    staged,
+)
 
 public = router()
 enrolment = router(ENROL_SITE)
 
 LOGIN_ERRORS_JA = {
     "invalid_credentials": "ログインID・パスワード・確認コードのいずれかが正しくありません。"
-    "5回続けて間違えると、15分間ログインできなくなります。",
+    "続けて間違えると、しばらくログインできなくなります。",
     "validation_error": "ログインIDは3〜48文字の半角英小文字・数字と「.」「_」「-」です。",
+    "staff_login_paused": "このログインIDは、誤った入力が続いたため、このブラウザからは"
+    "しばらくログインできません。15分ほどたってから、もう一度お試しください。"
+    "いつもお使いの端末からは、そのままログインできます。",
+    "account_locked": "誤った入力が続いたため、このアカウントは15分間ログインできません。"
+    "時間をおいてからお試しください。急ぎの場合は責任者にご相談ください。",
 }
 
 
@@ -55,21 +73,29 @@ def login(
     try:
         login_rate.check(source(request) or "unknown", settings.login_rate, scope="staff-login")
         with session_factory()() as session:
-            done = staff.attempt(
+            done = staff_login.attempt(
                 session, login_id=login_id, password=password, code=code,
-                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
+                device=device_token(request), now=wall_now(),
+                pepper=settings.pin_pepper.get_secret_value(),
                 ttl_seconds=settings.token_ttl_seconds, source=source(request),
             )
     except ShunfuriError as exc:
         if exc.code not in LOGIN_ERRORS_JA:
             return render_error(request, exc)
-        return render(request, "staff/login.html", status=exc.status, next=safe_next(next, ""),
-                      notice=None, error=LOGIN_ERRORS_JA[exc.code], login_id=login_id)
-    target = safe_next(next, f"{PREFIX}/") if done.kind == "full" else f"{PREFIX}/enrol"
-    if not target.startswith(f"{PREFIX}/"):
-        target = f"{PREFIX}/"
+        response = render(request, "staff/login.html", status=exc.status,
+                          next=safe_next(next, ""), notice=None,
+                          error=LOGIN_ERRORS_JA[exc.code], login_id=login_id)
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
+    target = STAGE_PAGES[done.kind]
+    if done.kind == "full":
+        target = safe_next(next, target)
+        if not target.startswith(f"{PREFIX}/"):
+            target = f"{PREFIX}/"
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, STAFF_SITE, done.token)
+    set_device_cookie(response, done.device)
     return response
 
 
@@ -80,41 +106,58 @@ def _qr_svg(uri: str) -> Markup:
     return Markup(out.getvalue().decode())  # noqa: S704 - segno's own SVG, no input text
 
 
+def _enrolling(request: Request) -> StaffAccount | Response:
+    """The enrolment session's account; any other live session goes to its own page
+    (a full one to the top: after enrolment this page shows nothing)."""
+    account = staged(request, ENROL_SITE)
+    request.state.enrolling = True
+    return account
+
+
 @enrolment.get("/enrol")
 def enrol_page(request: Request) -> Response:
-    account = principal(request, ENROL_SITE)
-    request.state.enrolling = True
-    return _enrol_form(request, account, error=None)
+    account = _enrolling(request)
+    if isinstance(account, Response):
+        return account
+    return _enrol_form(request, account, error=None, fresh=True)
 
 
-def _enrol_form(request: Request, account, *, error: str | None,  # type: ignore[no-untyped-def]
+def _enrol_form(request: Request, account: StaffAccount, *, error: str | None, fresh: bool,
                 status: int = 200) -> Response:
-    return render(request, "staff/enrol.html", status=status, enrolling=account,
-                  qr=_qr_svg(staff.provisioning_uri(account)),
-                  secret=" ".join(account.totp_secret[i:i + 4]
-                                  for i in range(0, len(account.totp_secret), 4)),
-                  error=error)
+    """With `fresh`, a new secret for this session (shown on this response only);
+    without, the code field alone and a link to draw a new one."""
+    qr = secret = None
+    if fresh:
+        with session_factory()() as session:
+            uri, raw = staff_enrolment.show(session, token=session_token(request, ENROL_SITE)
+                                            or "", now=wall_now())
+        qr = _qr_svg(uri)
+        secret = " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return render(request, "staff/enrol.html", status=status, enrolling=account, qr=qr,
+                  secret=secret, error=error)
 
 
 @enrolment.post("/enrol")
 def enrol(request: Request, code: Annotated[str, Form(max_length=16)] = "") -> Response:
-    account = principal(request, ENROL_SITE)
-    request.state.enrolling = True
+    account = _enrolling(request)
+    if isinstance(account, Response):
+        return account
     token = session_token(request, ENROL_SITE) or ""
     settings = get_settings()
     try:
         with session_factory()() as session:
-            done = staff.enrol(session, account_id=account.id, token=token, code=code,
-                               now=wall_now(), ttl_seconds=settings.token_ttl_seconds,
-                               source=source(request))
+            done = staff_enrolment.enrol(
+                session, token=token, code=code, device=device_token(request),
+                now=wall_now(), ttl_seconds=settings.token_ttl_seconds, source=source(request))
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise
-        return _enrol_form(request, account, status=422,
+        return _enrol_form(request, account, status=422, fresh=False,
                            error="確認コードが正しくありません。アプリに表示されている"
                            "最新の6桁を入力してください。")
     response = RedirectResponse(f"{PREFIX}/?enrolled=1", status_code=303)
     set_session_cookie(response, STAFF_SITE, done.token)
+    set_device_cookie(response, done.device)
     return response
 
 

@@ -4,6 +4,7 @@ Each action calls the same service as the JSON API and is audited there."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -13,7 +14,8 @@ from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.ids import MAX_ID
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import desk, members
+from shunfuri.services import audit as audit_service
+from shunfuri.services import desk, members, staff
 from shunfuri.services.audit import audit
 from shunfuri.settings import get_settings
 from web.forms import parse_amount, parse_id
@@ -27,19 +29,34 @@ NOTICES = {
     "reinstated": "ご利用の停止を解除しました。",
     "limit": "ご利用限度額を変更しました。",
     "enrolled": "確認コードの登録が終わりました。次回からログインのたびに確認コードを入力してください。",
+    "password": "パスワードを変更しました。ほかの端末やブラウザでのログインは終了しました。",
 }
 REASON_MAX = 500
 
 
 @pages.get("/")
-def home(request: Request, enrolled: str = "") -> Response:
+def home(request: Request, enrolled: str = "", password: str = "") -> Response:
     account = signed_in(request)
+    notice = NOTICES["enrolled"] if enrolled else NOTICES["password"] if password else None
+    lockouts = None
+    if staff.may(account.role, "audit.view"):
+        with session_factory()() as session:
+            lockouts = audit_service.count_since(session, action="staff_login_lockout",
+                                                 since=wall_now() - timedelta(hours=24))
     return render(request, "staff/home.html", section="home", account=account,
-                  notice=NOTICES["enrolled"] if enrolled else None)
+                  notice=notice, lockouts=lockouts)
 
 
 @pages.get("/members")
-def search(request: Request, q: str = "") -> Response:
+def search_page(request: Request) -> Response:
+    allowed(request, "member.view")
+    return render(request, "staff/search.html", section="members", q="", found=None)
+
+
+@pages.post("/members")
+def search(request: Request, q: Annotated[str, Form(max_length=400)] = "") -> Response:
+    """Posted, never a query string: what is searched for may be a card number, and a
+    URL ends up in access logs, proxies and the browser's history."""
     account = allowed(request, "member.view")
     found = None
     if q.strip():
@@ -54,7 +71,8 @@ def search(request: Request, q: str = "") -> Response:
             if len(found.members) == 1:
                 return RedirectResponse(f"{PREFIX}/members/{found.members[0].id}",
                                         status_code=303)
-    return render(request, "staff/search.html", section="members", q=q[:100], found=found)
+    # The box is left empty: the number is not sent back to sit in the page.
+    return render(request, "staff/search.html", section="members", q="", found=found)
 
 
 def _member_id(raw: str) -> int:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from shunfuri.clock import wall_now
@@ -20,7 +20,15 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services import staff
 from shunfuri.services.audit import Actor, audit
 from shunfuri.settings import get_settings
-from web.security import Site, csrf_token, principal, route_class
+from web.security import (
+    LoginRequired,
+    Site,
+    csrf_token,
+    principal,
+    production,
+    route_class,
+    session_token,
+)
 from web.site import environment
 
 PREFIX = "/staff"
@@ -36,7 +44,15 @@ ACTIONS_JA = {
     "inquire_repayment": "銀行への照会（返済）", "resend_repayment": "銀行への照会と再送（返済）",
     "staff_login": "スタッフのログイン", "staff_totp_enrol": "確認コードの登録",
     "staff_create": "スタッフの登録", "staff_refused": "権限のない画面・操作",
+    "staff_login_lockout": "ログインの一時停止（警告）",
+    "staff_password_change": "パスワードの変更", "staff_disable": "スタッフの無効化",
+    "staff_enable": "スタッフの再有効化", "staff_totp_reset": "確認コードのリセット",
 }
+# The staff console's own device cookie (OWASP's "device cookie"): which browsers have
+# signed in as which staff member. Path /staff, never sent to the member site; the
+# `__Secure-` prefix in production (`__Host-` would need Path=/).
+DEVICE_COOKIE = "shunfuri_staff_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
 
 
 def action_ja(action: str) -> str:
@@ -58,6 +74,50 @@ STAFF_SITE = Site(name="staff", cookie="shunfuri_staff", anon_cookie="shunfuri_s
 # page only. Same `name`, so the CSRF tokens are the same.
 ENROL_SITE = Site(name="staff", cookie="shunfuri_staff", anon_cookie="shunfuri_staff_form",
                   login_path=f"{PREFIX}/login", load=_load(("enrol",)))
+# The password change page: a `password` session (a password a supervisor drew, to be
+# changed before anything else) or a full one.
+PASSWORD_SITE = Site(name="staff", cookie="shunfuri_staff", anon_cookie="shunfuri_staff_form",
+                     login_path=f"{PREFIX}/login", load=_load(("password", "full")))
+
+
+def device_cookie_name() -> str:
+    return f"__Secure-{DEVICE_COOKIE}" if production() else DEVICE_COOKIE
+
+
+def device_token(request: Request) -> str | None:
+    token = request.cookies.get(device_cookie_name())
+    return token if token and len(token) <= 128 else None
+
+
+def set_device_cookie(response: Response, token: str | None) -> None:
+    if token:
+        response.set_cookie(device_cookie_name(), token, max_age=DEVICE_MAX_AGE,
+                            path=PREFIX, httponly=True, samesite="strict",
+                            secure=production())
+
+
+def stage_of(request: Request) -> str | None:
+    """The kind of the visitor's live staff session (`password`, `enrol`, `full`)."""
+    token = session_token(request, STAFF_SITE)
+    if token is None:
+        return None
+    with session_factory()() as session:
+        return staff.session_kind(session, token=token, now=wall_now())
+
+
+STAGE_PAGES = {"password": f"{PREFIX}/password", "enrol": f"{PREFIX}/enrol", "full": f"{PREFIX}/"}
+
+
+def staged(request: Request, site: Site) -> StaffAccount | Response:
+    """The account of a session `site` admits; a live session of another kind is sent to
+    its own page instead of being logged out (a full one to the top)."""
+    try:
+        return principal(request, site)
+    except LoginRequired:
+        stage = stage_of(request)
+        if stage is None:
+            raise
+        return RedirectResponse(STAGE_PAGES[stage], status_code=303)
 
 
 @dataclass(frozen=True)
@@ -75,6 +135,7 @@ NAV = [
     NavItem(f"{PREFIX}/doubts", "要確認の振込", "doubts", "transfer.inquire"),
     NavItem(f"{PREFIX}/audit", "操作記録", "audit", "audit.view"),
     NavItem(f"{PREFIX}/accounts", "スタッフ管理", "accounts", "staff.manage"),
+    NavItem(f"{PREFIX}/password", "パスワード変更", "password", ""),
 ]
 
 
