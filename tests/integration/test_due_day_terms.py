@@ -90,4 +90,4 @@ def test_staff_change_follows_the_same_rule(client, admin_headers, business):
     changed = client.put(f"/v1/admin/members/{m}/due-day", json={"due_day": 5},
                          headers=admin_headers)
     assert changed.status_code == 200 and changed.json()["due_day"] == 5
-    assert_one_clock_rule(m, since, "staff")
+    assert_one_clock_rule(m, since, "admin-key")
