@@ -23,6 +23,7 @@ PAGES = (
     ("01-login", "ログイン（カード番号 / Web-ID）"),
     ("02-login-wrong-pin", "暗証番号の誤り"),
     ("03-locked", "3回間違えてロック"),
+    ("03b-paused", "初めてのブラウザ：ログインの一時停止"),
     ("04-lost-card", "紛失・盗難の届出があるカード"),
     ("05-suspended", "利用停止"),
     ("06-top", "会員トップ"),
@@ -92,6 +93,11 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
         journey.log_in(page, {**locked, "pin": "0000"})
     journey.log_in(page, locked)
     shot("03-locked")
+    paused = journey.new_member(system.url)  # this browser never logged in as them
+    for _ in range(3):
+        journey.log_in(page, {**paused, "pin": "0000"})
+    expect(page.get_by_role("alert")).to_contain_text("お休みしています")
+    shot("03b-paused")
     lost = journey.new_member(system.url)
     journey.staff(system.url, lost, "report-card-lost")
     journey.log_in(page, lost)
