@@ -75,17 +75,9 @@ MAIL_PAGES = (
 )
 
 
-def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
-    def shot(name: str) -> None:
-        journey.shot(page, folder, f"{name}-{size}")
-
-    clock(f"{journey.WEEKDAY_AFTERNOON}@1")
-    member = journey.new_member(system.url)
-    page.goto("/login")
-    shot("01-login")
-    journey.log_in(page, {**member, "pin": "0000"})
-    expect(page.get_by_role("alert")).to_be_visible()
-    shot("02-login-wrong-pin")
+def locked_and_paused(page, system, shot) -> None:  # type: ignore[no-untyped-def]
+    """03: three wrong PINs in a browser the member used before (the lock); 03b: in a
+    browser they never used (a pause, not a lock)."""
     locked = journey.new_member(system.url)
     journey.log_in(page, locked)  # this browser becomes one the member logged in from
     page.get_by_role("button", name="ログアウト").click()
@@ -98,6 +90,20 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
         journey.log_in(page, {**paused, "pin": "0000"})
     expect(page.get_by_role("alert")).to_contain_text("お休みしています")
     shot("03b-paused")
+
+
+def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
+    def shot(name: str) -> None:
+        journey.shot(page, folder, f"{name}-{size}")
+
+    clock(f"{journey.WEEKDAY_AFTERNOON}@1")
+    member = journey.new_member(system.url)
+    page.goto("/login")
+    shot("01-login")
+    journey.log_in(page, {**member, "pin": "0000"})
+    expect(page.get_by_role("alert")).to_be_visible()
+    shot("02-login-wrong-pin")
+    locked_and_paused(page, system, shot)
     lost = journey.new_member(system.url)
     journey.staff(system.url, lost, "report-card-lost")
     journey.log_in(page, lost)

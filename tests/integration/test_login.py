@@ -367,8 +367,7 @@ def test_odd_input_never_yields_500(client, admin_headers):
 
 @pytest.mark.parametrize(("known", "expected"), [
     (True, ["account_locked"] * 5 + ["invalid_credentials"] * 3),
-    (False, ["invalid_credentials"] * 2 + ["too_many_attempts"] * 6),
-], ids=["known-device", "new-client"])
+    (False, ["invalid_credentials"] * 2 + ["too_many_attempts"] * 6)], ids=["known", "new"])
 def test_parallel_guesses_are_all_counted(client, admin_headers, known, expected):
     """Guesses fired at once are serialised on the counter row: from the member's device
     exactly 3 get through and lock; from a new client 3 are tried and the rest paused."""
@@ -397,5 +396,5 @@ def test_parallel_guesses_are_all_counted(client, admin_headers, known, expected
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(guess, [f"{n:04d}" for n in range(1000, 1008)]))
     assert sorted(codes) == sorted(expected)
-    answer = login_card(client, member["card_number"], device=device).json()["code"]
-    assert answer == ("account_locked" if known else "too_many_attempts")
+    assert login_card(client, member["card_number"], device=device).json()["code"] == (
+        "account_locked" if known else "too_many_attempts")
