@@ -42,8 +42,6 @@ from shunfuri.services import devices, login_failures, passwords, tokens
 
 log = logging.getLogger("shunfuri.login")
 
-MAX_CONSECUTIVE_FAILURES = lockout.KNOWN_DEVICE_FAILURES
-
 Kind = Literal["card", "web"]
 
 
