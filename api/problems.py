@@ -62,10 +62,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _documented("validation_error (with `errors`), unknown_bank, unknown_branch, "
                      "invalid_amount, invalid_holder_name"),
     423: _documented("account_locked"),
-    429: _documented("too_many_requests; see Retry-After"),
+    429: _documented("too_many_requests or too_many_attempts (login); see Retry-After"),
     503: _documented("service_closed (with retry_at) or database_unavailable; see Retry-After; "
                      "bank_unavailable (staff inquiries)"),
 }
+
+
+# Refusals whose `retry_after` goes into the Retry-After header (not the body).
+_RETRY_AFTER = ("too_many_requests", "too_many_attempts", "service_closed")
 
 
 def problem_response(error: ShunfuriError, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -110,7 +114,7 @@ def install(
     @app.exception_handler(ShunfuriError)
     async def _shunfuri(_: Request, exc: ShunfuriError) -> JSONResponse:
         headers = {}
-        if exc.code in ("too_many_requests", "service_closed") and "retry_after" in exc.extra:
+        if exc.code in _RETRY_AFTER and "retry_after" in exc.extra:
             headers["Retry-After"] = str(exc.extra.pop("retry_after"))
         return problem_response(exc, headers or None)
 

@@ -92,6 +92,17 @@ CATALOGUE: dict[str, Entry] = {
         "短時間に試行が多すぎます。Retry-After に示された秒数だけ待ってから、"
         "もう一度お試しください。",
     ),
+    "too_many_attempts": Entry(
+        429, "Too many attempts",
+        "Logins to this ID failed too often from browsers and apps it was never used from, "
+        "so such logins are paused for a while. Wait for the seconds in Retry-After, or log "
+        "in from a browser or app you have logged in from before (an app sends its "
+        "Device-Token).",
+        "このIDへのログインに続けて失敗したため、これまでにログインしたことのないブラウザや"
+        "アプリからのログインを一時的にお休みしています。Retry-After に示された秒数が過ぎて"
+        "から、もう一度お試しください。以前にログインしたことのあるブラウザやアプリからは、"
+        "そのままログインできます。",
+    ),
     "unknown_bank": Entry(
         422, "Unknown bank",
         "This bank code is not in the Zengin bank master. Check the 4-digit bank code.",

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shunfuri.domain.lockout import UntrustedPolicy
 from shunfuri.domain.orders import Budget
 
 DEV_ADMIN_KEY = "dev-admin-key-change-me"
@@ -46,6 +47,20 @@ class Settings(BaseSettings):
     # the same real instant; without it a process anchors at its own start.
     clock_anchor: float | None = Field(default=None, validation_alias="SHUNFURI_CLOCK_ANCHOR")
     login_rate_limit: str = Field(default="10/minute", validation_alias="SHUNFURI_LOGIN_RATE_LIMIT")
+    # Clients the member never logged in from (`shunfuri.domain.lockout`): this many
+    # failures for one identifier close it to all such clients for the lockout, doubled
+    # at each further lockout up to the maximum; forgotten after a quiet week.
+    untrusted_login_failures: int = Field(
+        default=3, ge=1, validation_alias="SHUNFURI_UNTRUSTED_LOGIN_FAILURES")
+    untrusted_lockout_seconds: float = Field(
+        default=900.0, gt=0, validation_alias="SHUNFURI_UNTRUSTED_LOCKOUT_SECONDS")
+    untrusted_lockout_max_seconds: float = Field(
+        default=86_400.0, gt=0, validation_alias="SHUNFURI_UNTRUSTED_LOCKOUT_MAX_SECONDS")
+    untrusted_forget_seconds: float = Field(
+        default=7 * 86_400.0, gt=0, validation_alias="SHUNFURI_UNTRUSTED_FORGET_SECONDS")
+    # Asking whether a Web-ID is free (PUT /v1/me/web-id, the Web-ID page), per member
+    # and per client address.
+    web_id_rate_limit: str = Field(default="10/hour", validation_alias="SHUNFURI_WEB_ID_RATE_LIMIT")
     data_dir: Path = Field(
         default=Path(".shunfuri"),
         validation_alias=AliasChoices("SHUNFURI_DATA_DIR", "DATA_DIR"),
@@ -96,11 +111,11 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("login_rate_limit")
+    @field_validator("login_rate_limit", "web_id_rate_limit")
     @classmethod
     def _rate_parses(cls, value: str) -> str:
         if value.strip() != "0" and not _RATE.match(value):
-            raise ValueError("SHUNFURI_LOGIN_RATE_LIMIT must be N/second, N/minute, N/hour or 0")
+            raise ValueError("must be N/second, N/minute, N/hour or 0")
         return value
 
     @field_validator("smtp_url")
@@ -127,6 +142,11 @@ class Settings(BaseSettings):
             problems.append("SHUNFURI_CLOCK (the simulated clock) is refused in production")
         if self.login_rate_limit.strip() == "0":
             problems.append("SHUNFURI_LOGIN_RATE_LIMIT=0 (no rate limit) is refused in production")
+        if self.web_id_rate_limit.strip() == "0":
+            problems.append("SHUNFURI_WEB_ID_RATE_LIMIT=0 (no rate limit) is refused in production")
+        if self.untrusted_lockout_seconds < 60:
+            problems.append("SHUNFURI_UNTRUSTED_LOCKOUT_SECONDS below 60 is refused in "
+                            "production (it bounds PIN guessing)")
         if not self.database_url or not self.broker_url:
             problems.append("production needs DATABASE_URL and BROKER_URL (no embedded defaults)")
         if not self.smtp_allow_insecure and not self.smtp_is_encrypted:
@@ -156,10 +176,19 @@ class Settings(BaseSettings):
     @property
     def login_rate(self) -> tuple[int, int] | None:
         """(attempts, period seconds), or None when limiting is off."""
-        match = _RATE.match(self.login_rate_limit)
-        if not match:
-            return None
-        return int(match.group(1)), _PERIOD[match.group(2)]
+        return _rate(self.login_rate_limit)
+
+    @property
+    def web_id_rate(self) -> tuple[int, int] | None:
+        return _rate(self.web_id_rate_limit)
+
+    @property
+    def untrusted_policy(self) -> UntrustedPolicy:
+        lockout = timedelta(seconds=self.untrusted_lockout_seconds)
+        return UntrustedPolicy(
+            failures=self.untrusted_login_failures, lockout=lockout,
+            max_lockout=max(lockout, timedelta(seconds=self.untrusted_lockout_max_seconds)),
+            forget_after=timedelta(seconds=self.untrusted_forget_seconds))
 
     @property
     def smtp_is_encrypted(self) -> bool:
@@ -188,6 +217,13 @@ class Settings(BaseSettings):
         from shunfuri.embedded import broker_url
 
         return self.broker_url or broker_url(self.data_dir)
+
+
+def _rate(text: str) -> tuple[int, int] | None:
+    match = _RATE.match(text)
+    if not match:
+        return None
+    return int(match.group(1)), _PERIOD[match.group(2)]
 
 
 @lru_cache(maxsize=1)

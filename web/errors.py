@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from shunfuri.errors import CATALOGUE, ShunfuriError
-from web.filters import jst
+from web.filters import jst, wait_ja
 
 TITLES_JA = {
     "invalid_credentials": "ログインできませんでした",
@@ -23,6 +23,7 @@ TITLES_JA = {
     "card_reported_lost": "このカードではログインできません",
     "account_suspended": "ご利用が停止されています",
     "too_many_requests": "しばらく時間をおいてお試しください",
+    "too_many_attempts": "このブラウザからのログインをお休みしています",
     "not_authenticated": "ログインしてください",
     "token_expired": "もう一度ログインしてください",
     "not_found": "ページが見つかりません",
@@ -63,7 +64,8 @@ REMEDIES_JA: dict[str, list[str]] = {
     ],
     "invalid_credentials": [
         "カード番号の全角数字・ハイフン・空白は、そのまま入力していただいてかまいません。",
-        "3回続けて間違えるとロックされ、自動契約機での再設定が必要になります。",
+        "以前にログインしたことのあるブラウザやアプリで3回続けて間違えるとロックされ、"
+        "自動契約機での再設定が必要になります。",
     ],
 }
 
@@ -85,6 +87,12 @@ def detail_ja(error: ShunfuriError) -> str:
         wait = error.extra.get("retry_after")
         seconds = f"{wait}秒ほど" if wait else "しばらく"
         return f"短い時間に何度もログインが試されました。{seconds}待ってから、もう一度お試しください。"
+    if code == "too_many_attempts":
+        return (
+            "ログインに続けて失敗したため、このブラウザからのログインを一時的にお休みしています。"
+            f"{wait_ja(error.extra.get('retry_after'))}ほど待ってから、もう一度お試しください。"
+            "以前にログインしたことのあるブラウザやアプリからは、そのままログインできます。"
+        )
     if code == "service_closed":
         retry_at = error.extra.get("retry_at")
         when = f"{jst(retry_at)}以降に" if retry_at else "再開後に"

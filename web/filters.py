@@ -40,6 +40,18 @@ def iso(value: datetime | str | None) -> str:
     return "" if local is None else local.isoformat()
 
 
+def wait_ja(seconds: int | None) -> str:
+    """How long to wait, as a member reads it: `45秒`, `15分`, `2時間`, `1時間30分`."""
+    if not seconds or seconds <= 0:
+        return "しばらく"
+    if seconds < 60:
+        return f"{seconds}秒"
+    hours, minutes = divmod(-(-seconds // 60), 60)
+    if not hours:
+        return f"{minutes}分"
+    return f"{hours}時間{minutes}分" if minutes else f"{hours}時間"
+
+
 def elapsed(start: datetime | str | None, end: datetime | str | None) -> str:
     """Seconds between two instants, one decimal: `2.4`."""
     a, b = _instant(start), _instant(end)

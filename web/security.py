@@ -6,7 +6,8 @@ console under /staff/ with its own cookie, login page and session loader).
 in the database (`auth_sessions`, the same table as the API's tokens), so logging out,
 suspension, a lock or a lost-card report end a web session exactly as they end a token.
 The cookie is `HttpOnly`, `SameSite=Lax`, and `Secure` with the `__Host-` name prefix in
-production.
+production. The member site also keeps a *device cookie* (OWASP's), with the same
+attributes and a long life, that marks the browser as one the member has logged in from.
 
 **CSRF**: a synchroniser token, HMAC-SHA256 of the session cookie (or, before login,
 of a random anonymous cookie) under a key derived from the server's pepper. Every
@@ -109,6 +110,27 @@ def clear_session_cookie(response: Response, site: Site) -> None:
     response.delete_cookie(
         site.cookie_name(), path="/", httponly=True, samesite="lax", secure=production()
     )
+
+
+# --- the device cookie (the member site's: `shunfuri.services.devices`) ------------------
+
+DEVICE_COOKIE = "shunfuri_device"
+
+
+def device_cookie_name() -> str:
+    return f"__Host-{DEVICE_COOKIE}" if production() else DEVICE_COOKIE
+
+
+def device_token(request: Request) -> str | None:
+    token = request.cookies.get(device_cookie_name())
+    return token if token and len(token) <= 128 else None
+
+
+def set_device_cookie(response: Response, token: str, max_age: int) -> None:
+    """Long-lived and apart from the session cookie: logging out keeps this browser
+    known, so a stranger's failures never lock it out."""
+    response.set_cookie(device_cookie_name(), token, max_age=max_age, httponly=True,
+                        samesite="lax", secure=production(), path="/")
 
 
 def principal(request: Request, site: Site) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from api.deps import SessionDep, SettingsDep, TokenDep, WallDep
 from api.schemas.login import LoginRequest, TokenOut
@@ -17,8 +19,11 @@ _REFUSALS = {
         (401, "invalid_credentials: unknown identifier or wrong secret (same answer)"),
         (403, "account_suspended, or card_reported_lost (card login)"),
         (422, "validation_error: malformed input (never counted as a wrong secret)"),
-        (423, "account_locked: 3 wrong secrets in a row; reset in person"),
-        (429, "too_many_requests: per-address rate limit; see Retry-After"),
+        (423, "account_locked: 3 wrong secrets in a row from the member's own devices "
+              "(a valid Device-Token); reset in person"),
+        (429, "too_many_requests: per-address rate limit; too_many_attempts: this ID is "
+              "closed for a while to clients without a valid Device-Token after their "
+              "failures, even for the right secret; see Retry-After"),
     )
 }
 
@@ -37,10 +42,14 @@ def login_rate_limit(request: Request, settings: SettingsDep) -> None:
     response_model=TokenOut,
     responses=_REFUSALS,
     dependencies=[Depends(login_rate_limit)],
-    summary="Log in with card number + PIN, or Web-ID + password",
+    summary="Log in with card number + PIN, or Web-ID + password (send your Device-Token)",
 )
 def login(
-    body: LoginRequest, session: SessionDep, now: WallDep, settings: SettingsDep
+    body: LoginRequest, session: SessionDep, now: WallDep, settings: SettingsDep,
+    device_token: Annotated[str | None, Header(
+        alias="Device-Token",
+        description="The `device_token` of this client's earlier successful login, if any")
+    ] = None,
 ) -> TokenOut:
     if body.card_number is not None and body.pin is not None:
         kind, identifier, secret = "card", body.card_number, body.pin.get_secret_value()
@@ -55,8 +64,11 @@ def login(
         now=now,
         pepper=settings.pin_pepper.get_secret_value(),
         ttl_seconds=settings.token_ttl_seconds,
+        device_token=device_token,
+        policy=settings.untrusted_policy,
     )
-    return TokenOut(access_token=result.access_token, expires_in=result.expires_in)
+    return TokenOut(access_token=result.access_token, expires_in=result.expires_in,
+                    device_token=result.device_token)
 
 
 @router.post("/v1/logout", status_code=204, summary="Revoke the bearer token")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, TokenDep, WallDep
+from api.routes.auth import client_address
 from api.schemas.members import MeOut, WebIdIn, WebIdOut
-from shunfuri.services import dues, member_security
+from shunfuri.services import dues, login_rate, member_security
 from shunfuri.services.members import available
 
 router = APIRouter(tags=["members"])
@@ -18,6 +19,8 @@ _WEB_ID_REFUSALS = {
         (409, "web_id_taken: another member uses this Web-ID"),
         (422, "validation_error: Web-ID 3-64 of a-z 0-9 _ . @; password 8-128 characters"),
         (423, "account_locked: 3 wrong PINs in a row; reset in person"),
+        (429, "too_many_requests: too many Web-ID changes by this member or from this "
+              "address; see Retry-After"),
     )
 }
 
@@ -49,11 +52,14 @@ def me(member: CurrentMember, session: SessionDep, now: NowDep) -> MeOut:
     summary="Set or change your own Web-ID and password (needs your current PIN)",
 )
 def set_web_id(
-    body: WebIdIn, member: CurrentMember, token: TokenDep, session: SessionDep,
-    wall: WallDep, settings: SettingsDep,
+    request: Request, body: WebIdIn, member: CurrentMember, token: TokenDep,
+    session: SessionDep, wall: WallDep, settings: SettingsDep,
 ) -> WebIdOut:
     """The Web-ID is normalised like a login's (NFKC, hyphens and spaces dropped,
-    lower-cased). Your other tokens and sessions end; this one stays."""
+    lower-cased). Your other tokens and sessions end; this one stays. Throttled per
+    member and per address (`SHUNFURI_WEB_ID_RATE_LIMIT`), since the answer says
+    whether a Web-ID is taken."""
+    login_rate.web_id_throttle(member.id, client_address(request), settings.web_id_rate)
     web_id = member_security.set_web_id(
         session,
         member_id=member.id,

@@ -58,3 +58,10 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the scheme name)
     expires_in: int = Field(description="Seconds until the token expires.")
+    device_token: str = Field(
+        description="This client's device token: keep it and send it back in the "
+        "`Device-Token` header of every later login. A client with it is one the member "
+        "has logged in from: its wrong secrets count toward the in-person lock "
+        "(`account_locked`), and a stranger's failures never lock it out "
+        "(`too_many_attempts` refuses only clients without one). The same value comes "
+        "back while it is used.")

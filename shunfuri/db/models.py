@@ -67,18 +67,40 @@ class Member(Base):
 
 
 class LoginFailure(Base):
-    """Consecutive wrong secrets, keyed on a keyed hash of the *submitted* identifier.
+    """Failed logins, keyed on a keyed hash of the *submitted* identifier.
 
-    Keying on what was typed (not on a member id) makes an unknown identifier lock
-    exactly like a real one, so `account_locked` tells an attacker nothing.
+    Keying on what was typed (not on a member id) makes an unknown identifier answer
+    exactly like a real one attacked from clients the member never used, so
+    `too_many_attempts` tells an attacker nothing about who exists.
     """
 
     __tablename__ = "login_failures"
 
     identifier_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The member's own devices (`shunfuri.domain.lockout`): wrong secrets in a row, and
+    # the in-person lock; `updated_at` is when these last changed (the desk's "since").
     consecutive: Mapped[int] = mapped_column(Integer, default=0)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Clients the member never logged in from: a lockout of those clients only, on real time.
+    untrusted_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    untrusted_lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    untrusted_last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    untrusted_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MemberDevice(Base):
+    """A browser or app the member has logged in from (OWASP's device cookie): the
+    SHA-256 of its random device token, never the token. Failures from a known device
+    count toward the in-person lock; an unknown client's only lock out unknown clients."""
+
+    __tablename__ = "member_devices"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    client: Mapped[str] = mapped_column(String(8))  # web (the device cookie) | api
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AuthSession(Base):

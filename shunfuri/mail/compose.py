@@ -59,7 +59,19 @@ def jdatetime(instant: datetime) -> str:
     return f"{jdate(local.date())} {local:%H:%M}"
 
 
-_ENV.filters.update(yen=yen, jdate=jdate, jdatetime=jdatetime)
+def duration_ja(minutes: int) -> str:
+    """`15分間`, `2時間`, `1時間30分`: a lockout's length as a member reads it."""
+    hours, rest = divmod(max(minutes, 1), 60)
+    if not hours:
+        return f"{rest}分間"
+    return f"{hours}時間{rest}分" if rest else f"{hours}時間"
+
+
+_ENV.filters.update(yen=yen, jdate=jdate, jdatetime=jdatetime, duration_ja=duration_ja)
+# Which identifier a login notice is about, and its secret: named, never shown (no card
+# number or Web-ID goes into mail).
+LOGIN_IDS = {"card": ("カード番号", "暗証番号"), "web": ("Web-ID", "パスワード")}
+_ENV.globals["login_ids"] = LOGIN_IDS
 
 
 def _last4(value: str) -> str:
@@ -142,10 +154,52 @@ class AddressConfirmation:
         return "【瞬フリ】メールアドレスのご確認"
 
 
+def _login_id(id_kind: str) -> None:
+    if id_kind not in LOGIN_IDS:
+        raise ValueError(f"id_kind must be one of {sorted(LOGIN_IDS)}")
+
+
+@dataclass(frozen=True)
+class LoginLocked:
+    """The in-person lock: wrong secrets in a row from the member's own browsers and apps
+    (or the PIN asked again inside a session). Sent whatever the mail settings say."""
+
+    KIND: ClassVar[str] = "login_locked"
+    id_kind: str  # card | web
+    at: datetime
+
+    def __post_init__(self) -> None:
+        _login_id(self.id_kind)
+
+    def subject(self) -> str:
+        return "【瞬フリ】ログインがロックされました"
+
+
+@dataclass(frozen=True)
+class UnknownClientFailures:
+    """Failed logins from a browser or app the member never logged in from: the first of
+    a series, and each time such clients are paused (`paused_minutes` > 0). Sent whatever
+    the mail settings say."""
+
+    KIND: ClassVar[str] = "login_unknown_client"
+    id_kind: str  # card | web
+    at: datetime
+    paused_minutes: int
+
+    def __post_init__(self) -> None:
+        _login_id(self.id_kind)
+
+    def subject(self) -> str:
+        if self.paused_minutes > 0:
+            return "【瞬フリ】新しいブラウザ・アプリからのログインを一時停止しました"
+        return "【瞬フリ】新しいブラウザ・アプリからのログインに失敗がありました"
+
+
 MailContent = (RepaymentReminder | TransferSettled | RepaymentReceived | OverdueNotice
-               | AddressConfirmation)
+               | AddressConfirmation | LoginLocked | UnknownClientFailures)
 KINDS = tuple(c.KIND for c in (RepaymentReminder, TransferSettled, RepaymentReceived,
-                                OverdueNotice, AddressConfirmation))
+                                OverdueNotice, AddressConfirmation, LoginLocked,
+                                UnknownClientFailures))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Login: the article's catalogue of reasons a member cannot log in, answered safely.
+"""Login: the article's catalogue of reasons a member cannot log in, answered safely, and
+OWASP's device cookie so that a stranger's guesses cannot lock the member out.
 
 Order of checks (each step reveals nothing the previous ones did not):
 
@@ -6,14 +7,21 @@ Order of checks (each step reveals nothing the previous ones did not):
 2. normalise the identifier and secret; malformed -> `validation_error`, not counted;
 3. lock the LoginFailure row of HMAC(identifier) (created if absent) so that
    concurrent guesses at one identifier are serialised and all counted;
-   already locked -> `account_locked` (the same for unknown and real identifiers);
-4. look the member up and verify the secret with argon2 - against a dummy hash when
-   nobody has this identifier, so both cost the same;
-5. wrong secret (or unknown identifier) -> count it; `invalid_credentials`, and the
-   3rd in a row locks the identifier (and a real member, `status=locked`);
-6. right secret -> count reset; only now, since only the secret's owner may learn
-   it: `account_suspended`, `account_locked` (member locked via another identifier),
-   `card_reported_lost` (card login only); else a bearer token.
+4. look the member up, and whether the client's device token is one of that member's
+   (`devices`; an unknown identifier has none). Then the gate: a *known* device of a
+   locked identifier -> `account_locked`; an *unknown* client while the identifier is
+   closed to unknown clients -> `too_many_attempts` (the same for unknown and real
+   identifiers, since both are keyed on what was typed);
+5. verify the secret with argon2 - against a dummy hash when nobody has this
+   identifier, so both cost the same;
+6. wrong secret (or unknown identifier): from a known device, +1 toward the in-person
+   lock (`invalid_credentials`; the 3rd in a row locks the identifier and the member);
+   from an unknown client, +1 toward a lockout of unknown clients only
+   (`invalid_credentials`, and `too_many_attempts` from the failure that closes it);
+7. right secret -> count reset; only now, since only the secret's owner may learn
+   it: `account_locked` (this identifier locked, or the member through the other one),
+   `account_suspended`, `card_reported_lost` (card login only); else a bearer token and
+   the client's device token (kept if it was known, else a new one).
 """
 
 from __future__ import annotations
@@ -23,19 +31,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shunfuri import metrics
-from shunfuri.db.models import LoginFailure, Member
-from shunfuri.domain import normalise
+from shunfuri.db.models import Member
+from shunfuri.domain import lockout, normalise
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import passwords, tokens
+from shunfuri.services import devices, login_failures, passwords, tokens
 
 log = logging.getLogger("shunfuri.login")
-
-MAX_CONSECUTIVE_FAILURES = 3
 
 Kind = Literal["card", "web"]
 
@@ -45,33 +50,12 @@ class LoginResult:
     access_token: str
     expires_in: int
     member_id: int
+    device_token: str
     token_type: str = "bearer"  # noqa: S105 (the scheme name)
 
 
 def _outcome(outcome: str) -> None:
     metrics.LOGINS.labels(outcome=outcome).inc()
-
-
-def _failure_row(session: Session, key: str, now: datetime) -> LoginFailure:
-    """The identifier's counter row, created if absent, locked FOR UPDATE."""
-    row = session.scalar(
-        select(LoginFailure).where(LoginFailure.identifier_key == key).with_for_update()
-    )
-    if row is not None:
-        return row
-    session.execute(
-        insert(LoginFailure)
-        .values(identifier_key=key, consecutive=0, locked=False, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["identifier_key"])
-    )
-    row = session.scalar(
-        select(LoginFailure)
-        .where(LoginFailure.identifier_key == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert row is not None
-    return row
 
 
 def attempt(
@@ -84,12 +68,17 @@ def attempt(
     pepper: str,
     ttl_seconds: int,
     session_kind: str = "api",
+    device_token: str | None = None,
+    policy: lockout.UntrustedPolicy | None = None,
 ) -> LoginResult:
     """One login attempt. Commits its bookkeeping whatever the answer, then answers.
 
     `identifier` and `secret` are raw as typed: card number / Web-ID, PIN / password.
-    Raises ShunfuriError: validation_error (422, not counted), invalid_credentials
-    (401), account_locked (423), account_suspended (403), card_reported_lost (403).
+    `device_token` is what the client sent back from an earlier login (cookie or
+    `Device-Token`), if anything; `policy` the lockout of unknown clients (the settings'
+    by default). `now` is real time. Raises ShunfuriError: validation_error (422, not
+    counted), invalid_credentials (401), too_many_attempts (429, `retry_after`),
+    account_locked (423), account_suspended (403), card_reported_lost (403).
     """
     try:
         if kind == "card":
@@ -101,12 +90,15 @@ def attempt(
     except ShunfuriError:
         _outcome("malformed")
         raise
+    if policy is None:
+        from shunfuri.settings import get_settings
 
+        policy = get_settings().untrusted_policy
     key = passwords.identifier_key(kind, ident, pepper=pepper)
     try:
         result = _attempt(session, kind=kind, ident=ident, key=key, secret=clean_secret,
                           now=now, pepper=pepper, ttl_seconds=ttl_seconds,
-                          session_kind=session_kind)
+                          session_kind=session_kind, device_token=device_token, policy=policy)
     except ShunfuriError as exc:
         session.commit()  # the failure count (or its reset) stands whatever we answer
         _outcome(exc.code)
@@ -121,6 +113,14 @@ def attempt(
     return result
 
 
+def _verify(kind: Kind, member: Member | None, secret: str, pepper: str) -> tuple[bool, str]:
+    if kind == "card":
+        stored = member.pin_hash if member else None
+        return passwords.verify_pin(stored, secret, pepper=pepper), stored or ""
+    stored = member.password_hash if member else None
+    return passwords.verify_password(stored, secret, pepper=pepper), stored or ""
+
+
 def _attempt(
     session: Session,
     *,
@@ -132,45 +132,38 @@ def _attempt(
     pepper: str,
     ttl_seconds: int,
     session_kind: str,
+    device_token: str | None,
+    policy: lockout.UntrustedPolicy,
 ) -> LoginResult:
-    failures = _failure_row(session, key, now)
-    if failures.locked:
-        raise ShunfuriError("account_locked")
-
+    failures = login_failures.row(session, key, now)
     column = Member.card_number if kind == "card" else Member.web_id
     member = session.scalar(select(Member).where(column == ident))
-    if kind == "card":
-        stored = member.pin_hash if member else None
-        ok = passwords.verify_pin(stored, secret, pepper=pepper)
-    else:
-        stored = member.password_hash if member else None
-        ok = passwords.verify_password(stored, secret, pepper=pepper)
+    member_id = member.id if member is not None else login_failures.NO_MEMBER
+    known = devices.is_known(session, token=device_token, member_id=member_id, now=now)
+    if known and failures.locked:
+        raise ShunfuriError("account_locked")
+    if not known:
+        login_failures.refuse_unknown_client(failures, now)
 
+    ok, stored = _verify(kind, member, secret, pepper)
     if member is None or not ok:
-        failures.consecutive += 1
-        failures.updated_at = now
-        if failures.consecutive >= MAX_CONSECUTIVE_FAILURES:
-            failures.locked = True
-            # The same statements run for an unknown identifier (matching no row), so
-            # the locking answer costs the same either way.
-            member_id = member.id if member is not None else -1
-            session.execute(
-                update(Member)
-                .where(Member.id == member_id, Member.status == "active")
-                .values(status="locked", updated_at=now)
-            )
-            tokens.revoke_all(session, member_id=member_id, now=now)
-        raise ShunfuriError("invalid_credentials")
+        if known:
+            login_failures.known_failure(session, failures, member_id=member_id,
+                                         id_kind=kind, now=now)
+            raise ShunfuriError("invalid_credentials")
+        raise login_failures.unknown_client_failure(
+            session, failures, member_id=member_id, id_kind=kind, now=now, policy=policy)
 
-    failures.consecutive = 0
-    failures.updated_at = now
+    if failures.locked:  # an unknown client with the right secret: its owner may know
+        raise ShunfuriError("account_locked")
+    login_failures.succeeded(failures, known=known, now=now)
     if member.status == "suspended":
         raise ShunfuriError("account_suspended")
     if member.status == "locked":
         raise ShunfuriError("account_locked")
     if kind == "card" and member.card_lost:
         raise ShunfuriError("card_reported_lost")
-    if passwords.needs_rehash(stored or ""):
+    if passwords.needs_rehash(stored):
         if kind == "card":
             member.pin_hash = passwords.hash_pin(secret, pepper=pepper)
         else:
@@ -178,16 +171,20 @@ def _attempt(
     token = tokens.issue(
         session, member_id=member.id, now=now, ttl_seconds=ttl_seconds, kind=session_kind
     )
-    return LoginResult(access_token=token, expires_in=ttl_seconds, member_id=member.id)
+    device = devices.remember(session, member_id=member.id, token=device_token,
+                              client=session_kind, now=now, known=known)
+    return LoginResult(access_token=token, expires_in=ttl_seconds, member_id=member.id,
+                       device_token=device)
 
 
 def confirm_pin(
     session: Session, *, member_id: int, pin: str, now: datetime, pepper: str
 ) -> Member:
     """A logged-in member types their PIN again before a security change (Web-ID,
-    password). Counted exactly like a login with the card: a wrong PIN is +1 on the card
-    number's counter and the 3rd in a row locks, so a borrowed or stolen session cannot
-    be used to try PINs. Returns the member row, locked FOR UPDATE, with the counter reset
+    password). A session is a client the member logged in from, so this counts exactly
+    like a login from a known device: a wrong PIN is +1 on the card number's counter and
+    the 3rd in a row locks (and mails), so a borrowed or stolen session cannot be used to
+    try PINs. Returns the member row, locked FOR UPDATE, with the counter reset
     (uncommitted: the caller commits it with its change). On a refusal the count is
     committed before raising `invalid_credentials` / `account_locked`; a malformed PIN is
     a `validation_error` on `current_pin` and is not counted."""
@@ -196,19 +193,13 @@ def confirm_pin(
     if member is None:
         raise ShunfuriError("not_authenticated")
     key = passwords.identifier_key("card", member.card_number, pepper=pepper)
-    failures = _failure_row(session, key, now)
+    failures = login_failures.row(session, key, now)
     refusal = None
     if failures.locked:
         refusal = ShunfuriError("account_locked")
     elif not passwords.verify_pin(member.pin_hash, clean, pepper=pepper):
-        failures.consecutive += 1
-        failures.updated_at = now
-        if failures.consecutive >= MAX_CONSECUTIVE_FAILURES:
-            failures.locked = True
-            if member.status == "active":
-                member.status = "locked"
-                member.updated_at = now
-            tokens.revoke_all(session, member_id=member.id, now=now)
+        login_failures.known_failure(session, failures, member_id=member.id, id_kind="card",
+                                     now=now)
         refusal = ShunfuriError(
             "invalid_credentials",
             "The current PIN is wrong. After 3 wrong PINs in a row the account is locked.",
@@ -218,11 +209,10 @@ def confirm_pin(
         session.commit()
         _outcome(f"reauth_{refusal.code}")
         raise refusal
-    failures.consecutive = 0
-    failures.updated_at = now
+    login_failures.succeeded(failures, known=True, now=now)
     return member
 
 
-def logout(session: Session, *, token: str, now: datetime) -> None:
-    tokens.revoke(session, token=token, now=now)
+def logout(session: Session, *, token: str, now: datetime, kind: str = tokens.API) -> None:
+    tokens.revoke(session, token=token, now=now, kind=kind)
     session.commit()

@@ -1,4 +1,5 @@
-"""Per-client-address login rate limit: a sliding-window log in Redis.
+"""Per-client-address login rate limit: a sliding-window log in Redis (also used to
+throttle asking whether a Web-ID is free: `web_id_throttle`).
 
 `SHUNFURI_LOGIN_RATE_LIMIT=N/period` allows N attempts from one address in any
 window of that length (a true sliding window, not fixed buckets, so there is no
@@ -56,8 +57,10 @@ def check(
     scope: str = "login",
     client: redis.Redis | None = None,
     now: float | None = None,
+    what: str = "login attempts from this address",
 ) -> None:
-    """Count one attempt from `address`; raise 429 `too_many_requests` when over `rate`."""
+    """Count one attempt from `address` (any key: an address, `member:<id>`) in `scope`;
+    raise 429 `too_many_requests` when over `rate`, its `detail` naming `what`."""
     if rate is None:
         return
     limit, period = rate
@@ -83,7 +86,14 @@ def check(
         retry_after = max(1, math.ceil(wait))
         raise ShunfuriError(
             "too_many_requests",
-            f"Too many login attempts from this address. Wait {retry_after} s "
+            f"Too many {what}. Wait {retry_after} s "
             "(the Retry-After header), then try again.",
             retry_after=retry_after,
         )
+
+
+def web_id_throttle(member_id: int, address: str, rate: tuple[int, int] | None) -> None:
+    """Setting a Web-ID answers whether someone else has it (`web_id_taken`): a member
+    could test names one after another. Bounded per member and per client address."""
+    check(f"member:{member_id}", rate, scope="web_id", what="Web-ID changes by this member")
+    check(address, rate, scope="web_id_address", what="Web-ID changes from this address")

@@ -50,11 +50,13 @@ from shunfuri.db.models import OutgoingMail
 from shunfuri.mail.compose import (
     AddressConfirmation,
     Envelope,
+    LoginLocked,
     MailContent,
     OverdueNotice,
     RepaymentReceived,
     RepaymentReminder,
     TransferSettled,
+    UnknownClientFailures,
     compose,
 )
 from shunfuri.mail.smtp import MailPermanent, MailTransient
@@ -73,7 +75,8 @@ SETTINGS_PATH = "/settings/mail"
 CONFIRM_PATH = "/mail/confirm"
 
 _CONTENT: dict[str, type] = {c.KIND: c for c in (RepaymentReminder, TransferSettled,
-                                                  RepaymentReceived, OverdueNotice)}
+                                                  RepaymentReceived, OverdueNotice,
+                                                  LoginLocked, UnknownClientFailures)}
 
 
 class Sender(Protocol):

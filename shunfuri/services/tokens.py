@@ -3,6 +3,11 @@
 A token is 256 random bits, so a plain SHA-256 is a sufficient at-rest hash (no
 salt or stretching needed), and the lookup by hash is constant-time in effect: the
 attacker never controls a comparison against a secret.
+
+Two kinds share the table and never stand in for each other: `api` (a bearer token of
+`POST /v1/login`) and `web` (the member site's session cookie). Every lookup filters on
+the kind in the same statement, so a session cookie's value sent as a bearer token is
+`not_authenticated` on every API route, and a bearer token as the cookie is no session.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from shunfuri.db.models import AuthSession, Member
 from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
 
+API = "api"
+WEB = "web"
+
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -29,7 +37,7 @@ def new_token() -> str:
 
 
 def issue(
-    session: Session, *, member_id: int, now: datetime, ttl_seconds: int, kind: str = "api"
+    session: Session, *, member_id: int, now: datetime, ttl_seconds: int, kind: str = API
 ) -> str:
     token = new_token()
     session.add(
@@ -56,11 +64,12 @@ def _check(row: Any, now: datetime) -> None:
 
 
 def member_for(session: Session, *, token: str, now: datetime) -> Member:
-    """The member behind a live token; refuses expired, revoked and suspended ones."""
+    """The member behind a live *API* token; refuses expired, revoked and suspended ones,
+    and a web session's (`not_authenticated`, as if unknown)."""
     row = session.execute(
         select(Member, AuthSession.expires_at, AuthSession.revoked_at, Member.status)
         .join(Member, Member.id == AuthSession.member_id)
-        .where(AuthSession.token_hash == digest(token))
+        .where(AuthSession.token_hash == digest(token), AuthSession.kind == API)
     ).first()
     _check(row, now)
     return row.Member
@@ -84,7 +93,7 @@ def member_for_web_session(
         select(Member, AuthSession, AuthSession.expires_at, AuthSession.revoked_at,
                Member.status)
         .join(Member, Member.id == AuthSession.member_id)
-        .where(AuthSession.token_hash == digest(token), AuthSession.kind == "web")
+        .where(AuthSession.token_hash == digest(token), AuthSession.kind == WEB)
     ).first()
     _check(row, now)
     slide(row.AuthSession, now=now, ttl_seconds=ttl_seconds, session=session)
@@ -108,17 +117,22 @@ _CREDIT = select(
 
 
 def credit_for(session: Session, *, token: str, now: datetime) -> Any:
-    """Like `member_for`, as a plain row (id, status, credit_limit, outstanding, held,
-    overdue_since)."""
-    row = session.execute(_CREDIT.where(AuthSession.token_hash == digest(token))).first()
+    """Like `member_for` (API tokens only), as a plain row (id, status, credit_limit,
+    outstanding, held, overdue_since)."""
+    row = session.execute(
+        _CREDIT.where(AuthSession.token_hash == digest(token), AuthSession.kind == API)
+    ).first()
     _check(row, now)
     return row
 
 
-def revoke(session: Session, *, token: str, now: datetime) -> None:
+def revoke(session: Session, *, token: str, now: datetime, kind: str = API) -> None:
+    """Log out one token of `kind` (an API logout cannot end a web session, nor the
+    reverse)."""
     session.execute(
         update(AuthSession)
-        .where(AuthSession.token_hash == digest(token), AuthSession.revoked_at.is_(None))
+        .where(AuthSession.token_hash == digest(token), AuthSession.kind == kind,
+               AuthSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 

@@ -40,6 +40,7 @@ def _read_statement():  # type: ignore[no-untyped-def]
         .join(Member, Member.id == Transfer.member_id)
         .where(
             AuthSession.token_hash == bindparam("token_hash", type_=AuthSession.token_hash.type),
+            AuthSession.kind == tokens.API,
             Transfer.id == bindparam("transfer_id", type_=Transfer.id.type),
         )
     )

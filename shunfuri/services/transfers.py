@@ -239,7 +239,7 @@ def _accept_statement():  # type: ignore[no-untyped-def]
         .join(AuthSession, AuthSession.member_id == Member.id)
         .where(
             AuthSession.token_hash == bindparam("token_hash", type_=AuthSession.token_hash.type),
-            AuthSession.revoked_at.is_(None),
+            AuthSession.kind == tokens.API, AuthSession.revoked_at.is_(None),  # no web session
             AuthSession.expires_at > bindparam("wall", type_=AuthSession.expires_at.type),
             Member.status == "active",
             Member.overdue_since.is_(None),

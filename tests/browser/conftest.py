@@ -26,9 +26,12 @@ def system():
     """Stopped once this folder's tests are done (not at the end of the whole run), so its
     processes and database connections are gone before the other suites start theirs."""
     # A transfer whose answers are all lost needs staff after 3 attempts (not 100), so the
-    # staff console's journey has one to resolve within seconds.
+    # staff console's journey has one to resolve within seconds; a stranger's browser is
+    # locked out for seconds (not 15 minutes), so a journey sees it end.
     with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=12,
-                        SHUNFURI_DOUBT_MAX_ATTEMPTS="3") as running:
+                        SHUNFURI_DOUBT_MAX_ATTEMPTS="3",
+                        SHUNFURI_UNTRUSTED_LOCKOUT_SECONDS=str(journey.STRANGER_LOCKOUT)
+                        ) as running:
         yield running
 
 

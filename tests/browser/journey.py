@@ -18,6 +18,8 @@ PC = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 ADMIN = {"X-Admin-Key": DEV_ADMIN_KEY}
 PIN = "2580"
+# Seconds a stranger's browser is locked out in the browser tests' system.
+STRANGER_LOCKOUT = 12
 _numbers = itertools.count(1)
 
 # Instants of the journeys (Japan time). 2026-12-01 is a Tuesday, a bank business day.
@@ -69,9 +71,27 @@ def api_payee(base_url: str, member: dict, bank_code: str = "0009",
     return r.json()["id"]
 
 
-def api_login_attempt(base_url: str, member: dict, pin: str) -> int:
-    return httpx.post(f"{base_url}/v1/login", timeout=30,
+def api_login_attempt(base_url: str, member: dict, pin: str, device: str | None = None) -> int:
+    """`device`: the member's own app (the Device-Token of an earlier login)."""
+    headers = {"Device-Token": device} if device else {}
+    return httpx.post(f"{base_url}/v1/login", timeout=30, headers=headers,
                       json={"card_number": member["card_number"], "pin": pin}).status_code
+
+
+def api_device(base_url: str, member: dict) -> str:
+    """The device token of the member's own app (one successful login)."""
+    r = httpx.post(f"{base_url}/v1/login", timeout=30,
+                   json={"card_number": member["card_number"], "pin": member["pin"]})
+    assert r.status_code == 200, r.text
+    return r.json()["device_token"]
+
+
+def lock_from_own_app(base_url: str, member: dict) -> None:
+    """The article's lock: three wrong PINs from an app the member logged in from."""
+    device = api_device(base_url, member)
+    for _ in range(3):
+        assert api_login_attempt(base_url, member, "0000", device) == 401
+    assert api_login_attempt(base_url, member, member["pin"], device) == 423
 
 
 def api_transfer(base_url: str, member: dict, payee_id: int, amount: int) -> str:

@@ -23,6 +23,7 @@ PAGES = (
     ("01-login", "ログイン（カード番号 / Web-ID）"),
     ("02-login-wrong-pin", "暗証番号の誤り"),
     ("03-locked", "3回間違えてロック"),
+    ("03b-paused", "初めてのブラウザ：ログインの一時停止"),
     ("04-lost-card", "紛失・盗難の届出があるカード"),
     ("05-suspended", "利用停止"),
     ("06-top", "会員トップ"),
@@ -76,6 +77,23 @@ MAIL_PAGES = (
 )
 
 
+def locked_and_paused(page, system, shot) -> None:  # type: ignore[no-untyped-def]
+    """03: three wrong PINs in a browser the member used before (the lock); 03b: in a
+    browser they never used (a pause, not a lock)."""
+    locked = journey.new_member(system.url)
+    journey.log_in(page, locked)  # this browser becomes one the member logged in from
+    page.get_by_role("button", name="ログアウト").click()
+    for _ in range(3):
+        journey.log_in(page, {**locked, "pin": "0000"})
+    journey.log_in(page, locked)
+    shot("03-locked")
+    paused = journey.new_member(system.url)  # this browser never logged in as them
+    for _ in range(3):
+        journey.log_in(page, {**paused, "pin": "0000"})
+    expect(page.get_by_role("alert")).to_contain_text("お休みしています")
+    shot("03b-paused")
+
+
 def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
     def shot(name: str) -> None:
         journey.shot(page, folder, f"{name}-{size}")
@@ -87,11 +105,7 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
     journey.log_in(page, {**member, "pin": "0000"})
     expect(page.get_by_role("alert")).to_be_visible()
     shot("02-login-wrong-pin")
-    locked = journey.new_member(system.url)
-    for _ in range(3):
-        journey.log_in(page, {**locked, "pin": "0000"})
-    journey.log_in(page, locked)
-    shot("03-locked")
+    locked_and_paused(page, system, shot)
     lost = journey.new_member(system.url)
     journey.staff(system.url, lost, "report-card-lost")
     journey.log_in(page, lost)
@@ -187,8 +201,7 @@ def staff_tour(page, system, folder: Path, size: str, clock) -> None:  # type: i
     from tests.browser.staff_journey import add_account, enrol, fill_login, new_staff
 
     locked = journey.new_member(system.url)
-    for _ in range(3):
-        journey.api_login_attempt(system.url, locked, "0000")
+    journey.lock_from_own_app(system.url, locked)
     stuck = journey.new_member(system.url)
     payee = journey.api_payee(system.url, stuck, "0009")
     system.bank(lose_response_rate=1.0)

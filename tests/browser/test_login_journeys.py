@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser import journey
+from tests.system import poll
 
 
 def test_login_with_a_full_width_hyphenated_card_number(page, system, checked):
@@ -20,8 +21,12 @@ def test_login_with_a_full_width_hyphenated_card_number(page, system, checked):
     checked(page)
 
 
-def test_three_wrong_pins_then_the_locked_page(page, system, checked):
+def test_three_wrong_pins_in_the_members_own_browser_then_the_locked_page(
+        page, system, checked):
     member = journey.new_member(system.url)
+    journey.log_in(page, member)  # from now on this browser is one the member used
+    expect(page.get_by_role("heading", name="会員トップ")).to_be_visible()
+    page.get_by_role("button", name="ログアウト").click()
     wrong = {**member, "pin": "0000"}
     for _ in range(3):
         journey.log_in(page, wrong)
@@ -35,6 +40,44 @@ def test_three_wrong_pins_then_the_locked_page(page, system, checked):
     expect(body).to_contain_text("健康保険証")
     expect(body).to_contain_text("メールやお電話では暗証番号を再設定できません")
     checked(page)
+
+
+def test_a_strangers_browser_cannot_lock_the_member_out(page, browser, system, checked):
+    """Issue 23, item 1, in real browsers: a stranger who knows the card number types
+    wrong PINs in a browser of their own. Their browser is paused (even for the right
+    PIN) and recovers by itself; the member's own browser logs in throughout."""
+    member = journey.new_member(system.url)
+    journey.log_in(page, member)
+    expect(page.get_by_role("heading", name="会員トップ")).to_be_visible()
+    page.get_by_role("button", name="ログアウト").click()
+
+    context = browser.new_context(base_url=system.url, locale="ja-JP",
+                                  timezone_id="Asia/Tokyo", viewport=journey.PC)
+    stranger = context.new_page()
+    stranger.set_default_timeout(20_000)
+    try:
+        for _ in range(3):
+            journey.log_in(stranger, {**member, "pin": "0000"})
+        journey.log_in(stranger, member)  # the right PIN, in the stranger's browser
+        alert = stranger.get_by_role("alert")
+        expect(alert).to_contain_text("このブラウザからのカード番号でのログインを一時的にお休みしています")
+        expect(alert).to_contain_text("ほど待ってから")
+        expect(alert).to_contain_text("以前にこのサービスへログインしたことのあるブラウザやアプリからは")
+        expect(stranger.get_by_role("heading", name="会員トップ")).to_have_count(0)
+        expect(stranger.locator("main")).not_to_contain_text("ロックされています")
+        checked(stranger)
+
+        journey.log_in(page, member)  # the member's own browser: in at once
+        expect(page.get_by_role("heading", name="会員トップ")).to_be_visible()
+
+        def recovered() -> bool:
+            journey.log_in(stranger, member)
+            return stranger.get_by_role("heading", name="会員トップ").count() == 1
+
+        poll(recovered, timeout=journey.STRANGER_LOCKOUT + 60, interval=1,
+             what="the stranger's browser to be let in again after its lockout")
+    finally:
+        context.close()
 
 
 def test_lost_card_page(page, system, checked):

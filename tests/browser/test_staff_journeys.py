@@ -47,8 +47,7 @@ def menu(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def lock(system, member: dict) -> None:
-    for _ in range(3):
-        journey.api_login_attempt(system.url, member, "0000")
+    journey.lock_from_own_app(system.url, member)
 
 
 def test_desk_finds_a_locked_member_by_full_width_card_and_resets_the_pin(

@@ -83,8 +83,11 @@ def _load_schema():  # type: ignore[no-untyped-def]
                                 excluded_check_names=["not_a_server_error"])
     # 423 Locked answers the state of a login, as 409 answers the state of a transfer:
     # three wrong PINs in a row lock it, whatever the shape of the fourth request.
+    # 429 likewise: a login identifier that failed from clients without a Device-Token is
+    # closed to them for a while (too_many_attempts), and asking whether Web-IDs are free
+    # is throttled (too_many_requests).
     acceptance = loaded.config.checks.positive_data_acceptance
-    acceptance.expected_statuses = [*acceptance.expected_statuses, "423"]
+    acceptance.expected_statuses = [*acceptance.expected_statuses, "423", "429"]
     # `/readyz?deep=1` waits up to 5 s for a worker that this in-process app does not
     # have; it is exercised by the e2e and chaos suites against a real system.
     return loaded.exclude(path="/readyz")

@@ -26,12 +26,28 @@ def create_member(
     return response.json()
 
 
-def login_card(client: Any, card_number: str, pin: str = PIN) -> Any:
-    return client.post("/v1/login", json={"card_number": card_number, "pin": pin})
+def _device(device: str | None) -> dict[str, str]:
+    return {"Device-Token": device} if device is not None else {}
 
 
-def login_web(client: Any, web_id: str, password: str = PASSWORD) -> Any:
-    return client.post("/v1/login", json={"web_id": web_id, "password": password})
+def login_card(client: Any, card_number: str, pin: str = PIN, device: str | None = None) -> Any:
+    """`device`: the Device-Token of an earlier login (a known device); None: a client
+    the member never logged in from."""
+    return client.post("/v1/login", json={"card_number": card_number, "pin": pin},
+                       headers=_device(device))
+
+
+def login_web(client: Any, web_id: str, password: str = PASSWORD,
+              device: str | None = None) -> Any:
+    return client.post("/v1/login", json={"web_id": web_id, "password": password},
+                       headers=_device(device))
+
+
+def device_for(client: Any, card_number: str, pin: str = PIN) -> str:
+    """A device of the member's own: the device token of a successful login."""
+    response = login_card(client, card_number, pin)
+    assert response.status_code == 200, response.text
+    return response.json()["device_token"]
 
 
 def token_for(client: Any, card_number: str, pin: str = PIN) -> str:

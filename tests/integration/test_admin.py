@@ -6,7 +6,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from tests.integration.member_helpers import PIN, bearer, create_member, login_card, token_for
+from tests.integration.member_helpers import (
+    PIN,
+    bearer,
+    create_member,
+    device_for,
+    login_card,
+    token_for,
+)
 
 
 def audit_rows():
@@ -178,9 +185,10 @@ def test_credit_limit_cannot_go_below_what_is_used(client, admin_headers):
 def test_reinstate_keeps_a_locked_login_locked(client, admin_headers):
     member = create_member(client, admin_headers)
     mid = member["member_id"]
+    device = device_for(client, member["card_number"])  # the member's own app, from before
     client.post(f"/v1/admin/members/{mid}/suspend", headers=admin_headers)
     for _ in range(3):
-        login_card(client, member["card_number"], "0000")
+        login_card(client, member["card_number"], "0000", device=device)
     response = client.post(f"/v1/admin/members/{mid}/reinstate", headers=admin_headers)
     assert response.json()["status"] == "locked"
     assert login_card(client, member["card_number"]).status_code == 423

@@ -11,6 +11,7 @@ from tests.integration.member_helpers import (
     PIN,
     bearer,
     create_member,
+    device_for,
     login_card,
     login_web,
     luhn_fix,
@@ -33,9 +34,15 @@ def test_login_returns_a_bearer_token(client, admin_headers):
     response = login_card(client, member["card_number"])
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert set(body) == {"access_token", "token_type", "expires_in", "device_token"}
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 900
+    assert len(body["device_token"]) >= 43 and body["device_token"] != body["access_token"]
+    # Sent back, the device token is known and stays the same; a new client gets another.
+    again = login_card(client, member["card_number"], device=body["device_token"]).json()
+    assert again["device_token"] == body["device_token"]
+    assert login_card(client, member["card_number"]).json()["device_token"] not in (
+        body["device_token"], again["device_token"])
     me = client.get("/v1/me", headers=bearer(body["access_token"]))
     assert me.status_code == 200
     assert me.json()["member_id"] == member["member_id"]
@@ -112,38 +119,46 @@ def test_non_json_body_is_422(client):
     assert response.status_code == 422
 
 
-def test_three_wrong_pins_lock_and_the_right_pin_is_then_refused(client, admin_headers):
+def test_three_wrong_pins_from_a_known_device_lock_and_the_right_pin_is_then_refused(
+        client, admin_headers):
     member = create_member(client, admin_headers)
     card = member["card_number"]
+    device = device_for(client, card)
     for _ in range(3):
-        response = login_card(client, card, WRONG_PIN)
+        response = login_card(client, card, WRONG_PIN, device=device)
         assert response.status_code == 401
         assert response.json()["code"] == "invalid_credentials"
-    response = login_card(client, card)
+        assert "3回続けて間違えるとロック" in response.json()["detail_ja"]
+    response = login_card(client, card, device=device)
     assert response.status_code == 423
     body = response.json()
     assert body["code"] == "account_locked"
     assert "自動契約機" in body["detail_ja"]
-    # Whatever form the number is typed in, it is the same locked identifier.
-    assert login_card(client, dashed(card)).status_code == 423
+    # Whatever form the number is typed in, it is the same locked identifier; and from a
+    # new client the owner's right PIN learns the same (only the owner can).
+    assert login_card(client, dashed(card), device=device).status_code == 423
+    assert login_card(client, card).status_code == 423
 
 
-def test_correct_secret_resets_the_count(client, admin_headers):
+@pytest.mark.parametrize("known", [True, False], ids=["known-device", "new-client"])
+def test_correct_secret_resets_the_count(client, admin_headers, known):
     member = create_member(client, admin_headers)
     card = member["card_number"]
+    device = device_for(client, card) if known else None
     for _ in range(2):
-        assert login_card(client, card, WRONG_PIN).status_code == 401
-    assert login_card(client, card).status_code == 200
+        assert login_card(client, card, WRONG_PIN, device=device).status_code == 401
+    assert login_card(client, card, device=device).status_code == 200
     for _ in range(2):
-        assert login_card(client, card, WRONG_PIN).status_code == 401
-    assert login_card(client, card).status_code == 200
+        assert login_card(client, card, WRONG_PIN, device=device).status_code == 401
+    assert login_card(client, card, device=device).status_code == 200
 
 
 def test_lock_locks_the_member_and_its_tokens(client, admin_headers):
     member = create_member(client, admin_headers, web_id="hanako")
     token = token_for(client, member["card_number"])
+    device = device_for(client, member["card_number"])
     for _ in range(3):
-        login_card(client, member["card_number"], WRONG_PIN)
+        login_card(client, member["card_number"], WRONG_PIN, device=device)
     assert client.get("/v1/me", headers=bearer(token)).status_code in (401, 423)
     response = login_web(client, "hanako")
     assert response.status_code == 423
@@ -166,17 +181,18 @@ def test_unknown_identifier_gets_the_same_answers_as_a_real_one(client, admin_he
     real_answers = answers(real)
     unknown_answers = answers(unknown)
     assert real_answers == unknown_answers
+    # From a client the member never used: a lockout of such clients, not the lock.
     assert [a[1] for a in real_answers] == [
-        "invalid_credentials", "invalid_credentials", "invalid_credentials", "account_locked",
+        "invalid_credentials", "invalid_credentials", "too_many_attempts", "too_many_attempts",
     ]
 
 
-def test_unknown_web_id_locks_like_a_real_one(client, admin_headers):
+def test_unknown_web_id_is_paused_like_a_real_one(client, admin_headers):
     create_member(client, admin_headers, web_id="realuser")
     for web_id in ("realuser", "nobodyhere"):
         codes = [login_web(client, web_id, "wrong-password").json()["code"] for _ in range(3)]
-        assert codes == ["invalid_credentials"] * 3
-        assert login_web(client, web_id).json()["code"] == "account_locked"
+        assert codes == ["invalid_credentials"] * 2 + ["too_many_attempts"]
+        assert login_web(client, web_id).json()["code"] == "too_many_attempts"
 
 
 def test_unknown_identifier_costs_the_same_time(client, admin_headers):
@@ -207,20 +223,21 @@ def test_unknown_identifier_costs_the_same_time(client, admin_headers):
 def test_reset_pin_unlocks(client, admin_headers):
     member = create_member(client, admin_headers, web_id="lockme")
     card = member["card_number"]
+    device = device_for(client, card)
     for _ in range(3):
-        login_card(client, card, WRONG_PIN)
+        login_card(client, card, WRONG_PIN, device=device)
     for _ in range(3):
-        login_web(client, "lockme", "not-the-password")
-    assert login_card(client, card).status_code == 423
+        login_web(client, "lockme", "not-the-password", device=device)
+    assert login_card(client, card, device=device).status_code == 423
     response = client.post(
         f"/v1/admin/members/{member['member_id']}/reset-pin", json={"pin": "7305"},
         headers=admin_headers,
     )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "active"
-    assert login_card(client, card).status_code == 401  # the old PIN is gone
-    assert login_card(client, card, "7305").status_code == 200
-    assert login_web(client, "lockme").status_code == 200  # both keys were cleared
+    assert login_card(client, card, device=device).status_code == 401  # the old PIN is gone
+    assert login_card(client, card, "7305", device=device).status_code == 200
+    assert login_web(client, "lockme", device=device).status_code == 200  # both keys cleared
 
 
 def test_suspended_member_cannot_log_in_nor_use_an_old_token(client, admin_headers):
@@ -348,8 +365,12 @@ def test_odd_input_never_yields_500(client, admin_headers):
         assert response.status_code == 422, (raw, response.text)
 
 
-def test_parallel_guesses_are_all_counted(client, admin_headers):
-    """Guesses fired at once are serialised on the counter row: exactly 3 get through."""
+@pytest.mark.parametrize(("known", "expected"), [
+    (True, ["account_locked"] * 5 + ["invalid_credentials"] * 3),
+    (False, ["invalid_credentials"] * 2 + ["too_many_attempts"] * 6)], ids=["known", "new"])
+def test_parallel_guesses_are_all_counted(client, admin_headers, known, expected):
+    """Guesses fired at once are serialised on the counter row: from the member's device
+    exactly 3 get through and lock; from a new client 3 are tried and the rest paused."""
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
 
@@ -359,18 +380,21 @@ def test_parallel_guesses_are_all_counted(client, admin_headers):
     from shunfuri.settings import get_settings
 
     member = create_member(client, admin_headers)
+    device = device_for(client, member["card_number"]) if known else None
     pepper = get_settings().pin_pepper.get_secret_value()
 
     def guess(pin):
         with session_factory()() as session:
             try:
                 login.attempt(session, kind="card", identifier=member["card_number"],
-                              secret=pin, now=datetime.now(UTC), pepper=pepper, ttl_seconds=60)
+                              secret=pin, now=datetime.now(UTC), pepper=pepper, ttl_seconds=60,
+                              device_token=device)
             except ShunfuriError as error:
                 return error.code
             return "ok"
 
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(guess, [f"{n:04d}" for n in range(1000, 1008)]))
-    assert sorted(codes) == ["account_locked"] * 5 + ["invalid_credentials"] * 3
-    assert login_card(client, member["card_number"]).json()["code"] == "account_locked"
+    assert sorted(codes) == sorted(expected)
+    assert login_card(client, member["card_number"], device=device).json()["code"] == (
+        "account_locked" if known else "too_many_attempts")

@@ -42,15 +42,22 @@ def test_no_secret_in_logs_or_error_bodies(client, admin_headers, caplog):
     tokens = []
     response = call("post", "/v1/login", json={"card_number": card, "pin": PIN})
     tokens.append(response.json()["access_token"])
+    device = response.json()["device_token"]
+    devices = [device]
     response = call("post", "/v1/login", json={"web_id": "logcheck", "password": PASSWORD})
     tokens.append(response.json()["access_token"])
+    devices.append(response.json()["device_token"])
     call("get", "/v1/me", headers=bearer(tokens[0]))
     call("post", "/v1/logout", headers=bearer(tokens[0]))
     call("get", "/v1/me", headers=bearer(tokens[0]))  # revoked: an error body
     call("post", "/v1/login", json={"web_id": "logcheck", "password": WRONG_PASSWORD})
-    for _ in range(3):
-        call("post", "/v1/login", json={"card_number": card, "pin": WRONG_PIN})
-    call("post", "/v1/login", json={"card_number": card, "pin": PIN})  # locked
+    for _ in range(3):  # from the member's own device: the lock
+        call("post", "/v1/login", json={"card_number": card, "pin": WRONG_PIN},
+             headers={"Device-Token": device})
+    call("post", "/v1/login", json={"card_number": card, "pin": PIN},
+         headers={"Device-Token": device})  # locked
+    for _ in range(4):  # a stranger: unknown clients locked out
+        call("post", "/v1/login", json={"web_id": "logcheck", "password": WRONG_PASSWORD})
     call("post", "/v1/login", json={"card_number": card, "pin": "12x4"})  # malformed
     call("post", "/v1/login", json={"card_number": card, "pin": PIN, "password": PASSWORD})
     call("post", "/v1/login", json={"web_id": "logcheck", "password": 12345})
@@ -60,7 +67,8 @@ def test_no_secret_in_logs_or_error_bodies(client, admin_headers, caplog):
          json={"pin": NEW_PIN})
     call("post", f"/v1/admin/members/{mid}/reset-pin", headers=admin_headers,
          json={"pin": NEW_PIN, "extra": PASSWORD})
-    response = call("post", "/v1/login", json={"card_number": card, "pin": NEW_PIN})
+    response = call("post", "/v1/login", json={"card_number": card, "pin": NEW_PIN},
+                    headers={"Device-Token": device})
     tokens.append(response.json()["access_token"])
     call("post", "/v1/logout", headers=bearer(tokens[-1]))
 
@@ -73,7 +81,7 @@ def test_no_secret_in_logs_or_error_bodies(client, admin_headers, caplog):
     # written to the database in the clear would show up here.
     assert card in log_text
     secrets = [PIN, NEW_PIN, WRONG_PIN, PASSWORD, WRONG_PASSWORD, "not-the-key",
-               admin_headers["X-Admin-Key"], *tokens]
+               admin_headers["X-Admin-Key"], *tokens, *devices]
     for secret in secrets:
         assert not _present(secret, log_text), f"a secret leaked into the logs: {secret[:3]}..."
         for body in bodies:

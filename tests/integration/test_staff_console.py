@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from tests.integration.member_helpers import PIN, create_member, login_card
+from tests.integration.member_helpers import PIN, create_member, device_for, login_card
 from tests.integration.staff_helpers import (
     CSRF,
     code_at,
@@ -97,8 +97,9 @@ def test_a_member_session_never_reaches_staff_pages_nor_the_other_way(client, ad
 def test_desk_finds_a_full_width_card_resets_the_pin_and_the_audit_names_the_document(
         client, admin_headers):
     member = create_member(client, admin_headers)
+    device = device_for(client, member["card_number"])  # the member's own app
     for _ in range(3):
-        login_card(client, member["card_number"], "9999")
+        login_card(client, member["card_number"], "9999", device=device)
     assert login_card(client, member["card_number"]).json()["code"] == "account_locked"
     enrolled(client, "desk2", "desk")
     found = search(client, full_width_hyphenated(member["card_number"]))

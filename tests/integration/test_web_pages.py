@@ -97,7 +97,11 @@ def test_a_form_without_its_csrf_token_is_refused(client, admin_headers):
 
 
 def test_wrong_pin_three_times_then_the_locked_page_even_with_the_right_pin(client, admin_headers):
+    """In a browser the member logged in from before (its device cookie): the article's
+    lock. A new browser is only paused: test_a_new_browser_is_paused_not_locked."""
     member = create_member(client, admin_headers)
+    assert web_login(client, member["card_number"]).status_code == 303
+    client.cookies.delete("shunfuri_session")  # logged out; the device cookie stays
     for attempt in range(3):
         response = web_login(client, member["card_number"], "0000")
         assert response.status_code == 401, attempt
@@ -107,6 +111,41 @@ def test_wrong_pin_three_times_then_the_locked_page_even_with_the_right_pin(clie
     assert "ログインがロックされています" in locked.text
     assert "自動契約機" in locked.text and "運転免許証" in locked.text
     assert "メールやお電話では" in locked.text
+
+
+def test_a_new_browser_is_paused_not_locked_and_says_so_politely(client, admin_headers,
+                                                                monkeypatch):
+    from fastapi.testclient import TestClient
+
+    member = create_member(client, admin_headers)
+    assert web_login(client, member["card_number"]).status_code == 303
+    assert client.cookies.get("shunfuri_device")  # this browser is now the member's own
+    stranger = TestClient(client.app)
+    wrong = [web_login(stranger, member["card_number"], "0000") for _ in range(3)]
+    assert [r.status_code for r in wrong] == [401, 401, 429]
+    assert "これまでにログインしたことのない" in wrong[0].text
+    for paused in (wrong[2], web_login(stranger, member["card_number"], PIN)):
+        assert paused.status_code == 429 and paused.headers["Retry-After"]
+        assert "一時的にお休みしています" in paused.text and "15分ほど待ってから" in paused.text
+        assert "以前にこのサービスへログインしたことのあるブラウザ" in paused.text
+        assert "ロックされています" not in paused.text
+    # An ID nobody has reads exactly the same (but for the form's token and what was typed).
+    from tests.integration.member_helpers import luhn_fix
+
+    real = member["card_number"]
+    nobody = luhn_fix(real[:14] + ("1" if real[14] != "1" else "2"))
+    unknown = TestClient(client.app)
+    pages = [web_login(unknown, nobody, "0000") for _ in range(4)]
+    assert [p.status_code for p in pages] == [401, 401, 429, 429]
+
+    def shown(page, card):  # type: ignore[no-untyped-def]
+        return CSRF.sub("", page.text).replace(card, "CARD")
+
+    assert shown(pages[0], nobody) == shown(wrong[0], real)
+    assert shown(pages[3], nobody) == shown(web_login(stranger, real, PIN), real)
+    # The member's own browser is not affected at all.
+    client.cookies.delete("shunfuri_session")
+    assert web_login(client, member["card_number"]).status_code == 303
 
 
 def test_malformed_card_number_is_a_field_error_and_never_counts(client, admin_headers):

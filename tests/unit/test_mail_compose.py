@@ -13,10 +13,12 @@ from shunfuri.mail.compose import (
     KINDS,
     AddressConfirmation,
     Envelope,
+    LoginLocked,
     OverdueNotice,
     RepaymentReceived,
     RepaymentReminder,
     TransferSettled,
+    UnknownClientFailures,
     UnsafeMail,
     compose,
 )
@@ -37,12 +39,16 @@ CONTENTS = [
     OverdueNotice(missed_due_date=date(2026, 11, 25), amount_to_lift=9_267),
     AddressConfirmation(confirm_url="https://shunfuri.example/mail/confirm?t=Ab12345678Zx",
                         expires_at=datetime(2026, 12, 23, 8, 0, tzinfo=JST)),
+    LoginLocked(id_kind="card", at=datetime(2026, 12, 22, 7, 41, tzinfo=JST)),
+    UnknownClientFailures(id_kind="web", at=datetime(2026, 12, 22, 7, 41, tzinfo=JST),
+                          paused_minutes=120),
 ]
 
 
 def test_every_kind_of_the_issue_is_here() -> None:
     assert set(KINDS) == {"repayment_reminder", "transfer_settled", "repayment_received",
-                          "overdue_notice", "address_confirmation"}
+                          "overdue_notice", "address_confirmation", "login_locked",
+                          "login_unknown_client"}
     assert {c.KIND for c in CONTENTS} == set(KINDS)
 
 
@@ -83,6 +89,34 @@ def test_what_each_kind_says() -> None:
     assert "インターネット返済" in bodies["overdue_notice"]
     assert "t=Ab12345678Zx" in bodies["address_confirmation"]
     assert "一度だけ" in bodies["address_confirmation"]
+    assert "2026年12月22日（火） 07:41" in bodies["login_locked"]
+    assert "カード番号での暗証番号の誤りが3回続いた" in bodies["login_locked"]
+    assert "自動契約機" in bodies["login_locked"] and "運転免許証" in bodies["login_locked"]
+    paused = bodies["login_unknown_client"]
+    assert "Web-IDでのログインを、2時間お休みしています" in paused
+    assert "自動契約機でのお手続きは必要ありません" in paused and "「Web-ID設定」" in paused
+    # Sent whatever the settings say, and the mail says so instead of "stop them here".
+    for kind in ("login_locked", "login_unknown_client"):
+        assert "お知らせメールの設定にかかわらず" in bodies[kind]
+        assert "配信の停止" not in bodies[kind]
+
+
+@pytest.mark.parametrize(("minutes", "subject", "says"), [
+    (0, "【瞬フリ】新しいブラウザ・アプリからのログインに失敗がありました", "ログインに失敗がありました"),
+    (15, "【瞬フリ】新しいブラウザ・アプリからのログインを一時停止しました", "15分間お休みしています"),
+])
+def test_unknown_client_notice_first_failure_and_pause(minutes: int, subject: str,
+                                                       says: str) -> None:
+    content = UnknownClientFailures(id_kind="card", at=NOW, paused_minutes=minutes)
+    message = compose(content, ENVELOPE, key="k", now=NOW)
+    assert message["Subject"] == subject
+    text = message.get_body(("plain",)).get_content()
+    assert says in text and "暗証番号の変更は、自動契約機で承っています" in text
+
+
+def test_a_login_notice_names_a_kind_of_id_only() -> None:
+    with pytest.raises(ValueError):
+        LoginLocked(id_kind="9123456789012345", at=NOW)
 
 
 def test_reminder_on_the_day_itself() -> None:

@@ -10,9 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import member_security
+from shunfuri.services import login_rate, member_security
 from shunfuri.settings import get_settings
 from web.errors import error_page
+from web.filters import wait_ja
 from web.forms import field_errors
 from web.security import session_token
 from web.site import MEMBER_SITE, SignedIn, render
@@ -49,6 +50,8 @@ def set_web_id(
         })
     settings = get_settings()
     try:
+        address = request.client.host if request.client else "unknown"
+        login_rate.web_id_throttle(member.id, address, settings.web_id_rate)
         with session_factory()() as session:
             member_security.set_web_id(
                 session, member_id=member.id, web_id=web_id, password=new_password,
@@ -60,6 +63,13 @@ def set_web_id(
         if exc.code == "account_locked":
             request.state.drop_session = True
             return error_page(request, exc, login_again=True)
+        if exc.code == "too_many_requests":
+            wait = exc.extra.get("retry_after")
+            response = _form(request, member, status=429, typed=web_id, warning=(
+                "短い時間に何度もお手続きがあったため、Web-IDの設定を一時的にお休みしています。"
+                f"{wait_ja(wait)}ほど待ってから、もう一度お試しください。"))
+            response.headers["Retry-After"] = str(wait)
+            return response
         errors = field_errors(exc, rename={"password": "new_password"})
         warning = None
         if exc.code == "invalid_credentials":

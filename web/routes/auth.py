@@ -10,19 +10,28 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import devices, login_rate, tokens
 from shunfuri.services import login as login_service
-from shunfuri.services import login_rate
 from shunfuri.settings import get_settings
 from web.errors import error_page
+from web.filters import wait_ja
 from web.forms import field_errors
-from web.security import clear_session_cookie, safe_next, session_token, set_session_cookie
+from web.security import (
+    clear_session_cookie,
+    device_token,
+    safe_next,
+    session_token,
+    set_device_cookie,
+    set_session_cookie,
+)
 from web.site import MEMBER_SITE, render
 from web.site import router as site_router
 
 router = site_router()
 
 # Shown again on the form (with the field errors); anything else is a page of its own.
-_ON_FORM = ("validation_error", "invalid_credentials")
+_ON_FORM = ("validation_error", "invalid_credentials", "too_many_attempts")
+_ID_LABELS = {"card": "カード番号", "web": "Web-ID"}
 
 
 @router.get("/login")
@@ -33,7 +42,19 @@ def login_page(request: Request, next: str = "", expired: str = "", bye: str = "
     elif bye:
         notice = "ログアウトしました。"
     return render(request, "login.html", next=safe_next(next, ""), notice=notice,
-                  errors={}, error=None, form="", typed={})
+                  errors={}, alert=None, form="", typed={})
+
+
+def paused_ja(kind: str, retry_after: int | None) -> str:
+    """`too_many_attempts` on the page: wait, or use a browser that logged in before.
+    Says nothing about whether the ID exists (an unknown one is paused the same way)."""
+    label = _ID_LABELS[kind]
+    return (
+        f"{label}でのログインに続けて失敗したため、このブラウザからの{label}での"
+        f"ログインを一時的にお休みしています。{wait_ja(retry_after)}ほど待ってから、"
+        "もう一度お試しください。以前にこのサービスへログインしたことのあるブラウザや"
+        "アプリからは、待たずにそのままログインできます。"
+    )
 
 
 def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, secret: str,
@@ -47,19 +68,28 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
             result = login_service.attempt(
                 session, kind=kind, identifier=identifier, secret=secret,
                 now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
-                ttl_seconds=settings.token_ttl_seconds, session_kind="web",
+                ttl_seconds=settings.token_ttl_seconds, session_kind=tokens.WEB,
+                device_token=device_token(request), policy=settings.untrusted_policy,
             )
     except ShunfuriError as exc:
         if exc.code not in _ON_FORM:
             return error_page(request, exc, login_again=True)
         typed = {"card_number": identifier} if kind == "card" else {"web_id": identifier}
-        return render(
+        alert = None
+        if exc.code == "invalid_credentials":
+            alert = exc.detail_ja
+        elif exc.code == "too_many_attempts":
+            alert = paused_ja(kind, exc.extra.get("retry_after"))
+        response = render(
             request, "login.html", status=exc.status, next=next_path, notice=None,
-            errors=field_errors(exc), error=exc if exc.code == "invalid_credentials" else None,
-            form=kind, typed=typed,
+            errors=field_errors(exc), alert=alert, form=kind, typed=typed,
         )
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     response = RedirectResponse(safe_next(next_path), status_code=303)
     set_session_cookie(response, MEMBER_SITE, result.access_token)
+    set_device_cookie(response, result.device_token, int(devices.IDLE_LIMIT.total_seconds()))
     return response
 
 
@@ -88,7 +118,7 @@ def logout(request: Request) -> Response:
     token = session_token(request, MEMBER_SITE)
     if token:
         with session_factory()() as session:
-            login_service.logout(session, token=token, now=wall_now())
+            login_service.logout(session, token=token, now=wall_now(), kind=tokens.WEB)
     response = RedirectResponse("/login?bye=1", status_code=303)
     clear_session_cookie(response, MEMBER_SITE)
     return response
