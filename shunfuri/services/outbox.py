@@ -52,6 +52,7 @@ from shunfuri.mail.compose import (
     Envelope,
     MailContent,
     OverdueNotice,
+    PayeeAdded,
     RepaymentReceived,
     RepaymentReminder,
     TransferSettled,
@@ -73,7 +74,7 @@ SETTINGS_PATH = "/settings/mail"
 CONFIRM_PATH = "/mail/confirm"
 
 _CONTENT: dict[str, type] = {c.KIND: c for c in (RepaymentReminder, TransferSettled,
-                                                  RepaymentReceived, OverdueNotice)}
+                                                  RepaymentReceived, OverdueNotice, PayeeAdded)}
 
 
 class Sender(Protocol):

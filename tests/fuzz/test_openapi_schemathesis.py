@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.integration.member_helpers import bearer, create_member, token_for
+from tests.integration.member_helpers import PIN, bearer, create_member, token_for
 
 MAX_EXAMPLES = 20
 # A 503 is a documented answer (service_closed on Monday mornings, database_unavailable);
@@ -106,7 +106,7 @@ def member(client, admin_headers):  # type: ignore[no-untyped-def]
     token = token_for(client, created["card_number"])
     client.post("/v1/payees", headers=bearer(token), json={
         "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"})
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": PIN})
     return {"id": created["member_id"], "token": token}
 
 

@@ -34,6 +34,7 @@ ACTIONS_JA = {
     "inquire_transfer": "銀行への照会", "resend_transfer": "銀行への照会と再送",
     "staff_login": "スタッフのログイン", "staff_totp_enrol": "確認コードの登録",
     "staff_create": "スタッフの登録", "staff_refused": "権限のない画面・操作",
+    "set_name_kana": "お名前（カナ）の登録", "add_payee": "振込先口座の登録（会員）",
 }
 
 
