@@ -136,7 +136,6 @@ class PayeeAdded:
     The account is named by bank, branch and its last four digits only."""
 
     KIND: ClassVar[str] = "payee_added"
-    payee_id: int
     bank_name: str
     branch_name: str
     account_last4: str

@@ -88,7 +88,7 @@ def payee_added(session: Session, payee: Payee, *, wall: datetime) -> bool:
         MemberMail.address.is_not(None)))
     if address is None:
         return False
-    content = PayeeAdded(payee_id=payee.id, bank_name=payee.bank_name,
+    content = PayeeAdded(bank_name=payee.bank_name,
                          branch_name=payee.branch_name,
                          account_last4=payee.account_number[-4:], added_at=payee.created_at)
     return outbox.enqueue_many(
