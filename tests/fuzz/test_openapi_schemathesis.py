@@ -52,17 +52,22 @@ def beyond_a_schema(response) -> str | None:  # type: ignore[no-untyped-def]
       typed);
     - a list cursor the API did not issue (opaque: only `next_cursor` is one);
     - a mail address's finer rules beyond its stated shape (email-validator: dots, label
-      lengths, special-use domains such as .test or .localhost).
+      lengths, special-use domains such as .test or .localhost);
+    - whether an account is in the member's own name (本人名義: the member's kana name is
+      data the desk records, not a shape), and a kana name's length once converted.
     """
     if response.status_code != 422:
         return None
     body = response.json()
     if body.get("code") in ("unknown_bank", "unknown_branch"):
         return "the Zengin master"
+    if body.get("code") == "payee_not_own_name":
+        return "the member's own name"
     for error in body.get("errors") or ():
         if error.get("field") == "card_number" and "check digit" in error.get("message", ""):
             return "the card number's check digit"
-        if error.get("field") == "holder_name" and "once converted" in error.get("message", ""):
+        if error.get("field") in ("holder_name", "name_kana") and "once converted" in error.get(
+                "message", ""):
             return "the holder name's converted length"
         if error.get("field") == "cursor":
             return "a cursor the API did not issue"
@@ -112,7 +117,8 @@ def member(client, admin_headers):  # type: ignore[no-untyped-def]
 
 def live_token(member) -> str:  # type: ignore[no-untyped-def]
     """The member as the fixture made them, before each example: the staff operations
-    may have suspended them or reported the card lost, three wrong PINs locked them, a
+    may have suspended them, reported the card lost or recorded a kana name that is not the
+    payee's, three wrong PINs locked them, a
     logout or a Web-ID change revoked the token. A fresh token costs no PIN hashing."""
     from sqlalchemy import delete, select, update
 
@@ -123,7 +129,8 @@ def live_token(member) -> str:  # type: ignore[no-untyped-def]
 
     with session_factory().begin() as session:
         session.execute(update(Member).where(Member.id == member["id"])
-                        .values(status="active", card_lost=False))
+                        .values(status="active", card_lost=False, name_kana=None,
+                                name_key=None))
         session.execute(delete(LoginFailure))
         alive = session.scalar(select(AuthSession.token_hash).where(
             AuthSession.token_hash == tokens.digest(member["token"]),

@@ -277,3 +277,39 @@ def test_pages_refuse_an_account_in_another_name_and_say_why(client, admin_heade
     assert refused.status_code == 422 and "ご本人名義の口座のみ登録できます" in refused.text
     new = client.get("/payees/new", params={"bank": "0005", "branch": "001"}).text
     assert "ご本人名義（ヤマダ タロウ）の口座のみ" in new
+
+
+def test_the_desk_records_the_name_from_an_identity_document_and_an_operator_cannot(
+        client, admin_headers):
+    from tests.integration.staff_helpers import enrolled
+
+    member = create_member(client, admin_headers)
+    path = f"/staff/members/{member['member_id']}"
+    enrolled(client, "desk7", "desk")
+    page = client.get(path)
+    assert "お名前（カナ）の登録・訂正" in page.text and "未登録" in page.text
+    token = CSRF.search(page.text).group(1)
+    no_document = client.post(f"{path}/name-kana", data={"name": "ヤマダ タロウ",
+                                                         "csrf_token": token})
+    assert no_document.status_code == 422 and "本人確認書類を選んでください" in no_document.text
+    kanji = client.post(f"{path}/name-kana", data={"name": "山田太郎", "csrf_token": token,
+                                                    "document": "driving_licence"})
+    assert kanji.status_code == 422 and 'id="e-name-kana"' in kanji.text
+    done = client.post(f"{path}/name-kana", follow_redirects=False, data={
+        "name": "やまだ　たろう", "document": "driving_licence", "csrf_token": token})
+    assert (done.status_code, done.headers["location"]) == (303, f"{path}?done=name_kana")
+    assert 'id="member-name-kana">ヤマダ タロウ<' in client.get(path).text
+    with session_factory()() as session:
+        row = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "set_name_kana", AuditEntry.ok.is_(True))).one()
+    assert row.actor == "staff:desk7" and row.detail["id_document"] == "driving_licence"
+    assert row.detail["name_kana"] == "ヤマダ タロウ" and row.source
+
+    client.cookies.clear()
+    enrolled(client, "ops7", "operator")
+    refused = client.post(f"{path}/name-kana", data={
+        "name": "スズキ ハナコ", "document": "driving_licence",
+        "csrf_token": CSRF.search(client.get("/staff/").text).group(1)})
+    assert refused.status_code == 403
+    assert client.get(f"/v1/admin/members/{member['member_id']}",
+                      headers=admin_headers).json()["name_kana"] == "ヤマダ タロウ"
