@@ -31,6 +31,8 @@ from shunfuri.domain.overdue import overdue_refusal
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues, own_name, tokens
+from shunfuri.services.payee_cache import BANK_BY_ID, payee_bank, remember_bank
+from shunfuri.services.payee_cache import forget_payees as forget_payees  # tests call it here
 from shunfuri.services.transitions import Move, MoveRefused, move
 from shunfuri.settings import get_settings
 
@@ -82,44 +84,6 @@ def _replay(session: Session, member_id: int, key: str, digest: str) -> Accepted
     if existing.request_hash != digest:
         raise ShunfuriError("idempotency_key_reused")
     return Accepted(view(existing), created=False)
-
-
-# Payees are never edited or deleted, so (member, payee) -> (bank code, holder name) can
-# be remembered for the life of the process: one round trip less on every transfer.
-# Whether the holder is the member is asked afresh each time (the desk may record the
-# member's kana name at any moment): the full path compares it with the member row it
-# reads anyway, the one-statement path in SQL. The by-id map serves the one-statement
-# path, which checks ownership in SQL itself.
-_PAYEE_BANKS: dict[tuple[int, int], tuple[str, str]] = {}
-_PAYEE_BANK_BY_ID: dict[int, str] = {}
-
-
-def forget_payees() -> None:
-    """For tests whose ids restart with the tables."""
-    _PAYEE_BANKS.clear()
-    _PAYEE_BANK_BY_ID.clear()
-
-
-def _payee_bank(session: Session, member_id: int, payee_id: int) -> tuple[str, str] | None:
-    """(bank code, holder name) of the member's payee, or None if it is not theirs."""
-    key = (member_id, payee_id)
-    found = _PAYEE_BANKS.get(key)
-    if found is None:
-        row = session.execute(
-            select(Payee.bank_code, Payee.holder_name)
-            .where(Payee.id == payee_id, Payee.member_id == member_id)
-        ).first()
-        if row is not None:
-            found = (row.bank_code, row.holder_name)
-            _remember_payee_bank(payee_id, row.bank_code)
-            _PAYEE_BANKS[key] = found
-    return found
-
-
-def _remember_payee_bank(payee_id: int, bank_code: str) -> None:
-    if len(_PAYEE_BANKS) > 100_000 or len(_PAYEE_BANK_BY_ID) > 100_000:
-        forget_payees()
-    _PAYEE_BANK_BY_ID[payee_id] = bank_code
 
 
 def submit(
@@ -202,14 +166,14 @@ def try_accept_fast(
     except ShunfuriError:
         return None
     autocommit(session)
-    bank_code = _PAYEE_BANK_BY_ID.get(payee_id)
+    bank_code = BANK_BY_ID.get(payee_id)
     if bank_code is None:
         # A member's first transfer through this process: one short read instead of the
         # full path. Who owns the payee is checked by the insert itself.
         bank_code = session.scalar(select(Payee.bank_code).where(Payee.id == payee_id))
         if bank_code is None:
             return None
-        _remember_payee_bank(payee_id, bank_code)
+        remember_bank(payee_id, bank_code)
     decided = quote(get_bank(bank_code), now)
     row = dict(
         id=transfer_id or new_transfer_id(), payee_id=payee_id, amount=amount, status="accepted",
@@ -298,7 +262,7 @@ def accept(
         raise ShunfuriError("account_suspended")
     check_not_overdue(session, member, now)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-    payee = _payee_bank(session, member.id, payee_id)
+    payee = payee_bank(session, member.id, payee_id)
     if payee is None:
         # 404 like every "nothing of yours at this id" (and like the transfer pages): the
         # request is well formed; which payees are yours is state, not shape.
