@@ -52,8 +52,9 @@ def test_a_stolen_session_cannot_add_a_payee_and_the_member_is_mailed(browser, p
     thief = thief_context.new_page()
     try:
         to_the_account_form(thief)
-        thief.get_by_role("button", name="この内容で登録する").click()
-        expect(thief.locator("#e-pin")).to_be_visible()
+        # The browser will not even send the form without it (the server refuses it too:
+        # tests/security/test_payee_protection.py).
+        expect(thief.get_by_label("暗証番号（4桁）")).to_have_attribute("required", "")
         thief.get_by_label("暗証番号（4桁）").fill("0000")
         thief.get_by_role("button", name="この内容で登録する").click()
         expect(thief.locator("#e-pin")).to_contain_text("暗証番号が正しくありません")
