@@ -10,7 +10,6 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,42 +74,37 @@ def test_the_image_refuses_to_start_without_its_secrets(argv):
 # --- the app under production settings ---------------------------------------------------
 
 
-@contextmanager
-def production(**extra: str) -> Iterator[None]:
-    from shunfuri.settings import get_settings
-
-    env = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 40,
-           "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "100/minute",
-           "SHUNFURI_PUBLIC_URL": "https://shunfuri.example", **extra}
-    keys = {*env, "SHUNFURI_METRICS_TOKEN", "SHUNFURI_ALLOWED_HOSTS", "SHUNFURI_CLOCK"}
-    saved = {k: os.environ.get(k) for k in keys}
-    for key in keys - set(env):
-        os.environ.pop(key, None)
-    os.environ.update(env)
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
+PRODUCTION = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 40,
+              "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "100/minute",
+              "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
 
 
-@contextmanager
-def app_client(base_url: str = "https://shunfuri.example", **extra: str):  # type: ignore[no-untyped-def]
+@pytest.fixture()
+def app_client(db, monkeypatch):  # type: ignore[no-untyped-def]
+    """`with app_client(**settings) as client`: the app built under production settings
+    (the test database and broker), asked at `base_url`."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
+    from shunfuri.settings import get_settings
 
-    with production(**extra), TestClient(create_app(), base_url=base_url,
-                                         raise_server_exceptions=False) as client:
-        yield client
+    @contextmanager
+    def build(base_url: str = "https://shunfuri.example", **extra: str):  # type: ignore[no-untyped-def]
+        for key in ("SHUNFURI_METRICS_TOKEN", "SHUNFURI_ALLOWED_HOSTS", "SHUNFURI_CLOCK"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in {**PRODUCTION, **extra}.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        with TestClient(create_app(), base_url=base_url,
+                        raise_server_exceptions=False) as client:
+            yield client
+
+    yield build
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
-def test_a_foreign_host_is_refused_in_production(db):
+def test_a_foreign_host_is_refused_in_production(app_client):
     with app_client() as client:
         assert client.get("/login").status_code == 200
         for host in ("evil.example", "shunfuri.example.evil.example", "127.0.0.1:8000"):
@@ -168,7 +162,7 @@ def test_docs_use_no_external_script_and_carry_the_csp(client):
     assert client.get("/redoc").status_code == 404  # ReDoc needs what the CSP forbids
 
 
-def test_no_docs_in_production(db):
+def test_no_docs_in_production(app_client):
     with app_client() as client:
         for path in ("/docs", "/redoc", "/docs/init.js", "/docs/assets/swagger-ui-bundle.js",
                      "/docs/oauth2-redirect"):
@@ -179,7 +173,7 @@ def test_no_docs_in_production(db):
 # --- /metrics and /readyz?deep=true ----------------------------------------------------------
 
 
-def test_metrics_and_deep_readiness_refuse_strangers_in_production(db):
+def test_metrics_and_deep_readiness_refuse_strangers_in_production(app_client):
     with app_client() as client:  # no token configured: nobody may
         for path in ("/metrics", "/readyz?deep=true", "/readyz?deep=1"):
             refused = client.get(path, headers={"authorization": "Bearer anything-at-all"})

@@ -4,7 +4,6 @@ checks that it now fails, and what the member sees."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from shunfuri.db.models import AuditEntry, MemberMail, OutgoingMail, Payee
@@ -15,17 +14,8 @@ from tests.integration.test_web_pages import CSRF, signed_in
 THIEF = {"bank_code": "0005", "branch_code": "001", "account_type": "ordinary",
          "account_number": "7654321", "holder_name": "ｽｽﾞｷ ﾊﾅｺ"}
 OWN = {**THIEF, "bank_code": "0009", "account_number": "1234567", "holder_name": "ヤマダ　タロウ"}
-OPEN = "2026-12-01T10:00:00+09:00"  # a Tuesday: the service and every bank are open
-
-
-@pytest.fixture(autouse=True)
-def business_hours():
-    from shunfuri.clock import SimulatedClock, set_clock
-    from shunfuri.domain.instants import parse_instant
-
-    set_clock(SimulatedClock(start=parse_instant(OPEN), speed=0.0001))
-    yield
-    set_clock(None)
+# Business time pinned to a Tuesday morning (the service and every bank open), as there.
+from tests.security.test_security import business_hours  # noqa: E402, F401 - autouse fixture
 
 
 def member_with_token(client, admin_headers):  # type: ignore[no-untyped-def]
