@@ -12,6 +12,7 @@ RUN uv sync --locked --no-dev --all-extras --no-install-project
 COPY shunfuri ./shunfuri
 COPY api ./api
 COPY workers ./workers
+COPY web ./web
 COPY loadtests ./loadtests
 RUN uv sync --locked --no-dev --all-extras --no-editable
 
@@ -19,8 +20,12 @@ FROM python:3.12-slim
 RUN useradd --system --create-home --uid 10001 shunfuri
 WORKDIR /app
 COPY --from=build --chown=shunfuri:shunfuri /app /app
+# Production unless told otherwise: started without its secrets (SHUNFURI_PIN_PEPPER,
+# DATABASE_URL, BROKER_URL, SMTP_URL, SHUNFURI_PUBLIC_URL) every process refuses to start,
+# rather than running with the development key, pepper and /dev/mail. A developer who
+# wants the image as a laptop runs it with SHUNFURI_ENV=development.
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    SHUNFURI_DATA_DIR=/tmp/shunfuri
+    SHUNFURI_DATA_DIR=/tmp/shunfuri SHUNFURI_ENV=production
 USER shunfuri
 EXPOSE 8000 8081 5555 8089
 CMD ["uvicorn", "api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]

@@ -31,7 +31,7 @@ def main(base: str) -> int:
         auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
         payee = http.post("/v1/payees", headers=auth, json={
             "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-            "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()
+            "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": "2580"}).json()
         accepted = http.post("/v1/transfers", headers={**auth, "Idempotency-Key": "first-advance"},
                              json={"payee_id": payee["id"], "amount": 10000})
         print(accepted.status_code, accepted.json())

@@ -1,4 +1,5 @@
-"""The FastAPI application: routers, problem details, body limit, metrics."""
+"""The FastAPI application: routers, problem details, body limit, trusted hosts, metrics,
+the API docs (outside production)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import web
-from api import access_log, problems
+from api import access_log, docs, problems
 from api.body_size import BodySizeLimit
+from api.hosts import TrustedHosts
 from api.routes import (
     admin,
     admin_repayments,
@@ -43,14 +45,22 @@ def create_app() -> FastAPI:
         "settled in seconds where the bank allows, else at 09:30 JST on the next bank "
         "business day. Errors are RFC 9457 problem details with a stable `code`.",
         responses=problems.RESPONSES,
+        # FastAPI's own pages load scripts from a CDN: `api.docs` serves /docs instead.
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app, pages=web.errors.page_for)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    hosts = settings.trusted_hosts
+    if hosts is not None:
+        app.add_middleware(TrustedHosts, allowed_hosts=hosts)  # outermost: before any work
     # The transfer routes first: every request is matched against the routes in order,
     # and they carry nearly all of the traffic.
     for module in (transfers, health, availability, auth, me, mail, payees, repayments,
                    admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
+    if settings.api_docs:
+        docs.mount(app)
     # The member site's pages, after the API (its routes are matched last).
     web.mount(app, waiter=lambda: app.state.waiter)
     return app

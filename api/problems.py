@@ -116,6 +116,8 @@ def install(
         headers = {}
         if exc.code in _RETRY_AFTER and "retry_after" in exc.extra:
             headers["Retry-After"] = str(exc.extra.pop("retry_after"))
+        if exc.code == "operations_token_required":
+            headers["WWW-Authenticate"] = 'Bearer realm="shunfuri-operations"'  # RFC 6750
         return problem_response(exc, headers or None)
 
     @app.exception_handler(RequestValidationError)

@@ -237,6 +237,7 @@ class Member(FastHttpUser):
                 "account_type": "ordinary",
                 "account_number": f"{random.randrange(1_000_000, 9_000_000):07d}",
                 "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
+                "pin": member["pin"],
             },
         ) as resp:
             if resp.status_code != 201:

@@ -89,6 +89,7 @@ def register_payees(target: Target, members: list[dict]) -> dict[int, int]:
                     "account_type": "ordinary",
                     "account_number": f"{m['member_id'] % 9_000_000 + 1_000_000:07d}",
                     "holder_name": "ﾔﾏﾀﾞ ﾊﾅｺ",
+                    "pin": m["pin"],
                 },
             )
             resp.raise_for_status()

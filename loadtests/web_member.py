@@ -155,7 +155,8 @@ def web_member_class(*, gate: StartGate) -> type:
             added = self._page("POST", "/payees", "WEB POST /payees", data={
                 "bank_code": member["bank_code"], "branch_code": member["branch_code"],
                 "account_type": "ordinary", "account_number": "1234567",
-                "holder_name": "ヤマダ タロウ", "csrf_token": _found(CSRF, form.text) or ""})
+                "holder_name": "ヤマダ タロウ", "pin": member["pin"],
+                "csrf_token": _found(CSRF, form.text) or ""})
             return added is not None and added.status_code == 303
 
         @task

@@ -64,6 +64,13 @@ CATALOGUE: dict[str, Entry] = {
         "Your session has ended (expired, logged out or revoked). Log in again.",
         "セッションの有効期限が切れました。もう一度ログインしてください。",
     ),
+    "operations_token_required": Entry(
+        401, "Operations credential required",
+        "This endpoint is for the operators' monitoring. Send the token configured in "
+        "SHUNFURI_METRICS_TOKEN as `Authorization: Bearer <token>`.",
+        "この情報は運用担当者の監視用です。SHUNFURI_METRICS_TOKEN に設定したトークンを "
+        "Authorization: Bearer ヘッダーで送ってください。",
+    ),
     "forbidden": Entry(
         403, "Forbidden",
         "The staff key is missing or wrong. Send the key from SHUNFURI_ADMIN_KEY in "
@@ -120,6 +127,16 @@ CATALOGUE: dict[str, Entry] = {
         "0-9, space and ( ) . - / only.",
         "口座名義に使えない文字が含まれています。カタカナ、英大文字、数字、空白と "
         "( ) . - / だけで入力してください。",
+    ),
+    "payee_not_own_name": Entry(
+        422, "Not an account in your own name",
+        "Shunfuri pays into and collects from accounts in your own name only (本人名義), and "
+        "this account's holder name is not your name in kana as we hold it (compared in the "
+        "bank's half-width kana; spaces do not matter). Use an account in your own name; if "
+        "the name we hold is wrong, ask the desk to correct it.",
+        "本人名義の口座のみご利用いただけます。この口座の名義（カナ）が、ご登録のお名前"
+        "（カナ）と一致しません。ご本人名義の口座を登録してください。ご登録のお名前に誤りが"
+        "ある場合は、窓口で訂正をお申し付けください。",
     ),
     "invalid_amount": Entry(
         422, "Invalid amount",

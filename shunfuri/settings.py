@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +99,14 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", validation_alias="SHUNFURI_PUBLIC_URL"
     )
+    # The credential of `/metrics` and `/readyz?deep=true` (`Authorization: Bearer ...`), as
+    # Prometheus sends it from its scrape config. Unset: open in development, refused to
+    # everyone in production.
+    metrics_token: SecretStr | None = Field(default=None,
+                                            validation_alias="SHUNFURI_METRICS_TOKEN")
+    # The Host names the site answers to, comma-separated (`shunfuri.example`,
+    # `*.shunfuri.example`); production defaults to SHUNFURI_PUBLIC_URL's host.
+    allowed_hosts: str | None = Field(default=None, validation_alias="SHUNFURI_ALLOWED_HOSTS")
 
     @field_validator("database_url", "bank_database_url")
     @classmethod
@@ -110,6 +119,12 @@ class Settings(BaseSettings):
                 "PostgreSQL only; leave DATABASE_URL unset for the data folder's private one"
             )
         return value
+
+    @field_validator("metrics_token", "allowed_hosts", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes `${VAR:-}` through as an empty string: the same as not set.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("login_rate_limit", "web_id_rate_limit")
     @classmethod
@@ -157,6 +172,10 @@ class Settings(BaseSettings):
         if not self.public_url.startswith("https://"):
             problems.append("SHUNFURI_PUBLIC_URL must be the member site's https:// address in "
                             "production (mail links to it)")
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
+            problems.append("SHUNFURI_METRICS_TOKEN is shorter than 16 characters")
+        if "*" in [h.strip() for h in (self.allowed_hosts or "").split(",")]:
+            problems.append("SHUNFURI_ALLOWED_HOSTS=* would answer to any Host in production")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
@@ -167,6 +186,24 @@ class Settings(BaseSettings):
         staff console; the `X-Admin-Key` API is for automation that is given a key."""
         key = self.admin_key.get_secret_value()
         return self.env != "production" or key not in ("", DEV_ADMIN_KEY)
+
+    @property
+    def trusted_hosts(self) -> list[str] | None:
+        """The Host names to answer to (Starlette's `TrustedHostMiddleware` patterns), or
+        None for any: production always has a list (SHUNFURI_ALLOWED_HOSTS, else the host
+        of SHUNFURI_PUBLIC_URL); development only when SHUNFURI_ALLOWED_HOSTS is set."""
+        listed = [h.strip() for h in (self.allowed_hosts or "").split(",") if h.strip()]
+        if listed:
+            return listed
+        if self.env != "production":
+            return None
+        host = urlsplit(self.public_url).hostname
+        return [host] if host else []
+
+    @property
+    def api_docs(self) -> bool:
+        """/docs (Swagger UI, served from a package) outside production only."""
+        return self.env != "production"
 
     @property
     def doubt_budget(self) -> Budget:

@@ -11,13 +11,14 @@ from api.schemas.common import MAX_ID
 from api.schemas.members import (
     CreateMemberIn,
     MemberOut,
+    NameKanaIn,
     NewCardOut,
     ResetPinIn,
     UpdateMemberIn,
 )
 from shunfuri.db.models import Member
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import members
+from shunfuri.services import members, own_name
 from shunfuri.services.audit import Actor
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
@@ -32,6 +33,7 @@ def member_out(member: Member) -> MemberOut:
         outstanding=member.outstanding,
         held=member.held,
         available=members.available(member),
+        name_kana=member.name_kana,
     )
 
 
@@ -122,4 +124,15 @@ def update_member(member_id: int, body: UpdateMemberIn, actor: StaffActor, sessi
     _known_id(session, member_id, actor=actor, action="set_credit_limit", now=now)
     return member_out(members.set_credit_limit(
         session, member_id, credit_limit=body.credit_limit, now=now, actor=actor
+    ))
+
+
+@router.put("/members/{member_id}/name-kana", response_model=MemberOut,
+            summary="Record or correct the member's name in kana (本人名義: money then goes "
+                    "only to and from accounts in that name)")
+def set_name_kana(member_id: int, body: NameKanaIn, actor: StaffActor, session: SessionDep,
+                  now: WallDep) -> MemberOut:
+    _known_id(session, member_id, actor=actor, action="set_name_kana", now=now)
+    return member_out(own_name.record_name_kana(
+        session, member_id, name_kana=body.name_kana, now=now, actor=actor
     ))

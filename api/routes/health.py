@@ -1,18 +1,45 @@
-"""Liveness, readiness and metrics for operators and orchestrators."""
+"""Liveness, readiness and metrics for operators and orchestrators.
+
+`/healthz` and plain `/readyz` are for anyone (load balancers ask them without a
+credential). `/metrics` and `/readyz?deep=true` are not for strangers: they tell how busy
+the system is and make a worker do work, so they need the operators' credential,
+`Authorization: Bearer <SHUNFURI_METRICS_TOKEN>` - what a Prometheus scrape config sends
+(`authorization: {credentials_file: ...}`) to every host it scrapes. Without the setting
+they are open in development and refused to everyone in production.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from api.deps import SettingsDep
 from shunfuri import metrics
 from shunfuri.db.session import session_factory
+from shunfuri.errors import ShunfuriError
 from shunfuri.services import doubts, readiness
+from shunfuri.settings import Settings
 
 router = APIRouter(tags=["operations"])
+_CREDENTIAL = {"description": "operations_token_required: send `Authorization: Bearer` with "
+                              "SHUNFURI_METRICS_TOKEN",
+               "content": {"application/problem+json": {}}}
+
+
+def operators_only(request: Request, settings: Settings) -> None:
+    """Refuse anyone without the operations token (constant-time compare)."""
+    token = settings.metrics_token
+    if token is None and settings.env != "production":
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode() if token is not None else b""
+    if not (expected and scheme.lower() == "bearer"
+            and hmac.compare_digest(given.strip().encode(), expected)):
+        raise ShunfuriError("operations_token_required")
 
 
 @router.get("/healthz")
@@ -21,10 +48,14 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={
+    401: _CREDENTIAL,
     503: {"description": "not_ready: the database or the broker is not answering",
           "content": {"application/json": {}}},
 })
-def readyz(deep: bool = False) -> JSONResponse:
+def readyz(request: Request, settings: SettingsDep, deep: bool = False) -> JSONResponse:
+    """Database and broker; `deep=true` also a round trip through a worker (operators)."""
+    if deep:
+        operators_only(request, settings)
     checks = readiness.check(deep=deep)
     ok = all(c["ok"] for c in checks.values())
     body = {"status": "ready" if ok else "not_ready", "checks": checks}
@@ -33,8 +64,9 @@ def readyz(deep: bool = False) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-def prometheus() -> Response:
+@router.get("/metrics", response_class=PlainTextResponse, responses={401: _CREDENTIAL})
+def prometheus(request: Request, settings: SettingsDep) -> Response:
+    operators_only(request, settings)
     return Response(metrics.render(_doubt_gauges()), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentMember, NowDep, SessionDep
+from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, WallDep
 from api.schemas.common import MAX_ID
 from api.schemas.payees import PayeeIn, PayeeOut
 from shunfuri.db.models import Payee
@@ -29,19 +29,37 @@ def payee_out(payee: Payee) -> PayeeOut:
     )
 
 
-@router.post("/v1/payees", status_code=201, response_model=PayeeOut,
-             summary="Register a destination account (checked against the Zengin master)")
-def create_payee(body: PayeeIn, member: CurrentMember, session: SessionDep,
-                 now: NowDep) -> PayeeOut:
+_REFUSALS = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in (
+        (401, "invalid_credentials: the PIN is wrong (counts towards the lock)"),
+        (422, "validation_error, unknown_bank, unknown_branch, invalid_holder_name, or "
+              "payee_not_own_name: once your name in kana is known, only an account in "
+              "your own name"),
+        (423, "account_locked: 3 wrong PINs in a row; reset in person"),
+    )
+}
+
+
+@router.post("/v1/payees", status_code=201, response_model=PayeeOut, responses=_REFUSALS,
+             summary="Register a destination account (checked against the Zengin master; "
+                     "needs your PIN)")
+def create_payee(body: PayeeIn, member: CurrentMember, session: SessionDep, now: NowDep,
+                 wall: WallDep, settings: SettingsDep) -> PayeeOut:
+    """A new account money can go to: the PIN is asked again (step-up), and the member
+    is mailed (`payee_added`) at their confirmed address."""
     payee = payees.create_payee(
         session,
         member_id=member.id,
+        pin=body.pin.get_secret_value(),
         bank_code=body.bank_code,
         branch_code=body.branch_code,
         account_type=body.account_type,
         account_number=body.account_number,
         holder_name=body.holder_name,
         now=now,
+        wall=wall,
+        pepper=settings.pin_pepper.get_secret_value(),
     )
     return payee_out(payee)
 

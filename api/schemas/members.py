@@ -6,6 +6,8 @@ response ever carries one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from api.schemas.common import JsonInt, Strict, rule, together_or_not_at_all
@@ -79,6 +81,21 @@ class UpdateMemberIn(Strict):
     credit_limit: JsonInt = Field(ge=0, le=MAX_CREDIT_LIMIT)
 
 
+def _name_kana_rule(schema: dict[str, Any]) -> None:
+    # The characters a bank account name may carry, as for a payee's holder name.
+    schema["properties"]["name_kana"]["pattern"] = normalise.holder_name_pattern()
+
+
+class NameKanaIn(Strict):
+    """The member's name in kana, as on their identity document or passbook."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_name_kana_rule)
+
+    name_kana: str = Field(min_length=1, max_length=128, examples=["ヤマダ タロウ"],
+                           description="Katakana, hiragana or half-width kana; spaces "
+                                       "between the parts are kept as one")
+
+
 class MemberOut(BaseModel):
     """The staff view of a member (no secrets, no card number)."""
 
@@ -89,3 +106,6 @@ class MemberOut(BaseModel):
     outstanding: int
     held: int
     available: int
+    name_kana: str | None = Field(
+        default=None, description="The member's name in kana (null until recorded); while "
+                                  "known, money goes only to and from accounts in that name")

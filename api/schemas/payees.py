@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from api.schemas.common import Strict, rule
 from shunfuri.domain import normalise
@@ -35,6 +35,10 @@ class PayeeIn(Strict):
                                 description="1 to 7 digits (left-padded with zeros)",
                                 json_schema_extra=rule(normalise.ACCOUNT_NUMBER_PATTERN))
     holder_name: str = Field(min_length=1, max_length=128, examples=["ﾔﾏﾀﾞ ﾀﾛｳ"])
+    pin: SecretStr = Field(min_length=1, max_length=32, examples=["2580"],
+                           description="Your card's PIN again: a session alone cannot add "
+                                       "an account (a wrong PIN counts towards the lock)",
+                           json_schema_extra=rule(normalise.PIN_PATTERN))
 
 
 class PayeeOut(BaseModel):

@@ -42,6 +42,7 @@ class Member(Base):
         CheckConstraint("outstanding + held <= credit_limit", name="within_limit"),
         CheckConstraint("rate_bp >= 0", name="rate_bp_non_negative"),
         CheckConstraint("due_day IN (5, 15, 25, 31)", name="due_day_allowed"),
+        CheckConstraint("(name_kana IS NULL) = (name_key IS NULL)", name="name_kana_keyed"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -62,6 +63,12 @@ class Member(Base):
     # Set by the daily overdue job (and cleared by a repayment that lifts it): the fast
     # transfer path reads this column instead of replaying the ledger.
     overdue_since: Mapped[date | None] = mapped_column(Date)
+    # The member's name in kana (full-width katakana, as an application gives it), and
+    # its comparison key (Zengin half-width, no spaces: `domain.own_name`). While known,
+    # money goes only to and from accounts in that name; the transfer path compares the
+    # key in SQL, so it is kept beside the name rather than worked out per request.
+    name_kana: Mapped[str | None] = mapped_column(String(64))
+    name_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -143,6 +143,24 @@ class OverdueNotice:
 
 
 @dataclass(frozen=True)
+class PayeeAdded:
+    """A security notice: a payee was registered (sent whatever the member's settings).
+    The account is named by bank, branch and its last four digits only."""
+
+    KIND: ClassVar[str] = "payee_added"
+    bank_name: str
+    branch_name: str
+    account_last4: str
+    added_at: datetime
+
+    def __post_init__(self) -> None:
+        _last4(self.account_last4)
+
+    def subject(self) -> str:
+        return "【瞬フリ】振込先口座が登録されました"
+
+
+@dataclass(frozen=True)
 class AddressConfirmation:
     """The only mail sent to an address not yet confirmed; its link is single use."""
 
@@ -196,10 +214,10 @@ class UnknownClientFailures:
 
 
 MailContent = (RepaymentReminder | TransferSettled | RepaymentReceived | OverdueNotice
-               | AddressConfirmation | LoginLocked | UnknownClientFailures)
+               | PayeeAdded | AddressConfirmation | LoginLocked | UnknownClientFailures)
 KINDS = tuple(c.KIND for c in (RepaymentReminder, TransferSettled, RepaymentReceived,
-                                OverdueNotice, AddressConfirmation, LoginLocked,
-                                UnknownClientFailures))
+                               OverdueNotice, PayeeAdded, AddressConfirmation, LoginLocked,
+                               UnknownClientFailures))
 
 
 @dataclass(frozen=True)

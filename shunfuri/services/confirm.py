@@ -23,7 +23,7 @@ from shunfuri.domain.credit import available, validate_amount
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import payees, transfers
+from shunfuri.services import own_name, payees, transfers
 from shunfuri.settings import get_settings
 
 
@@ -60,11 +60,13 @@ def review(session: Session, *, member: Member, payee_id: int, amount: int,
            now: datetime) -> Review:
     """What a transfer of `amount` to the payee would get if accepted at `now`.
 
-    Refuses as acceptance would: `not_found` (not your payee), `invalid_amount`,
-    `account_suspended`, `service_closed` (with `retry_at`), `insufficient_credit`.
+    Refuses as acceptance would: `not_found` (not your payee), `payee_not_own_name`,
+    `invalid_amount`, `account_suspended`, `service_closed` (with `retry_at`),
+    `insufficient_credit`.
     """
     settings = get_settings()
     payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
+    own_name.check(member.name_key, payee.holder_name)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     if member.status == "suspended":
         raise ShunfuriError("account_suspended")

@@ -178,17 +178,19 @@ def _attempt(
 
 
 def confirm_pin(
-    session: Session, *, member_id: int, pin: str, now: datetime, pepper: str
+    session: Session, *, member_id: int, pin: str, now: datetime, pepper: str,
+    field: str = "current_pin",
 ) -> Member:
     """A logged-in member types their PIN again before a security change (Web-ID,
-    password). A session is a client the member logged in from, so this counts exactly
-    like a login from a known device: a wrong PIN is +1 on the card number's counter and
-    the 3rd in a row locks (and mails), so a borrowed or stolen session cannot be used to
-    try PINs. Returns the member row, locked FOR UPDATE, with the counter reset
-    (uncommitted: the caller commits it with its change). On a refusal the count is
-    committed before raising `invalid_credentials` / `account_locked`; a malformed PIN is
-    a `validation_error` on `current_pin` and is not counted."""
-    clean = normalise.normalise_pin(pin, field="current_pin")
+    password, a new payee). A session is a client the member logged in from, so this
+    counts exactly like a login from a known device: a wrong PIN is +1 on the card
+    number's counter and the 3rd in a row locks (and mails), so a borrowed or stolen
+    session cannot be used to try PINs. Returns the member row, locked FOR UPDATE, with
+    the counter reset (uncommitted: the caller commits it with its change). On a refusal
+    the count is committed before raising `invalid_credentials` / `account_locked`; a
+    malformed PIN is a `validation_error` on `field` (the form's or body's name for it)
+    and is not counted."""
+    clean = normalise.normalise_pin(pin, field=field)
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
         raise ShunfuriError("not_authenticated")
@@ -203,7 +205,7 @@ def confirm_pin(
         refusal = ShunfuriError(
             "invalid_credentials",
             "The current PIN is wrong. After 3 wrong PINs in a row the account is locked.",
-            errors=[{"field": "current_pin", "message": "wrong PIN"}],
+            errors=[{"field": field, "message": "wrong PIN"}],
         )
     if refusal is not None:
         session.commit()

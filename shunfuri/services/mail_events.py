@@ -30,6 +30,7 @@ from shunfuri.domain.orders import SETTLED
 from shunfuri.mail.compose import (
     MailContent,
     OverdueNotice,
+    PayeeAdded,
     RepaymentReceived,
     RepaymentReminder,
     TransferSettled,
@@ -76,6 +77,22 @@ def transfers_settled(session: Session, transfers: list[Transfer], *, wall: date
                                   account_last4=payee.account_number[-4:])
         rows.append(_row(t.member_id, to[t.member_id], content, t.id, wall))
     return outbox.enqueue_many(session, rows)
+
+
+def payee_added(session: Session, payee: Payee, *, wall: datetime) -> bool:
+    """振込先口座の登録: a security notice, queued in the transaction that adds the payee
+    and sent to the confirmed address whatever the member's settings (someone holding
+    the member's session and PIN must not add an account unseen). True if queued."""
+    address = session.scalar(select(MemberMail.address).where(
+        MemberMail.member_id == payee.member_id, MemberMail.confirmed_at.is_not(None),
+        MemberMail.address.is_not(None)))
+    if address is None:
+        return False
+    content = PayeeAdded(bank_name=payee.bank_name,
+                         branch_name=payee.branch_name,
+                         account_last4=payee.account_number[-4:], added_at=payee.created_at)
+    return outbox.enqueue_many(
+        session, [_row(payee.member_id, address, content, str(payee.id), wall)]) == 1
 
 
 def _row(member_id: int, to: str, content: MailContent, key: str, wall: datetime) -> dict:

@@ -53,6 +53,7 @@ from shunfuri.mail.compose import (
     LoginLocked,
     MailContent,
     OverdueNotice,
+    PayeeAdded,
     RepaymentReceived,
     RepaymentReminder,
     TransferSettled,
@@ -76,7 +77,8 @@ CONFIRM_PATH = "/mail/confirm"
 
 _CONTENT: dict[str, type] = {c.KIND: c for c in (RepaymentReminder, TransferSettled,
                                                   RepaymentReceived, OverdueNotice,
-                                                  LoginLocked, UnknownClientFailures)}
+                                                  PayeeAdded, LoginLocked,
+                                                  UnknownClientFailures)}
 
 
 class Sender(Protocol):

@@ -18,6 +18,8 @@ from shunfuri.db.models import Payee
 from shunfuri.domain import normalise
 from shunfuri.domain.banks import get_bank, get_branch
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import login, mail_events, own_name
+from shunfuri.services.audit import audit
 
 ACCOUNT_TYPES = ("ordinary", "current", "savings")
 
@@ -102,21 +104,45 @@ def create_payee(
     session: Session,
     *,
     member_id: int,
+    pin: str,
     bank_code: str,
     branch_code: str,
     account_type: str,
     account_number: str,
     holder_name: str,
     now: datetime,
+    wall: datetime,
+    pepper: str,
 ) -> Payee:
-    """Validate, normalise and store a payee; commits. Raises validation_error,
-    unknown_bank, unknown_branch or invalid_holder_name."""
+    """Validate, confirm the member's PIN, store a payee and mail the member; commits.
+
+    A payee is where money goes, so a session alone is not enough (a stolen cookie or
+    token must not add the thief's account): the member types the PIN again, counted
+    like a login (`login.confirm_pin`: the 3rd wrong one in a row locks the card and
+    ends every session). In order: the account is checked first (`validation_error`,
+    `unknown_bank`, `unknown_branch`, `invalid_holder_name`: nothing counted), then the
+    PIN (`validation_error` on `pin`, `invalid_credentials`, `account_locked`), then,
+    once the member's kana name is known, that the account is in it
+    (`payee_not_own_name`). The payee, its audit row and the security mail
+    (`payee_added`, to a confirmed address whatever the settings) commit together."""
     checked = check_payee(
         bank_code=bank_code, branch_code=branch_code, account_type=account_type,
         account_number=account_number, holder_name=holder_name,
     )
+    member = login.confirm_pin(session, member_id=member_id, pin=pin, now=wall,
+                               pepper=pepper, field="pin")
+    try:
+        own_name.check(member.name_key, checked.holder_name, registering=True)
+    except ShunfuriError:
+        session.commit()  # the right PIN's counter reset stands
+        raise
     payee = Payee(member_id=member_id, created_at=now, **checked.__dict__)
     session.add(payee)
+    session.flush()
+    audit(session, actor=f"member:{member_id}", action="add_payee", now=wall,
+          member_id=member_id, detail={"payee_id": payee.id, "bank_code": payee.bank_code,
+                                       "account_last4": payee.account_number[-4:]})
+    mail_events.payee_added(session, payee, wall=wall)
     session.commit()
     return payee
 

@@ -24,6 +24,7 @@ from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.repayment import check_repayment_amount
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import dues as dues_service
+from shunfuri.services import own_name
 from shunfuri.services.cursors import decode_cursor, encode_cursor
 from shunfuri.services.transfers import request_hash
 
@@ -85,16 +86,19 @@ def accept(
     member = lock_member(session, member_id)
     if member.status == "suspended":
         raise ShunfuriError("account_suspended")
-    bank_code = session.scalar(
-        select(Payee.bank_code).where(Payee.id == payee_id, Payee.member_id == member_id)
-    )
-    if bank_code is None:  # as transfers: which accounts are yours is state, not shape
+    payee = session.execute(
+        select(Payee.bank_code, Payee.holder_name)
+        .where(Payee.id == payee_id, Payee.member_id == member_id)
+    ).first()
+    if payee is None:  # as transfers: which accounts are yours is state, not shape
         raise ShunfuriError(
             "not_found",
             detail="No account with this id is registered to you; repayments are collected "
                    "from one of your registered accounts (GET /v1/payees).",
             errors=[{"field": "payee_id", "message": "no such account"}],
         )
+    bank_code = payee.bank_code
+    own_name.check(member.name_key, payee.holder_name)  # collected from the member's own only
     owed = dues_service.dues(session, member_id, now)
     check_repayment_amount(amount, owed.repayable)
     row = dict(

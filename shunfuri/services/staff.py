@@ -38,7 +38,7 @@ from shunfuri.services.audit import Actor, audit
 log = logging.getLogger("shunfuri.staff")
 
 ROLES = ("desk", "operator", "supervisor")
-DESK = frozenset({"member.view", "member.reset_pin", "member.card"})
+DESK = frozenset({"member.view", "member.reset_pin", "member.card", "member.name"})
 OPERATOR = frozenset({"queue.view", "transfer.inquire"})
 SUPERVISOR = DESK | OPERATOR | frozenset(
     {"member.suspend", "member.limit", "audit.view", "staff.manage"})

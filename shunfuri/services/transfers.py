@@ -30,7 +30,9 @@ from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.overdue import overdue_refusal
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues, tokens
+from shunfuri.services import dues, own_name, tokens
+from shunfuri.services.payee_cache import BANK_BY_ID, payee_bank, remember_bank
+from shunfuri.services.payee_cache import forget_payees as forget_payees  # tests call it here
 from shunfuri.services.transitions import Move, MoveRefused, move
 from shunfuri.settings import get_settings
 
@@ -82,39 +84,6 @@ def _replay(session: Session, member_id: int, key: str, digest: str) -> Accepted
     if existing.request_hash != digest:
         raise ShunfuriError("idempotency_key_reused")
     return Accepted(view(existing), created=False)
-
-
-# Payees are never edited or deleted, so (member, payee) -> bank code can be remembered
-# for the life of the process: one round trip less on every transfer. The by-id map
-# serves the one-statement path, which checks ownership in SQL itself.
-_PAYEE_BANKS: dict[tuple[int, int], str] = {}
-_PAYEE_BANK_BY_ID: dict[int, str] = {}
-
-
-def forget_payees() -> None:
-    """For tests whose ids restart with the tables."""
-    _PAYEE_BANKS.clear()
-    _PAYEE_BANK_BY_ID.clear()
-
-
-def _payee_bank(session: Session, member_id: int, payee_id: int) -> str | None:
-    key = (member_id, payee_id)
-    bank_code = _PAYEE_BANKS.get(key)
-    if bank_code is None:
-        bank_code = session.scalar(
-            select(Payee.bank_code).where(Payee.id == payee_id, Payee.member_id == member_id)
-        )
-        if bank_code is not None:
-            _remember_payee_bank(payee_id, bank_code, member_id)
-    return bank_code
-
-
-def _remember_payee_bank(payee_id: int, bank_code: str, member_id: int | None = None) -> None:
-    if len(_PAYEE_BANKS) > 100_000 or len(_PAYEE_BANK_BY_ID) > 100_000:
-        forget_payees()
-    if member_id is not None:
-        _PAYEE_BANKS[(member_id, payee_id)] = bank_code
-    _PAYEE_BANK_BY_ID[payee_id] = bank_code
 
 
 def submit(
@@ -184,10 +153,11 @@ def try_accept_fast(
     transfer_id: str | None = None,
 ) -> dict | None:
     """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
-    inserts when the token is live, the member active, the payee theirs and the credit
-    enough. None means "not the common case": `submit` then takes the full path, which
-    gives the precise refusal (or the idempotent replay). Same rules, fewer round trips: on the
-    hot path each round trip costs more than the work it carries."""
+    inserts when the token is live, the member active, the payee theirs (and in their
+    own name, once their kana name is known) and the credit enough. None means "not the
+    common case": `submit` then takes the full path, which gives the precise refusal (or
+    the idempotent replay). Same rules, fewer round trips: on the hot path each round
+    trip costs more than the work it carries."""
     settings = get_settings()
     if service_reopens_at(now) is not None:
         return None
@@ -196,14 +166,14 @@ def try_accept_fast(
     except ShunfuriError:
         return None
     autocommit(session)
-    bank_code = _PAYEE_BANK_BY_ID.get(payee_id)
+    bank_code = BANK_BY_ID.get(payee_id)
     if bank_code is None:
         # A member's first transfer through this process: one short read instead of the
         # full path. Who owns the payee is checked by the insert itself.
         bank_code = session.scalar(select(Payee.bank_code).where(Payee.id == payee_id))
         if bank_code is None:
             return None
-        _remember_payee_bank(payee_id, bank_code)
+        remember_bank(payee_id, bank_code)
     decided = quote(get_bank(bank_code), now)
     row = dict(
         id=transfer_id or new_transfer_id(), payee_id=payee_id, amount=amount, status="accepted",
@@ -248,6 +218,7 @@ def _accept_statement():  # type: ignore[no-untyped-def]
             exists().where(
                 Payee.id == bindparam("payee", type_=Payee.id.type),
                 Payee.member_id == Member.id,
+                own_name.sql_is_own(),
             ),
         )
     )
@@ -291,8 +262,8 @@ def accept(
         raise ShunfuriError("account_suspended")
     check_not_overdue(session, member, now)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-    bank_code = _payee_bank(session, member.id, payee_id)
-    if bank_code is None:
+    payee = payee_bank(session, member.id, payee_id)
+    if payee is None:
         # 404 like every "nothing of yours at this id" (and like the transfer pages): the
         # request is well formed; which payees are yours is state, not shape.
         raise ShunfuriError(
@@ -300,6 +271,8 @@ def accept(
             detail="No payee with this id is registered to you; register it with POST /v1/payees.",
             errors=[{"field": "payee_id", "message": "no such payee"}],
         )
+    bank_code, holder_name = payee
+    own_name.check(getattr(member, "name_key", None), holder_name)
     _check_open(now)
     # The worker's check under the row lock is the authoritative one; this one only
     # spares the member a transfer that is bound to be rejected.
@@ -363,6 +336,7 @@ def accept_many(
     payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id))
     if member is None or payee is None:
         raise ShunfuriError("not_found")
+    own_name.check(member.name_key, payee.holder_name)
     _check_open(now)
     decided = quote(get_bank(payee.bank_code), now)
     rows = []

@@ -66,7 +66,7 @@ def api_payee(base_url: str, member: dict, bank_code: str = "0009",
     r = httpx.post(f"{base_url}/v1/payees", headers=api_token(base_url, member), timeout=30,
                    json={"bank_code": bank_code, "branch_code": branch_code,
                          "account_type": "ordinary", "account_number": "1234567",
-                         "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"})
+                         "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": member["pin"]})
     assert r.status_code == 201, r.text
     return r.json()["id"]
 

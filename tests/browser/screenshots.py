@@ -133,6 +133,7 @@ def tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[
     page.get_by_label("口座名義（カナ）").fill("ヤマダ　タロウ")
     page.get_by_role("button", name="確認する").click()
     shot("11-payee-confirm")
+    page.get_by_label("暗証番号（4桁）").fill(member["pin"])
     page.get_by_role("button", name="この内容で登録する").click()
     shot("12-payees")
 

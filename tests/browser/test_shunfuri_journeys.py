@@ -30,7 +30,8 @@ def fill_transfer(page, amount: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_register_an_smbc_payee_by_typing_its_kana_name(page, system, checked):
-    journey.log_in(page, journey.new_member(system.url))
+    member = journey.new_member(system.url)
+    journey.log_in(page, member)
     page.get_by_role("link", name="振込先口座").click()
     checked(page)
     page.get_by_role("link", name="振込先口座を登録する").click()
@@ -53,6 +54,7 @@ def test_register_an_smbc_payee_by_typing_its_kana_name(page, system, checked):
     page.get_by_role("button", name="確認する").click()
     expect(page.locator("#holder-as-sent")).to_have_text("ﾔﾏﾀﾞ ﾀﾛｳ")
     checked(page)
+    page.get_by_label("暗証番号（4桁）").fill(member["pin"])
     page.get_by_role("button", name="この内容で登録する").click()
     expect(page.get_by_role("status")).to_contain_text("振込先口座を登録しました")
     expect(page.locator(".payee")).to_contain_text("三井住友（0009） 神保町（001）")
@@ -145,6 +147,7 @@ def test_every_step_works_without_javascript(browser, system, clock):
         page.get_by_label("口座番号（7桁まで）").fill("7654321")
         page.get_by_label("口座名義（カナ）").fill("ｽｽﾞｷ ﾊﾅｺ")
         page.get_by_role("button", name="確認する").click()
+        page.get_by_label("暗証番号（4桁）").fill(member["pin"])
         page.get_by_role("button", name="この内容で登録する").click()
         fill_transfer(page, "8000")
         page.get_by_role("button", name="振込日時を確認する").click()

@@ -192,7 +192,7 @@ def test_members_suspended_while_the_0930_batch_is_in_doubt(system, harness, pro
 def add_payee(system, member: dict, account: str, name: str) -> None:  # type: ignore[no-untyped-def]
     r = system.http.post("/v1/payees", headers=member["headers"], json={
         "bank_code": "0005", "branch_code": "001", "account_type": "ordinary",
-        "account_number": account, "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"})
+        "account_number": account, "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": member["pin"]})
     assert r.status_code == 201, r.text
     member["payees"][name] = r.json()["id"]
 

@@ -30,12 +30,13 @@ def new_member(system, *, credit_limit: int = 1_000_000) -> dict:
         r = system.http.post(
             "/v1/payees",
             json={"bank_code": bank, "branch_code": branch, "account_type": "ordinary",
-                  "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"},
+                  "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": pin},
             headers=headers,
         )
         assert r.status_code == 201, r.text
         payees[bank] = r.json()["id"]
-    return {"member_id": created.json()["member_id"], "headers": headers, "payees": payees}
+    return {"member_id": created.json()["member_id"], "headers": headers, "payees": payees,
+            "pin": pin}
 
 
 @pytest.fixture()

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from shunfuri.domain import normalise
 from shunfuri.errors import CATALOGUE, ShunfuriError
-from tests.integration.member_helpers import bearer, create_member, token_for
+from tests.integration.member_helpers import PIN, bearer, create_member, token_for
 
 FUZZ = settings(
     max_examples=60, deadline=None, derandomize=True,
@@ -27,7 +27,7 @@ FUZZ = settings(
 PROBLEM = "application/problem+json"
 ZENGIN_OUT = re.compile(r"^[\uff66-\uff9f0-9A-Z ().\-/]+$")
 PAYEE = {"bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-         "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}
+         "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": PIN}
 
 # Anything JSON can carry, nested a little.
 json_values = st.recursive(

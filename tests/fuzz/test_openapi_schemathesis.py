@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.integration.member_helpers import bearer, create_member, token_for
+from tests.integration.member_helpers import PIN, bearer, create_member, token_for
 
 MAX_EXAMPLES = 20
 # A 503 is a documented answer (service_closed on Monday mornings, database_unavailable);
@@ -52,17 +52,22 @@ def beyond_a_schema(response) -> str | None:  # type: ignore[no-untyped-def]
       typed);
     - a list cursor the API did not issue (opaque: only `next_cursor` is one);
     - a mail address's finer rules beyond its stated shape (email-validator: dots, label
-      lengths, special-use domains such as .test or .localhost).
+      lengths, special-use domains such as .test or .localhost);
+    - whether an account is in the member's own name (本人名義: the member's kana name is
+      data the desk records, not a shape), and a kana name's length once converted.
     """
     if response.status_code != 422:
         return None
     body = response.json()
     if body.get("code") in ("unknown_bank", "unknown_branch"):
         return "the Zengin master"
+    if body.get("code") == "payee_not_own_name":
+        return "the member's own name"
     for error in body.get("errors") or ():
         if error.get("field") == "card_number" and "check digit" in error.get("message", ""):
             return "the card number's check digit"
-        if error.get("field") == "holder_name" and "once converted" in error.get("message", ""):
+        if error.get("field") in ("holder_name", "name_kana") and "once converted" in error.get(
+                "message", ""):
             return "the holder name's converted length"
         if error.get("field") == "cursor":
             return "a cursor the API did not issue"
@@ -109,13 +114,14 @@ def member(client, admin_headers):  # type: ignore[no-untyped-def]
     token = token_for(client, created["card_number"])
     client.post("/v1/payees", headers=bearer(token), json={
         "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"})
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": PIN})
     return {"id": created["member_id"], "token": token}
 
 
 def live_token(member) -> str:  # type: ignore[no-untyped-def]
     """The member as the fixture made them, before each example: the staff operations
-    may have suspended them or reported the card lost, three wrong PINs locked them, a
+    may have suspended them, reported the card lost or recorded a kana name that is not the
+    payee's, three wrong PINs locked them, a
     logout or a Web-ID change revoked the token. A fresh token costs no PIN hashing."""
     from sqlalchemy import delete, select, update
 
@@ -126,7 +132,8 @@ def live_token(member) -> str:  # type: ignore[no-untyped-def]
 
     with session_factory().begin() as session:
         session.execute(update(Member).where(Member.id == member["id"])
-                        .values(status="active", card_lost=False))
+                        .values(status="active", card_lost=False, name_kana=None,
+                                name_key=None))
         session.execute(delete(LoginFailure))
         alive = session.scalar(select(AuthSession.token_hash).where(
             AuthSession.token_hash == tokens.digest(member["token"]),

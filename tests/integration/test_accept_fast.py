@@ -62,3 +62,25 @@ def test_unknown_payee_and_short_credit_fall_back_to_the_full_path(db):
     assert fast(token, 999_999) is None
     assert fast(token, payee, amount=6_000) is None
     assert count() == 0
+
+
+def test_once_the_kana_name_is_recorded_an_old_payee_in_another_name_is_never_inserted(db):
+    """The process remembers payees' banks, never whether they are the member's own: the
+    desk may record the name between two transfers."""
+    from sqlalchemy import update
+
+    from shunfuri.db.models import Member
+    from shunfuri.domain.own_name import member_kana
+
+    member = factories.member()
+    theirs = factories.payee(member, holder_name="ｽｽﾞｷ ﾊﾅｺ")
+    own = factories.payee(member, bank_code="0005", holder_name="ﾔﾏﾀﾞﾀﾛｳ")
+    token = factories.token(member)
+    assert fast(token, theirs) is not None  # no name known yet: any payee of theirs
+    kept, key = member_kana("ヤマダ　タロウ")
+    with session_factory().begin() as session:
+        session.execute(update(Member).where(Member.id == member)
+                        .values(name_kana=kept, name_key=key))
+    assert fast(token, theirs) is None  # the bank was remembered; the name is asked afresh
+    assert fast(token, own) is not None  # the same name, spaced otherwise
+    assert count() == 2

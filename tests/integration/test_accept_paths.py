@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from shunfuri.db.models import AuthSession, Member, Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
+from shunfuri.domain.own_name import member_kana
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import tokens, transfers
 from tests import factories
@@ -44,6 +45,7 @@ class Case:
     amount: int
     outstanding: int
     key: str
+    name: str = "unknown"
 
 
 CASES = st.builds(
@@ -51,11 +53,15 @@ CASES = st.builds(
     status=st.sampled_from(["active", "active", "suspended", "locked"]),
     token=st.sampled_from(["live", "live", "revoked", "expired", "unknown"]),
     instant=st.sampled_from(list(INSTANTS)),
-    payee=st.sampled_from(["own_0009", "own_0005", "foreign", "unknown"]),
+    payee=st.sampled_from(["own_0009", "own_0005", "own_other_holder", "foreign", "unknown"]),
     amount=st.sampled_from([1000, 2000, 10_000, 50_000, 1500, 0, -1000, 60_000]),
     outstanding=st.sampled_from([0, 45_000]),
     key=st.sampled_from(["none", "fresh", "replay_same", "replay_other"]),
+    name=st.sampled_from(["unknown", "own", "own", "other"]),
 )
+# The member's kana name as the desk recorded it: unknown, the name on the payees as
+# typed another way (spaces, hiragana), or someone else's (the payees are not theirs).
+NAMES = {"unknown": None, "own": "やまだたろう", "other": "スズキ ハナコ"}
 
 
 @dataclass
@@ -71,6 +77,7 @@ def build(case: Case) -> World:
     other = factories.member()
     payees = {"own_0009": factories.payee(member, bank_code="0009"),
               "own_0005": factories.payee(member, bank_code="0005"),
+              "own_other_holder": factories.payee(member, holder_name="ｽｽﾞｷ ﾊﾅｺ"),
               "foreign": factories.payee(other, bank_code="0009"),
               "unknown": 10**12 + member}
     prior = None
@@ -82,9 +89,11 @@ def build(case: Case) -> World:
                 wall=WALL,
             )
         prior = made.transfer["id"]
-    with session_factory().begin() as session:
+    kept, key = member_kana(NAMES[case.name]) if NAMES[case.name] else (None, None)
+    with session_factory().begin() as session:  # the name recorded after the prior transfer
         session.execute(update(Member).where(Member.id == member)
-                        .values(status=case.status, outstanding=case.outstanding))
+                        .values(status=case.status, outstanding=case.outstanding,
+                                name_kana=kept, name_key=key))
         issued_at = WALL - timedelta(hours=2) if case.token == "expired" else WALL
         token = tokens.issue(session, member_id=member, now=issued_at, ttl_seconds=3600)
     if case.token == "revoked":
@@ -126,7 +135,7 @@ def answer(path, case: Case, world: World) -> tuple:  # type: ignore[no-untyped-
     return got, stored
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(case=CASES)
@@ -146,5 +155,11 @@ def test_the_examples_reach_both_acceptances_and_refusals(db):
     assert got[:3] == ("accepted", False, "prior") and stored == 1
     other = Case("active", "live", "open", "own_0009", 10_000, 0, "replay_other")
     assert answer(transfers.submit, other, build(other))[0][1] == "idempotency_key_reused"
+    named = Case("active", "live", "open", "own_0009", 10_000, 0, "fresh", "own")
+    assert answer(transfers.submit, named, build(named))[0][:2] == ("accepted", True)
+    for case in (Case("active", "live", "open", "own_other_holder", 10_000, 0, "fresh", "own"),
+                 Case("active", "live", "open", "own_0009", 10_000, 0, "fresh", "other")):
+        got, stored = answer(transfers.submit, case, build(case))
+        assert got[:3] == ("refused", "payee_not_own_name", 422) and stored == 0
 
 

@@ -218,4 +218,5 @@ def test_member_view(client, admin_headers):
     assert response.json() == {
         "member_id": member["member_id"], "status": "active", "card_lost": False,
         "credit_limit": 70_000, "outstanding": 0, "held": 0, "available": 70_000,
+        "name_kana": None,
     }

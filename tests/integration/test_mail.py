@@ -18,6 +18,7 @@ from shunfuri.mail.compose import (
     AddressConfirmation,
     Envelope,
     OverdueNotice,
+    PayeeAdded,
     RepaymentReceived,
     RepaymentReminder,
     TransferSettled,
@@ -44,6 +45,7 @@ CONTENTS = [
     RepaymentReceived("5e1d7c9a-1111-4c2b-8d3e-9f0a1b2c3d4e", 10_000, 2_412, 7_588, 142_412,
                       NOW, "三井住友銀行", ACCOUNT_NUMBER[-4:]),
     OverdueNotice(date(2026, 11, 25), 9_267),
+    PayeeAdded("三井住友銀行", "神保町支店", ACCOUNT_NUMBER[-4:], NOW),
     AddressConfirmation("https://shunfuri.example/mail/confirm?t=q1w2e3r4t5y6",
                         datetime(2026, 12, 23, 8, 0, tzinfo=JST)),
 ]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.member_helpers import bearer, create_member, token_for
+from tests.integration.member_helpers import PIN, bearer, create_member, token_for
 
 SMBC = {"bank_code": "0009", "branch_code": "001"}
 
 
 def payee(**overrides):
     body = {**SMBC, "account_type": "ordinary", "account_number": "1234567",
-            "holder_name": "ヤマダ タロウ"}
+            "holder_name": "ヤマダ タロウ", "pin": PIN}
     body.update(overrides)
     return body
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shunfuri.clock import SimulatedClock, set_clock
-from tests.integration.member_helpers import bearer, create_member, token_for
+from tests.integration.member_helpers import PIN, bearer, create_member, token_for
 from tests.integration.test_web_pages import CSRF, signed_in
 
 
@@ -26,7 +26,7 @@ def test_another_members_transfer_and_unknown_pages_are_404_pages(client, admin_
     headers = bearer(token_for(client, owner["card_number"]))
     payee = client.post("/v1/payees", headers=headers, json={
         "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": PIN}).json()
     transfer = client.post("/v1/transfers", headers=headers,
                            json={"payee_id": payee["id"], "amount": 1000}).json()
     signed_in(client, admin_headers)
@@ -58,8 +58,8 @@ def test_payee_preview_shows_the_name_as_sent_then_registers(client, admin_heade
     assert preview.status_code == 200 and "ﾔﾏﾀﾞ ﾀﾛｳ" in preview.text and "0012345" in preview.text
     done = client.post("/payees", data={
         "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-        "account_number": "１２３４５", "holder_name": "ヤマダ　タロウ", "csrf_token": token},
-        follow_redirects=False)
+        "account_number": "１２３４５", "holder_name": "ヤマダ　タロウ", "pin": PIN,
+        "csrf_token": token}, follow_redirects=False)
     assert done.status_code == 303
     assert "ﾔﾏﾀﾞ ﾀﾛｳ" in client.get("/payees").text
 
@@ -69,7 +69,7 @@ def test_transfer_review_confirm_is_idempotent_per_form(client, admin_headers, w
     headers = bearer(token_for(client, member["card_number"]))
     payee = client.post("/v1/payees", headers=headers, json={
         "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": PIN}).json()
     form = client.get("/transfer")
     key = re.search(r'name="key" value="(web-[0-9a-f]+)"', form.text).group(1)
     token = CSRF.search(form.text).group(1)
@@ -102,7 +102,7 @@ def _api_payee(client, member, bank_code="0005") -> tuple[dict, int]:
     headers = bearer(token_for(client, member["card_number"]))
     payee = client.post("/v1/payees", headers=headers, json={
         "bank_code": bank_code, "branch_code": "001", "account_type": "ordinary",
-        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": PIN}).json()
     return headers, payee["id"]
 
 

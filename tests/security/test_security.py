@@ -28,7 +28,7 @@ from tests.integration.member_helpers import (
 )
 
 PAYEE = {"bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-         "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}
+         "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "pin": PIN}
 WRONG_PIN = "9999"
 OPEN = "2026-12-01T10:00:00+09:00"  # a Tuesday: the service and every bank are open
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))
 SERVICES: dict[str, dict] = COMPOSE["services"]
 THIRD_PARTY_ENV_PREFIXES = ("POSTGRES_",)
-THIRD_PARTY_ENV = {"PROMETHEUS_MULTIPROC_DIR"}
+THIRD_PARTY_ENV = {"PROMETHEUS_MULTIPROC_DIR", "FLOWER_BASIC_AUTH"}
 EXPECTED = {"postgres", "redis", "migrate", "api", "worker", "batch-worker", "beat", "bank",
             "flower", "locust"}
 
@@ -171,6 +171,16 @@ def test_run_commands_are_documented() -> None:
     )
     for name in ("api", "worker", "batch-worker", "beat"):
         assert joined(name) in docs, f"docs do not show the {name} command: {joined(name)}"
+
+
+def test_only_the_api_is_published_beyond_the_host() -> None:
+    """Flower (it can revoke tasks and stop workers) and Locust (it starts load) listen on
+    the host's loopback only; the API is the one service meant to be reached."""
+    for name, service in SERVICES.items():
+        for port in service.get("ports") or []:
+            if name == "api":
+                continue
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} to everyone"
 
 
 def test_dockerfile_installs_from_the_lock() -> None:

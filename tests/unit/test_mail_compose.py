@@ -15,6 +15,7 @@ from shunfuri.mail.compose import (
     Envelope,
     LoginLocked,
     OverdueNotice,
+    PayeeAdded,
     RepaymentReceived,
     RepaymentReminder,
     TransferSettled,
@@ -37,6 +38,8 @@ CONTENTS = [
                       principal_after=142_412, settled_at=NOW, bank_name="ＰａｙＰａｙ銀行",
                       account_last4="0001"),
     OverdueNotice(missed_due_date=date(2026, 11, 25), amount_to_lift=9_267),
+    PayeeAdded(bank_name="三井住友銀行", branch_name="神保町支店",
+               account_last4="4567", added_at=datetime(2026, 12, 20, 1, 2, tzinfo=JST)),
     AddressConfirmation(confirm_url="https://shunfuri.example/mail/confirm?t=Ab12345678Zx",
                         expires_at=datetime(2026, 12, 23, 8, 0, tzinfo=JST)),
     LoginLocked(id_kind="card", at=datetime(2026, 12, 22, 7, 41, tzinfo=JST)),
@@ -47,8 +50,8 @@ CONTENTS = [
 
 def test_every_kind_of_the_issue_is_here() -> None:
     assert set(KINDS) == {"repayment_reminder", "transfer_settled", "repayment_received",
-                          "overdue_notice", "address_confirmation", "login_locked",
-                          "login_unknown_client"}
+                          "overdue_notice", "payee_added", "address_confirmation",
+                          "login_locked", "login_unknown_client"}
     assert {c.KIND for c in CONTENTS} == set(KINDS)
 
 
@@ -87,6 +90,10 @@ def test_what_each_kind_says() -> None:
     assert "うち利息 2,412円、元金 7,588円" in bodies["repayment_received"]
     assert "2026年11月25日（水）" in bodies["overdue_notice"] and "9,267円" in bodies["overdue_notice"]
     assert "インターネット返済" in bodies["overdue_notice"]
+    added = bodies["payee_added"]
+    assert "三井住友銀行" in added and "神保町支店" in added and "末尾4567" in added
+    assert "2026年12月20日（日） 01:02" in added and "お心当たりのない場合" in added
+    assert "メール設定にかかわらず" in added and "配信の停止" not in added
     assert "t=Ab12345678Zx" in bodies["address_confirmation"]
     assert "一度だけ" in bodies["address_confirmation"]
     assert "2026年12月22日（火） 07:41" in bodies["login_locked"]

@@ -3,7 +3,8 @@
 The pickers are plain GET forms (they work without JavaScript): search a bank by code,
 name or kana, pick it, then the branch the same way, then type the account. Before
 anything is stored, the member sees the account as it will be sent (the holder name in
-the Zengin half-width katakana the bank receives) and registers it.
+the Zengin half-width katakana the bank receives) and registers it with the PIN typed
+again (step-up: a session alone cannot add an account money may go to).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Annotated
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shunfuri.clock import get_clock
+from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_branches
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import payees
-from web.forms import field_errors
+from shunfuri.services import own_name, payees
+from shunfuri.settings import get_settings
+from web.errors import error_page
+from web.forms import FIELD_HELP_JA, field_errors
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -32,8 +35,12 @@ Q = Annotated[str, Query(max_length=64)]
 def payee_list(request: Request, member: SignedIn, added: str = "") -> Response:
     with session_factory()() as session:
         mine = payees.list_payees(session, member_id=member.id)
-    notice = "振込先口座を登録しました。" if added else None
-    return render(request, "payees.html", section="payees", payees=mine, notice=notice)
+        not_own = own_name.not_own_ids(session, member)
+    notice = None
+    if added:
+        notice = "振込先口座を登録しました。登録のお知らせを、ご登録のメールアドレスにお送りしています。"
+    return render(request, "payees.html", section="payees", payees=mine, notice=notice,
+                  not_own=not_own)
 
 
 def _chosen(bank: str, branch: str) -> tuple[object | None, object | None]:
@@ -69,12 +76,12 @@ def _check(bank_code: str, branch_code: str, account_type: str, account_number: 
 
 
 def _form_again(request: Request, exc: ShunfuriError, bank_code: str, branch_code: str,
-                typed: dict) -> Response:
+                typed: dict, errors: dict | None = None) -> Response:
     chosen_bank, chosen_branch = _chosen(bank_code, branch_code)
     return render(
         request, "payee_new.html", status=exc.status, section="payees", bank_q="",
         branch_q="", banks=[], branches=[], bank=chosen_bank, branch=chosen_branch,
-        errors=field_errors(exc), typed=typed, checked=None,
+        errors=errors or field_errors(exc), typed=typed, checked=None,
     )
 
 
@@ -89,23 +96,49 @@ def payee_preview(request: Request, member: SignedIn, bank_code: Text = "",
     except ShunfuriError as exc:
         return _form_again(request, exc, bank_code, branch_code, typed)
     return render(request, "payee_confirm.html", section="payees", checked=checked,
-                  typed=typed)
+                  typed=typed, errors={}, warning=None)
+
+
+PIN_WRONG_JA = "暗証番号が正しくありません。"
+PIN_WARNING_JA = "暗証番号を3回続けて間違えるとロックされ、自動契約機での再設定が必要になります。"
+NOT_OWN_JA = ("ご本人名義の口座のみ登録できます。口座名義がご登録のお名前（カナ）と一致しません。"
+              "通帳やキャッシュカードの名義をご確認ください。")
 
 
 @router.post("/payees")
 def payee_create(request: Request, member: SignedIn, bank_code: Text = "",
                  branch_code: Text = "", account_type: Text = "", account_number: Text = "",
-                 holder_name: Text = "") -> Response:
+                 holder_name: Text = "", pin: Annotated[str, Form(max_length=32)] = "") -> Response:
+    """Register the previewed account: the member types the PIN again here, so a session
+    alone (a borrowed or stolen browser) cannot add an account."""
     typed = {"account_type": account_type, "account_number": account_number,
              "holder_name": holder_name}
+    settings = get_settings()
     try:
-        _check(bank_code, branch_code, account_type, account_number, holder_name)
-        with session_factory()() as session:
-            payees.create_payee(
-                session, member_id=member.id, bank_code=bank_code, branch_code=branch_code,
-                account_type=account_type, account_number=account_number,
-                holder_name=holder_name, now=get_clock().now(),
-            )
+        checked = _check(bank_code, branch_code, account_type, account_number, holder_name)
     except ShunfuriError as exc:
         return _form_again(request, exc, bank_code, branch_code, typed)
+    try:
+        with session_factory()() as session:
+            payees.create_payee(
+                session, member_id=member.id, pin=pin, bank_code=bank_code,
+                branch_code=branch_code, account_type=account_type,
+                account_number=account_number, holder_name=holder_name,
+                now=get_clock().now(), wall=wall_now(),
+                pepper=settings.pin_pepper.get_secret_value(),
+            )
+    except ShunfuriError as exc:
+        if exc.code == "account_locked":
+            request.state.drop_session = True
+            return error_page(request, exc, login_again=True)
+        if exc.code == "payee_not_own_name":
+            return _form_again(request, exc, bank_code, branch_code, typed,
+                               errors={"holder_name": NOT_OWN_JA})
+        if exc.code not in ("invalid_credentials", "validation_error"):
+            raise
+        wrong = exc.code == "invalid_credentials"
+        return render(request, "payee_confirm.html", status=exc.status, section="payees",
+                      checked=checked, typed=typed,
+                      errors={"pin": PIN_WRONG_JA if wrong else FIELD_HELP_JA["pin"]},
+                      warning=PIN_WARNING_JA if wrong else None)
     return RedirectResponse("/payees?added=1", status_code=303)

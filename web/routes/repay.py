@@ -19,7 +19,7 @@ from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.repayment import allocate, check_repayment_amount
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues, payees, repayments
+from shunfuri.services import dues, own_name, payees, repayments
 from web import live
 from web.errors import error_page
 from web.filters import repayment_label
@@ -34,7 +34,8 @@ Text = Annotated[str, Form(max_length=64)]
 RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
 KEY_PREFIX = "web-r-"
 _ON_FORM = frozenset({"validation_error", "invalid_repayment_amount", "repayment_too_large",
-                      "nothing_to_repay", "not_found"})
+                      "nothing_to_repay", "not_found", "payee_not_own_name"})
+NOT_OWN_JA = "この口座はご本人名義ではないため、ご返済には使えません。ご本人名義の口座を選んでください。"
 RESTING = frozenset({"settled", "failed", "rejected", "needs_attention"})
 
 
@@ -67,6 +68,8 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
     errors = field_errors(exc)
     if exc.code == "not_found":
         errors = {"payee_id": "お引落とし口座を選んでください。"}
+    elif exc.code == "payee_not_own_name":
+        errors = {"payee_id": NOT_OWN_JA}
     elif exc.code == "validation_error" and not errors:
         errors["amount"] = "ご返済額を数字で入力してください。"
     elif exc.code != "validation_error":
@@ -74,12 +77,13 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
     return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)
 
 
-def _checked(member_id: int, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
+def _checked(member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
     payee_id = parse_id(payee_raw, "payee_id")
     amount = parse_amount(amount_raw)
     with session_factory()() as session:
-        payee = payees.get_payee(session, member_id=member_id, payee_id=payee_id)
-        owed = dues.dues(session, member_id, get_clock().now())
+        payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
+        own_name.check(member.name_key, payee.holder_name)
+        owed = dues.dues(session, member.id, get_clock().now())
     check_repayment_amount(amount, owed.repayable)
     return payee, amount, owed
 
@@ -90,7 +94,7 @@ def repay_review(request: Request, member: SignedIn, payee_id: Text = "", amount
     typed = {"payee_id": payee_id, "amount": amount}
     key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
     try:
-        payee, yen, owed = _checked(member.id, payee_id, amount)
+        payee, yen, owed = _checked(member, payee_id, amount)
     except ShunfuriError as exc:
         return _refused(request, member, exc, typed, key)
     split = allocate(yen, owed.interest_due, owed.principal)

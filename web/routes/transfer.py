@@ -32,7 +32,8 @@ Text = Annotated[str, Form(max_length=64)]
 KEY_PREFIX = "web-"
 # Refusals shown on the form next to a field; the others are pages of their own.
 _ON_FORM = {"validation_error": None, "invalid_amount": "amount",
-            "insufficient_credit": "amount", "not_found": "payee_id"}
+            "insufficient_credit": "amount", "not_found": "payee_id",
+            "payee_not_own_name": "payee_id"}
 
 
 def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
@@ -64,6 +65,9 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
         )
     elif exc.code == "invalid_amount":
         errors["amount"] = "金額は1,000円以上、1,000円単位で入力してください。"
+    elif exc.code == "payee_not_own_name":
+        errors["payee_id"] = ("この口座はご本人名義ではないため、お振込みには使えません。"
+                              "ご本人名義の口座を選んでください。")
     elif field:
         errors[field] = "振込先口座を選んでください。"
     return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)

@@ -15,7 +15,7 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.ids import MAX_ID
 from shunfuri.errors import ShunfuriError
 from shunfuri.services import audit as audit_service
-from shunfuri.services import desk, members, staff
+from shunfuri.services import desk, members, own_name, staff
 from shunfuri.services.audit import audit
 from shunfuri.settings import get_settings
 from web.forms import parse_amount, parse_id
@@ -28,6 +28,7 @@ NOTICES = {
     "suspended": "ご利用を停止しました。この会員のログインとお振込みはできません。",
     "reinstated": "ご利用の停止を解除しました。",
     "limit": "ご利用限度額を変更しました。",
+    "name_kana": "お名前（カナ）を登録しました。これからは、この名義の口座だけにお振込み・ご返済ができます。",
     "enrolled": "確認コードの登録が終わりました。次回からログインのたびに確認コードを入力してください。",
     "password": "パスワードを変更しました。ほかの端末やブラウザでのログインは終了しました。",
 }
@@ -91,7 +92,8 @@ def _member_page(request: Request, member_id: int, *, status: int = 200, **extra
         payee_banks = desk.payee_names(session, {t.payee_id for t in seen.transfers})
     return render(request, "staff/member.html", status=status, section="members", view=seen,
                   payee_banks=payee_banks, documents=desk.ID_DOCUMENTS, account=account,
-                  **{"notice": None, "new_pin": None, "new_card": None, "errors": {}, **extra})
+                  **{"notice": None, "new_pin": None, "new_card": None, "errors": {},
+                     "typed_name": "", **extra})
 
 
 @pages.get("/members/{member_id}")
@@ -211,3 +213,34 @@ def credit_limit(request: Request, member_id: str,
                    else "限度額は0〜5,000,000円で、ご利用残高と振込手続き中の金額の合計以上にしてください。")
         return _member_page(request, target, status=422, errors={"limit": message})
     return RedirectResponse(f"{PREFIX}/members/{target}?done=limit", status_code=303)
+
+
+NAME_KANA_JA = ("お名前（カナ）は、カタカナ・ひらがな・半角カナで、銀行の口座名義として使える文字"
+                "（半角にして30文字まで）で入力してください。")
+
+
+@pages.post("/members/{member_id}/name-kana")
+def name_kana(request: Request, member_id: str,
+              name: Annotated[str, Form(max_length=128)] = "",
+              document: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """The desk records (or corrects) the member's name in kana from an identity
+    document: from then on money goes only to and from accounts in that name."""
+    account = allowed(request, "member.name")
+    target = _member_id(member_id)
+    errors = {}
+    if document not in desk.ID_DOCUMENTS:
+        errors["name_document"] = "お名前を確認した本人確認書類を選んでください。"
+    if not name.strip():
+        errors["name_kana"] = NAME_KANA_JA
+    if errors:
+        return _member_page(request, target, status=422, errors=errors, typed_name=name)
+    try:
+        with session_factory()() as session:
+            own_name.record_name_kana(session, target, name_kana=name, now=wall_now(),
+                                      actor=acting(request, account, id_document=document))
+    except ShunfuriError as exc:
+        if exc.code != "validation_error":
+            raise
+        return _member_page(request, target, status=422, errors={"name_kana": NAME_KANA_JA},
+                            typed_name=name)
+    return RedirectResponse(f"{PREFIX}/members/{target}?done=name_kana", status_code=303)

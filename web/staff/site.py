@@ -47,6 +47,7 @@ ACTIONS_JA = {
     "staff_login_lockout": "ログインの一時停止（警告）",
     "staff_password_change": "パスワードの変更", "staff_disable": "スタッフの無効化",
     "staff_enable": "スタッフの再有効化", "staff_totp_reset": "確認コードのリセット",
+    "set_name_kana": "お名前（カナ）の登録", "add_payee": "振込先口座の登録（会員）",
 }
 # The staff console's own device cookie (OWASP's "device cookie"): which browsers have
 # signed in as which staff member. Path /staff, never sent to the member site; the
