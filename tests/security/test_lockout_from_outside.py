@@ -290,7 +290,8 @@ def test_a_web_session_cookie_is_refused_as_a_bearer_token(client, admin_headers
     api = bearer(token_for(client, member["card_number"]))
     payee = client.post("/v1/payees", headers=api, json={
         "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
-        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}).json()["id"]
+        "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
+        "pin": PIN}).json()["id"]
     assert web_login(client, member["card_number"]).status_code == 303
     cookie = client.cookies.get("shunfuri_session")
     assert cookie and client.get("/").status_code == 200  # a live web session

@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from shunfuri.db.models import AuditEntry, MemberMail, OutgoingMail, Payee
 from shunfuri.db.session import session_factory
-from tests.integration.member_helpers import PIN, bearer, create_member, login_card, token_for
+from tests.integration.member_helpers import (
+    PIN,
+    bearer,
+    create_member,
+    device_for,
+    login_card,
+    token_for,
+)
 from tests.integration.test_web_pages import CSRF, signed_in
 
 THIEF = {"bank_code": "0005", "branch_code": "001", "account_type": "ordinary",
@@ -63,11 +70,16 @@ def test_a_stolen_bearer_token_cannot_add_a_payee_without_the_pin(client, admin_
 
 def test_wrong_pins_on_a_new_payee_count_towards_the_lock_like_logins(client, admin_headers):
     victim = member_with_token(client, admin_headers)
+    # The member's own app: a session is a client the member logged in from, so the PINs
+    # asked again in it count with that app's logins toward the in-person lock.
+    own_app = device_for(client, victim["card_number"])
     for _ in range(2):
         r = client.post("/v1/payees", headers=victim["headers"], json={**THIEF, "pin": "0000"})
         assert r.status_code == 401
-    assert login_card(client, victim["card_number"], "1111").status_code == 401  # the 3rd
-    assert login_card(client, victim["card_number"], PIN).json()["code"] == "account_locked"
+    third = login_card(client, victim["card_number"], "1111", device=own_app)
+    assert third.status_code == 401
+    locked = login_card(client, victim["card_number"], PIN, device=own_app)
+    assert locked.status_code == 423 and locked.json()["code"] == "account_locked"
     # Every session ended with the lock: the stolen token is worth nothing now.
     after = client.post("/v1/payees", headers=victim["headers"], json={**THIEF, "pin": PIN})
     assert after.status_code == 401 and after.json()["code"] in ("token_expired",
