@@ -3,11 +3,11 @@ product does anything.
 
 An app with the same shape as the real route (uvicorn, FastAPI, a pydantic body, the
 `Authorization` and `Prefer` headers, an orjson answer) but no database, no Redis and
-no checks, driven by `bench.api_cpu`'s client at `--rate` for `--seconds`. The CPU of
-its process per request is the floor under the API's figure in `bench.api_cpu`: the
+no checks, driven by `loadtests.bench.api_cpu`'s client at `--rate` for `--seconds`. The CPU of
+its process per request is the floor under the API's figure in `loadtests.bench.api_cpu`: the
 part of it no change to our code can remove short of another HTTP stack.
 
-    .venv/bin/python -m bench.http_floor --rate 300 --seconds 20
+    .venv/bin/python -m loadtests.bench.http_floor --rate 300 --seconds 20
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import psutil
 from fastapi import FastAPI, Header, Response
 from pydantic import BaseModel, Field
 
-from bench.api_cpu import _Connection, _Idle
+from loadtests.bench.api_cpu import _Connection, _Idle
 from tests.system import ROOT, free_port, poll
 
 
@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.http_floor:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "loadtests.bench.http_floor:create_app", "--factory",
          "--port", str(port), "--no-access-log", "--log-level", "warning"], cwd=ROOT)
     try:
         poll(lambda: _answers(port), timeout=30, interval=0.2, what="the floor app")

@@ -1,4 +1,4 @@
-"""CPU per transfer, by process, for one way of serving `POST /v1/transfers`.
+r"""CPU per transfer, by process, for one way of serving `POST /v1/transfers`.
 
 Starts a whole system (`shunfuri up`, as the end-to-end tests do: its own database on
 the machine's PostgreSQL, its own Redis db, the bank simulator at 2 ms), then one more
@@ -11,8 +11,9 @@ the run, for: the measured API process, the instant worker's processes, the bank
 simulator and this database's PostgreSQL backends; the machine's speed as the load
 tests record it (transfer-shaped pgbench) beside it.
 
-    .venv/bin/python -m bench.api_cpu --rate 300 --seconds 20 --mode prefer
-    .venv/bin/python -m bench.api_cpu --server granian --profile bench/results/granian.txt
+    .venv/bin/python -m loadtests.bench.api_cpu --rate 300 --seconds 20 --mode prefer
+    .venv/bin/python -m loadtests.bench.api_cpu --server granian \
+        --profile loadtests/bench/results/granian.txt
 
 CPU time is far less sensitive to a busy machine than latency, which is why these
 figures, not the latency columns, decide what stays (docs/performance.md).
@@ -145,7 +146,7 @@ class _Idle:
     """Keep-alive connections between requests, the latest returned first. uvicorn closes
     a connection idle for 5 s (its keep-alive timeout); a request written to one it has
     closed reads nothing back (IncompleteReadError: 6 of 6,000 in one 300/s run, and
-    `bench.http_floor` stopped on it). So one idle for 4 s is closed here, not reused."""
+    `loadtests.bench.http_floor` stopped on it). So one idle for 4 s is closed here, not reused."""
 
     MAX_IDLE_S = 4.0
 

@@ -2,7 +2,7 @@
 the CPU was spent by layer (the sampled frame's library), and the functions that held
 the most of it including what they called.
 
-    .venv/bin/python -m bench.flame bench/results/api.txt
+    .venv/bin/python -m loadtests.bench.flame loadtests/bench/results/api.txt
 """
 
 from __future__ import annotations

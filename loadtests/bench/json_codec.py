@@ -1,7 +1,7 @@
 """The standard library's json against orjson on what the hot path encodes and decodes:
 a transfer's view (the answer and the worker's event) and a transfer request body.
 
-    .venv/bin/python -m bench.json_codec
+    .venv/bin/python -m loadtests.bench.json_codec
 """
 
 from __future__ import annotations
