@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select
 
 from shunfuri.db.models import LedgerEntry, Repayment, Transfer
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, SETTLED
-from shunfuri.simulator import collections, payments
+from simulators.bank import collections, payments
 
 IN_DOUBT = (PROCESSING, NEEDS_ATTENTION)
 

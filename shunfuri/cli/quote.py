@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shunfuri.cli import app
+from shunfuri.cli.main import app
 from shunfuri.domain.instants import INSTANT_FORMAT_HINT, InvalidInstant, parse_instant
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.availability import quote_json

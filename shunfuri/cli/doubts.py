@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from shunfuri.cli import DataDir, app, use_data_dir
+from shunfuri.cli.main import DataDir, app, use_data_dir
 from shunfuri.clock import wall_now
 
 

@@ -55,7 +55,7 @@ def up(
     worker_concurrency: Annotated[int, typer.Option(help="Celery processes for instant")] = 2,
 ) -> None:
     """Start the whole system in the foreground; Ctrl-C (or SIGTERM) stops all of it."""
-    from shunfuri.launcher import default_api_workers, run_system
+    from shunfuri.cli.up import default_api_workers, run_system
 
     use_data_dir(data_dir, database=False)  # `up` starts (and stops) its own servers
     raise typer.Exit(
@@ -88,7 +88,7 @@ def bank_simulator(
 
     use_data_dir(data_dir)
     uvicorn.run(
-        "shunfuri.simulator:create_app", factory=True, host=host, port=port,
+        "simulators.bank:create_app", factory=True, host=host, port=port,
         log_level="warning", access_log=False,
     )
 
@@ -123,8 +123,8 @@ def main() -> None:
     # Sub-command modules register themselves on import (kept out of this file so each
     # stays small and named for what it holds).
     for module in (
-        "shunfuri.cli_quote", "shunfuri.cli_reconcile", "shunfuri.cli_members",
-        "shunfuri.cli_doubts", "shunfuri.cli_mail", "shunfuri.cli_staff", "loadtests.cli",
+        "shunfuri.cli.quote", "shunfuri.cli.reconcile", "shunfuri.cli.members",
+        "shunfuri.cli.doubts", "shunfuri.cli.mail", "shunfuri.cli.staff", "loadtests.cli",
     ):
         try:
             __import__(module)
@@ -136,7 +136,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     # Run through the importable module, so sub-commands registered on
-    # `shunfuri.cli.app` (not on this `__main__` copy) are there too.
-    from shunfuri.cli import main as _main
+    # `shunfuri.cli.main.app` (not on this `__main__` copy) are there too.
+    from shunfuri.cli.main import main as _main
 
     sys.exit(_main())

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from shunfuri.cli import DataDir, app, use_data_dir
+from shunfuri.cli.main import DataDir, app, use_data_dir
 from shunfuri.clock import wall_now
 
 member_app = typer.Typer(help="Members at the staff desk.", no_args_is_help=True)
