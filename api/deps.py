@@ -16,7 +16,7 @@ from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import tokens
+from shunfuri.services.members import tokens
 from shunfuri.settings import Settings, get_settings
 
 
@@ -92,7 +92,7 @@ def staff_actor(
     given = (x_admin_key or "").encode()
     enabled = settings.admin_key_enabled
     if not enabled or not hmac.compare_digest(given, expected):
-        from shunfuri.services.members import audit
+        from shunfuri.services.members.accounts import audit
 
         raw_id = request.path_params.get("member_id", "")
         member_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None

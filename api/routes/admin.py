@@ -17,7 +17,7 @@ from api.schemas.members import (
 )
 from shunfuri.db.models import Member
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import members
+from shunfuri.services.members import accounts as members
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 

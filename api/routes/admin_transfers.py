@@ -17,8 +17,8 @@ from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
 from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.gateway.base import BankGateway
 from shunfuri.gateway.http import HttpBankGateway
-from shunfuri.services import doubts
-from shunfuri.services.members import audit
+from shunfuri.services.members.accounts import audit
+from shunfuri.services.orders import doubts
 from shunfuri.settings import Settings, get_settings
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])

@@ -10,7 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from shunfuri import metrics
 from shunfuri.db.session import session_factory
-from shunfuri.services import doubts, readiness
+from shunfuri.services.operations import readiness
+from shunfuri.services.orders import doubts
 
 router = APIRouter(tags=["operations"])
 

@@ -6,8 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, TokenDep, WallDep
 from api.schemas.members import MeOut, WebIdIn, WebIdOut
-from shunfuri.services import dues, member_security
-from shunfuri.services.members import available
+from shunfuri.services.members import security as member_security
+from shunfuri.services.members.accounts import available
+from shunfuri.services.repayments import dues
 
 router = APIRouter(tags=["members"])
 

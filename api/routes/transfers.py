@@ -22,7 +22,8 @@ from shunfuri.broker import get_redis, publish_transfer_events, request_drain_as
 from shunfuri.clock import wall_now
 from shunfuri.db.session import autocommit
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import transfer_reads, transfers
+from shunfuri.services.transfers import accept as transfers
+from shunfuri.services.transfers import reads as transfer_reads
 
 log = logging.getLogger("shunfuri.api.transfers")
 router = APIRouter(tags=["transfers"])

@@ -29,7 +29,7 @@ def doubts(
     oldest first: age since first sent, attempts, last error. Exit status 1 when any
     needs attention (staff: POST /v1/admin/transfers/{id}/inquire)."""
     from shunfuri.db.session import session_factory
-    from shunfuri.services.doubts import list_doubts
+    from shunfuri.services.orders.doubts import list_doubts
     from shunfuri.settings import get_settings
 
     use_data_dir(data_dir)

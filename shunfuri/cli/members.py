@@ -27,8 +27,8 @@ def add(
     from shunfuri.db.migrate import upgrade
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import members
-    from shunfuri.services.audit import Actor
+    from shunfuri.services.members import accounts as members
+    from shunfuri.services.staff.audit import Actor
     from shunfuri.settings import get_settings
 
     use_data_dir(data_dir)

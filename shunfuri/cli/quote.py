@@ -12,7 +12,7 @@ import typer
 from shunfuri.cli.main import app
 from shunfuri.domain.instants import INSTANT_FORMAT_HINT, InvalidInstant, parse_instant
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.availability import quote_json
+from shunfuri.services.transfers.availability import quote_json
 
 
 def _dump(payload: dict[str, Any]) -> str:

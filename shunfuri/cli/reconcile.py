@@ -19,8 +19,8 @@ def reconcile(
     """Compare our settled ledger and repayments with the bank simulator's record of
     payments and collections."""
     from shunfuri.db.session import engine_for
-    from shunfuri.services import invariants
-    from shunfuri.services.reconcile import reconcile as run
+    from shunfuri.services.operations import invariants
+    from shunfuri.services.operations.reconcile import reconcile as run
     from shunfuri.settings import get_settings
 
     use_data_dir(data_dir)

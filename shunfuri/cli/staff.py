@@ -33,8 +33,8 @@ def add(
     from shunfuri.db.migrate import upgrade
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import staff
-    from shunfuri.services.audit import Actor
+    from shunfuri.services.staff import accounts as staff
+    from shunfuri.services.staff.audit import Actor
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

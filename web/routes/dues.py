@@ -14,7 +14,8 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.due_dates import DUE_DAYS
 from shunfuri.domain.instants import to_jst
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues, repayments, statements
+from shunfuri.services.repayments import accept as repayments
+from shunfuri.services.repayments import dues, statements
 from web.site import SignedIn, render
 from web.site import router as site_router
 

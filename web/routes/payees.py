@@ -17,7 +17,7 @@ from shunfuri.clock import get_clock
 from shunfuri.db.session import session_factory
 from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_branches
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import payees
+from shunfuri.services.members import payees
 from web.forms import field_errors
 from web.site import SignedIn, render
 from web.site import router as site_router

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import staff
+from shunfuri.services.staff import accounts as staff
 from shunfuri.settings import get_settings
 from web.staff.site import acting, allowed, render, router
 

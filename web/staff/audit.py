@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from shunfuri.db.session import session_factory
-from shunfuri.services import audit
+from shunfuri.services.staff import audit
 from web.staff.site import allowed, render, router
 
 pages = router()

@@ -14,7 +14,8 @@ from markupsafe import Markup
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import login_rate, staff
+from shunfuri.services.members import login_rate
+from shunfuri.services.staff import accounts as staff
 from shunfuri.settings import get_settings
 from web.security import (
     clear_session_cookie,

@@ -32,8 +32,8 @@ from typing import Protocol
 import redis
 
 from shunfuri import broker
-from shunfuri.services import pipeline
-from shunfuri.services.pipeline import Context
+from shunfuri.services.orders import pipeline
+from shunfuri.services.orders.pipeline import Context
 
 
 class Ending(StrEnum):

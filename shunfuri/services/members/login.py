@@ -31,7 +31,7 @@ from shunfuri import metrics
 from shunfuri.db.models import LoginFailure, Member
 from shunfuri.domain import normalise
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import passwords, tokens
+from shunfuri.services.members import passwords, tokens
 
 log = logging.getLogger("shunfuri.login")
 

@@ -23,7 +23,8 @@ from shunfuri.domain.credit import available, validate_amount
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import payees, transfers
+from shunfuri.services.members import payees
+from shunfuri.services.transfers import accept as transfers
 from shunfuri.settings import get_settings
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from shunfuri.domain.ledger import Line
 from shunfuri.domain.statement import Statement, statement
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.dues import events_of
+from shunfuri.services.repayments.dues import events_of
 
 # The years the calendar covers (2000-2999), stated as the OpenAPI `pattern` too.
 MONTH_PATTERN = r"^(2[0-9]{3})-(0[1-9]|1[0-2])$"

@@ -1,5 +1,5 @@
 """Accepting and cancelling transfers (the API's side of the pipeline; reading them is
-`shunfuri.services.transfer_reads`).
+`shunfuri.services.transfers.reads`).
 
 Acceptance is cheap and never talks to the bank: validate, quote the rules engine,
 store the transfer as `accepted` with its decision and `settle_at` fixed, commit.
@@ -30,8 +30,9 @@ from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.overdue import overdue_refusal
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues, tokens
-from shunfuri.services.transitions import Move, MoveRefused, move
+from shunfuri.services.members import tokens
+from shunfuri.services.orders.transitions import Move, MoveRefused, move
+from shunfuri.services.repayments import dues
 from shunfuri.settings import get_settings
 
 FINAL = orders.FINAL

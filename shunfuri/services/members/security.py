@@ -1,6 +1,6 @@
 """The member's own security settings: setting or changing the Web-ID and password
 (the page 「Web-ID設定」 and `PUT /v1/me/web-id`), which signs out the member's other
-sessions. Staff actions on a member live in `shunfuri.services.members`."""
+sessions. Staff actions on a member live in `shunfuri.services.members.accounts`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuthSession, LoginFailure, Member
 from shunfuri.domain import normalise
-from shunfuri.services import passwords, tokens
-from shunfuri.services.audit import audit
-from shunfuri.services.members import web_id_taken
+from shunfuri.services.members import passwords, tokens
+from shunfuri.services.members.accounts import web_id_taken
+from shunfuri.services.staff.audit import audit
 
 log = logging.getLogger("shunfuri.members")
 
@@ -42,7 +42,7 @@ def set_web_id(
     (all but `keep_token`, the one making the change), and an audit row is written
     (never the password, nor the Web-ID itself).
     """
-    from shunfuri.services import login
+    from shunfuri.services.members import login
 
     clean_web_id = normalise.normalise_web_id(web_id)
     clean_password = normalise.normalise_password(password, new=True)

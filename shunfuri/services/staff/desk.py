@@ -1,6 +1,6 @@
 """What the staff desk reads: finding a member by whatever the person in front of them
 has (a card number typed any way, a Web-ID, a member number) and a member's overview.
-The actions themselves are `shunfuri.services.members` (one rule for the API and the
+The actions themselves are `shunfuri.services.members.accounts` (one rule for the API and the
 console)."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from shunfuri.db.models import AuditEntry, AuthSession, LoginFailure, Member, Pa
 from shunfuri.domain import normalise
 from shunfuri.domain.ids import MAX_ID
 from shunfuri.domain.instants import aware
-from shunfuri.services import members
-from shunfuri.services.audit import for_member
+from shunfuri.services.members import accounts as members
+from shunfuri.services.staff.audit import for_member
 
 # The identity documents the article names for a PIN reset at an automatic contract
 # machine: a driving licence, or a health insurance card plus one more (a residence

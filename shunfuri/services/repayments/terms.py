@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from shunfuri.db.models import Member, MemberEvent
 from shunfuri.domain import due_dates
 from shunfuri.domain.rate_cap import check_rate
-from shunfuri.services import dues as dues_service
-from shunfuri.services.members import audited
-from shunfuri.services.repayments import lock_member
+from shunfuri.services.members.accounts import audited
+from shunfuri.services.repayments import dues as dues_service
+from shunfuri.services.repayments.accept import lock_member
 
 
 def set_rate(session: Session, member_id: int, *, rate_bp: int, now: datetime, wall: datetime,

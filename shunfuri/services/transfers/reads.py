@@ -1,6 +1,6 @@
 """Reading a member's transfers: one by id (the long-poll's path checks the token in the
 same query), and the history page by page. Accepting and cancelling live in
-`shunfuri.services.transfers`."""
+`shunfuri.services.transfers.accept`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from shunfuri.db.models import AuthSession, Member, Transfer
 from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import tokens
-from shunfuri.services.cursors import decode_cursor, encode_cursor
-from shunfuri.services.transfers import view
+from shunfuri.services.members import tokens
+from shunfuri.services.orders.cursors import decode_cursor, encode_cursor
+from shunfuri.services.transfers.accept import view
 
 
 def read_with_token(session: Session, *, token: str, transfer_id: str, wall: datetime) -> dict:

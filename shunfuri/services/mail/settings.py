@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from shunfuri.db.models import MemberMail, OutgoingMail
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import outbox
-from shunfuri.services.tokens import digest
+from shunfuri.services.mail import outbox
+from shunfuri.services.members.tokens import digest
 
 CONFIRM_TTL = timedelta(hours=24)
 # Confirmation mails a member may have sent in a day: registering is the one way a member

@@ -46,11 +46,12 @@ from shunfuri.domain.credit import available
 from shunfuri.domain.instants import aware
 from shunfuri.domain.orders import PROCESSING, Budget
 from shunfuri.gateway.base import PaymentOrder, PaymentResult
-from shunfuri.services import claims, mail_events, sending
-from shunfuri.services.outcome import BATCH_LEASE, LEASE, Outcome
-from shunfuri.services.sending import NO_ANSWER
-from shunfuri.services.transfers import view
-from shunfuri.services.transitions import Move, may, move, move_where
+from shunfuri.services.mail import events as mail_events
+from shunfuri.services.orders import claims, sending
+from shunfuri.services.orders.outcome import BATCH_LEASE, LEASE, Outcome
+from shunfuri.services.orders.sending import NO_ANSWER
+from shunfuri.services.orders.transitions import Move, may, move, move_where
+from shunfuri.services.transfers.accept import view
 
 
 def _lock_members(session: Session, member_ids: Iterable[int]) -> dict[int, Member]:

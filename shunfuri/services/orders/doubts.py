@@ -29,12 +29,15 @@ from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.base import BankGateway, Inquiry
-from shunfuri.services import bank_step, collections, repayments, settlement
-from shunfuri.services.members import audit
-from shunfuri.services.outcome import Outcome
-from shunfuri.services.sending import DOUBT_NOTE
-from shunfuri.services.transfers import view
-from shunfuri.services.transitions import may, move
+from shunfuri.services.members.accounts import audit
+from shunfuri.services.orders import bank_step
+from shunfuri.services.orders.outcome import Outcome
+from shunfuri.services.orders.sending import DOUBT_NOTE
+from shunfuri.services.orders.transitions import may, move
+from shunfuri.services.repayments import accept as repayments
+from shunfuri.services.repayments import collections
+from shunfuri.services.transfers import settlement
+from shunfuri.services.transfers.accept import view
 
 TRANSFER, REPAYMENT = "transfer", "repayment"
 

@@ -23,8 +23,8 @@ from shunfuri.db.models import LoginFailure, Member, MemberEvent
 from shunfuri.domain import credit, normalise
 from shunfuri.domain.rate_cap import DEFAULT_RATE_BP, cap_bp, check_limit_change
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import passwords, tokens
-from shunfuri.services.audit import Actor, audit
+from shunfuri.services.members import passwords, tokens
+from shunfuri.services.staff.audit import Actor, audit
 
 __all__ = ["Actor", "audit"]  # re-exported: callers audit through this module
 

@@ -4,7 +4,7 @@ Each pass is claim -> bank -> finish (see `settlement`); a drain repeats passes 
 nothing is left or its time budget is spent, so one Celery message moves many
 transfers and no message runs for long. A `Book` says what differs between transfers
 (`TRANSFERS`: paid out, maintenance windows) and repayments (`REPAYMENTS`: collected,
-`services.collections`); the pass itself, the in-doubt handling and the bank step are
+`services.repayments.collections`); the pass itself, the in-doubt handling and the bank step are
 the same code for both.
 """
 
@@ -23,8 +23,10 @@ from shunfuri import metrics
 from shunfuri.db.set_writes import write_changes
 from shunfuri.domain.orders import Budget
 from shunfuri.gateway.base import BankGateway
-from shunfuri.services import bank_step, collections, sending, settlement
-from shunfuri.services.outcome import Outcome
+from shunfuri.services.orders import bank_step, sending
+from shunfuri.services.orders.outcome import Outcome
+from shunfuri.services.repayments import collections
+from shunfuri.services.transfers import settlement
 
 T = TypeVar("T")
 Now = Callable[[], datetime]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shunfuri.db.models import Member
 from shunfuri.domain.instants import to_jst
-from shunfuri.services import dues as dues_service
+from shunfuri.services.repayments import dues as dues_service
 
 CHUNK = 200
 

@@ -22,10 +22,10 @@ from shunfuri.domain.banks import get_bank
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.orders import Budget
 from shunfuri.domain.windows import maintenance_ends_at
-from shunfuri.services import repayments
-from shunfuri.services.outcome import LEASE, Outcome, backoff
-from shunfuri.services.transfers import view as transfer_view
-from shunfuri.services.transitions import Move, may, move
+from shunfuri.services.orders.outcome import LEASE, Outcome, backoff
+from shunfuri.services.orders.transitions import Move, may, move
+from shunfuri.services.repayments import accept as repayments
+from shunfuri.services.transfers.accept import view as transfer_view
 
 DOUBT_NOTE = "in doubt:"  # notes written here start so; a definitive answer clears them
 NO_ANSWER = "no answer from the bank"

@@ -2,7 +2,7 @@
 
 Acceptance never talks to the bank: check the amount against what is owed today (less
 the repayments already on their way), store the repayment as `accepted`, commit; a
-worker collects it through the bank (`services.collections`). Same key + same body ->
+worker collects it through the bank (`services.repayments.collections`). Same key + same body ->
 same repayment (`Idempotency-Key`).
 
 The member's row is locked while the amount is checked, so two repayments asked for at
@@ -24,9 +24,9 @@ from shunfuri.domain import due_dates
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.repayment import check_repayment_amount
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues as dues_service
-from shunfuri.services.cursors import decode_cursor, encode_cursor
-from shunfuri.services.transfers import request_hash
+from shunfuri.services.orders.cursors import decode_cursor, encode_cursor
+from shunfuri.services.repayments import dues as dues_service
+from shunfuri.services.transfers.accept import request_hash
 
 ACCEPTED = "accepted"
 

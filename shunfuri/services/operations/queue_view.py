@@ -23,7 +23,7 @@ from shunfuri.domain.orders import (
     SETTLED,
 )
 from shunfuri.domain.windows import next_batch
-from shunfuri.services import doubts
+from shunfuri.services.orders import doubts
 
 LATENCY_WINDOW = timedelta(hours=1)
 LATENCY_BUCKET = timedelta(minutes=5)

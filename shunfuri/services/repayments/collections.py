@@ -30,11 +30,11 @@ from shunfuri.db.models import Member, Repayment
 from shunfuri.domain.orders import ACCEPTED, PROCESSING, Budget
 from shunfuri.domain.repayment import allocate
 from shunfuri.gateway.base import PaymentResult
-from shunfuri.services import dues as dues_service
-from shunfuri.services import sending
-from shunfuri.services.outcome import LEASE, Outcome
-from shunfuri.services.sending import NO_ANSWER, view
-from shunfuri.services.transitions import Move, may, move
+from shunfuri.services.orders import sending
+from shunfuri.services.orders.outcome import LEASE, Outcome
+from shunfuri.services.orders.sending import NO_ANSWER, view
+from shunfuri.services.orders.transitions import Move, may, move
+from shunfuri.services.repayments import dues as dues_service
 
 
 def _lock_member(session: Session, member_id: int) -> Member:

@@ -36,8 +36,8 @@ from shunfuri.db.models import StaffAccount, StaffSession
 from shunfuri.domain import normalise
 from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import passwords, tokens
-from shunfuri.services.audit import Actor, audit
+from shunfuri.services.members import passwords, tokens
+from shunfuri.services.staff.audit import Actor, audit
 
 log = logging.getLogger("shunfuri.staff")
 

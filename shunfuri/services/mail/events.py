@@ -34,7 +34,8 @@ from shunfuri.mail.compose import (
     RepaymentReminder,
     TransferSettled,
 )
-from shunfuri.services import dues, outbox
+from shunfuri.services.mail import outbox
+from shunfuri.services.repayments import dues
 
 
 def wants(mail: Any, setting: str) -> ColumnElement[bool]:
