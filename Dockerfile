@@ -14,6 +14,7 @@ COPY api ./api
 COPY workers ./workers
 COPY web ./web
 COPY loadtests ./loadtests
+COPY simulators ./simulators
 RUN uv sync --locked --no-dev --all-extras --no-editable
 
 FROM python:3.12-slim

@@ -16,8 +16,8 @@ from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import tokens
-from shunfuri.services.audit import Actor
+from shunfuri.services.members import tokens
+from shunfuri.services.staff.audit import Actor
 from shunfuri.settings import Settings, get_settings
 
 
@@ -101,7 +101,7 @@ def staff_actor(
     enabled = settings.admin_key_enabled
     client = request.client.host if request.client else None
     if not enabled or not hmac.compare_digest(given, expected):
-        from shunfuri.services import refusals
+        from shunfuri.services.staff import refusals
 
         raw_id = request.path_params.get("member_id", "")
         member_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None

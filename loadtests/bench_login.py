@@ -3,7 +3,7 @@
 Two measurements, so a load test can budget for logins:
 
 1. **hash**: argon2id verifications per second with the production parameters
-   (`shunfuri.services.passwords`), on one core and on `--processes` cores. This is
+   (`shunfuri.services.members.passwords`), on one core and on `--processes` cores. This is
    the floor: every login attempt (right, wrong or unknown identifier) costs one.
 2. **end to end** (with `--url`): creates `--members` members through the staff API,
    then `--concurrency` threads log in (card number + PIN) for `--seconds` seconds
@@ -29,7 +29,7 @@ PIN = "2580"
 
 
 def _verify_loop(seconds: float) -> int:
-    from shunfuri.services import passwords
+    from shunfuri.services.members import passwords
 
     stored = passwords.hash_pin(PIN, pepper="bench-pepper")
     done = 0
@@ -41,7 +41,7 @@ def _verify_loop(seconds: float) -> int:
 
 
 def bench_hash(seconds: float, processes: int) -> None:
-    from shunfuri.services import passwords
+    from shunfuri.services.members import passwords
 
     one = _verify_loop(seconds) / seconds
     print(

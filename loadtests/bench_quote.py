@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from shunfuri.domain.banks import bank_codes, get_bank
 from shunfuri.domain.windows import quote
-from shunfuri.services.availability import quote_json
+from shunfuri.services.transfers.availability import quote_json
 
 
 def workload(n: int, seed: int) -> list[tuple[str, datetime]]:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from loadtests.context import DEFAULT_HISTORY, DEFAULT_PREFER_WAIT_S
-from shunfuri.cli import app
+from shunfuri.cli.main import app
 
 EXTRA = "loadtest"
 EXTRA_MODULES = ("locust", "matplotlib")

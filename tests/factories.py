@@ -9,7 +9,7 @@ from shunfuri.db.models import Member, Payee
 from shunfuri.db.session import session_factory
 from shunfuri.domain.normalise import normalise_holder_name
 from shunfuri.domain.own_name import member_kana
-from shunfuri.services import tokens
+from shunfuri.services.members import tokens
 
 _cards = itertools.count(4000_0000_0000_0000)
 WALL = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)

@@ -112,7 +112,7 @@ def clear_session_cookie(response: Response, site: Site) -> None:
     )
 
 
-# --- the device cookie (the member site's: `shunfuri.services.devices`) ------------------
+# --- the device cookie (the member site's: `shunfuri.services.members.devices`) ------------------
 
 DEVICE_COOKIE = "shunfuri_device"
 

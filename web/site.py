@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member
-from shunfuri.services import tokens
+from shunfuri.services.members import tokens
 from shunfuri.settings import get_settings
 from web import filters
 from web.security import Site, csrf_token, principal, route_class

@@ -118,7 +118,7 @@ def _warm_pipeline() -> bool:
 
     try:
         from shunfuri.domain.banks import bank_codes
-        from shunfuri.services import settlement
+        from shunfuri.services.transfers import settlement
         from workers.context import context
 
         bank_codes()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shunfuri.services.outbox import MailContext
-from shunfuri.services.pipeline import Context
+from shunfuri.services.mail.outbox import MailContext
+from shunfuri.services.orders.pipeline import Context
 
 
 @lru_cache(maxsize=1)

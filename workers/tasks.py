@@ -21,8 +21,8 @@ FIRST_ROUND, ROUND = 4 * CHUNK, 20_000  # due rows moved to `processing` per tra
 @app.task(name="transfers.drain_instant", ignore_result=True)
 def drain_instant(handover: str | None = None) -> None:
     """Serve the instant queue for a while; `handover` is the predecessor's lock token
-    (the lock and hand-over rules: `shunfuri.services.drain`)."""
-    from shunfuri.services import drain
+    (the lock and hand-over rules: `shunfuri.services.orders.drain`)."""
+    from shunfuri.services.orders import drain
 
     drain.serve_instant(context(), handover)
 
@@ -33,7 +33,7 @@ def due_sweep() -> None:
     is small so the batch worker starts at once; moving 20,000 rows takes ~0.5 s, which
     the later rounds spend while the first chunks settle."""
     from shunfuri.broker import send_task
-    from shunfuri.services import pipeline
+    from shunfuri.services.orders import pipeline
 
     ctx = context()
     limit = FIRST_ROUND
@@ -48,7 +48,7 @@ def due_sweep() -> None:
 
 @app.task(name="transfers.settle_chunk", ignore_result=True)
 def settle_chunk(ids: list[str]) -> None:
-    from shunfuri.services import pipeline
+    from shunfuri.services.orders import pipeline
 
     pipeline.settle_chunk(context(), ids)
 
@@ -58,7 +58,7 @@ def recover() -> None:
     """The database is the source of truth: finish what lost messages or dead workers
     left behind (accepted rows nobody drained, processing rows past their lease)."""
     from shunfuri import metrics
-    from shunfuri.services import pipeline
+    from shunfuri.services.orders import pipeline
     from shunfuri.settings import get_settings
 
     ctx = context()
@@ -76,7 +76,7 @@ def recover() -> None:
 def drain_repayments() -> None:
     """Collect accepted repayments; ask the bank about those in doubt. A duplicate
     message finds nothing left to claim."""
-    from shunfuri.services import pipeline
+    from shunfuri.services.orders import pipeline
 
     pipeline.drain_repayments(context())
 
@@ -89,7 +89,7 @@ def mark_overdue() -> None:
     """The daily overdue job on the business clock (beat asks every few seconds; it runs
     once the JST day has changed). Safe to run twice: it only copies the ledger's answer."""
     from shunfuri.broker import get_redis
-    from shunfuri.services import overdue_marks
+    from shunfuri.services.repayments import overdue_marks
 
     ctx, client = context(), get_redis()
 
@@ -108,9 +108,9 @@ def mark_overdue() -> None:
 
 @app.task(name="mail.send", ignore_result=True)
 def send_mail() -> None:
-    """Send what the outbox holds (`shunfuri.services.outbox`: claimed with SKIP LOCKED,
+    """Send what the outbox holds (`shunfuri.services.mail.outbox`: claimed with SKIP LOCKED,
     so two beats or workers share the rows, never send one twice)."""
-    from shunfuri.services import outbox
+    from shunfuri.services.mail import outbox
     from workers.context import mail_context
 
     ctx = mail_context()
@@ -131,7 +131,7 @@ def queue_mail() -> None:
 
     from shunfuri.clock import get_clock, wall_now
     from shunfuri.db.session import transaction
-    from shunfuri.services import mail_events
+    from shunfuri.services.mail import events as mail_events
 
     now, wall = get_clock().now(), wall_now()
     for step in (mail_events.repayments_received, mail_events.overdue_notices):

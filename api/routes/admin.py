@@ -18,8 +18,9 @@ from api.schemas.members import (
 )
 from shunfuri.db.models import Member
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import members, own_name
-from shunfuri.services.audit import Actor
+from shunfuri.services.members import accounts as members
+from shunfuri.services.members import own_name
+from shunfuri.services.staff.audit import Actor
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 

@@ -22,9 +22,11 @@ from api.schemas.repayments import (
     RepaymentInquiryOut,
     StatementOut,
 )
-from shunfuri.services import doubts, members, statements, terms
-from shunfuri.services import dues as dues_service
-from shunfuri.services.statements import MONTH_PATTERN
+from shunfuri.services.members import accounts as members
+from shunfuri.services.orders import doubts
+from shunfuri.services.repayments import dues as dues_service
+from shunfuri.services.repayments import statements, terms
+from shunfuri.services.repayments.statements import MONTH_PATTERN
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]

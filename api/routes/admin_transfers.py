@@ -15,9 +15,9 @@ from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
 from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
 from shunfuri.gateway.base import BankGateway
 from shunfuri.gateway.http import HttpBankGateway
-from shunfuri.services import doubts
-from shunfuri.services.audit import Actor
-from shunfuri.services.members import audit
+from shunfuri.services.members.accounts import audit
+from shunfuri.services.orders import doubts
+from shunfuri.services.staff.audit import Actor
 from shunfuri.settings import Settings, get_settings
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])

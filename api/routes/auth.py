@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from api.deps import SessionDep, SettingsDep, TokenDep, WallDep
 from api.schemas.login import LoginRequest, TokenOut
-from shunfuri.services import login as login_service
-from shunfuri.services import login_rate
+from shunfuri.services.members import login as login_service
+from shunfuri.services.members import login_rate
 
 router = APIRouter(tags=["members"])
 

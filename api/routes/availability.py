@@ -14,7 +14,7 @@ from api.schemas.common import rule
 from shunfuri.domain.instants import INSTANT_FORMAT_HINT, InvalidInstant, parse_instant
 from shunfuri.domain.normalise import BANK_CODE_PATTERN
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.availability import AT_PATTERN, quote_json
+from shunfuri.services.transfers.availability import AT_PATTERN, quote_json
 
 router = APIRouter(tags=["availability"])
 

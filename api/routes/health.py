@@ -21,7 +21,8 @@ from api.deps import SettingsDep
 from shunfuri import metrics
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import doubts, readiness
+from shunfuri.services.operations import readiness
+from shunfuri.services.orders import doubts
 from shunfuri.settings import Settings
 
 router = APIRouter(tags=["operations"])

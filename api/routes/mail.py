@@ -14,7 +14,7 @@ from api.schemas.mail import (
     MailSettingsIn,
     MailSettingsOut,
 )
-from shunfuri.services import mail_settings
+from shunfuri.services.mail import settings as mail_settings
 
 router = APIRouter(tags=["mail"])
 

@@ -7,8 +7,10 @@ from fastapi import APIRouter, Request
 from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, TokenDep, WallDep
 from api.routes.auth import client_address
 from api.schemas.members import MeOut, WebIdIn, WebIdOut
-from shunfuri.services import dues, login_rate, member_security
-from shunfuri.services.members import available
+from shunfuri.services.members import login_rate
+from shunfuri.services.members import security as member_security
+from shunfuri.services.members.accounts import available
+from shunfuri.services.repayments import dues
 
 router = APIRouter(tags=["members"])
 

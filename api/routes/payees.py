@@ -10,7 +10,7 @@ from api.schemas.payees import PayeeIn, PayeeOut
 from shunfuri.db.models import Payee
 from shunfuri.domain.instants import iso_jst
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import payees
+from shunfuri.services.members import payees
 
 router = APIRouter(tags=["payees"])
 

@@ -26,11 +26,12 @@ from api.schemas.repayments import (
 from shunfuri.broker import send_task
 from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues as dues_service
-from shunfuri.services import repayments, statements, terms
-from shunfuri.services.audit import Actor
-from shunfuri.services.statements import MONTH_PATTERN
-from shunfuri.services.transfers import FINAL
+from shunfuri.services.repayments import accept as repayments
+from shunfuri.services.repayments import dues as dues_service
+from shunfuri.services.repayments import statements, terms
+from shunfuri.services.repayments.statements import MONTH_PATTERN
+from shunfuri.services.staff.audit import Actor
+from shunfuri.services.transfers.accept import FINAL
 
 log = logging.getLogger("shunfuri.api.repayments")
 router = APIRouter(tags=["repayments"])

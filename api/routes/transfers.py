@@ -22,7 +22,8 @@ from shunfuri.broker import get_redis, publish_transfer_events, request_drain_as
 from shunfuri.clock import wall_now
 from shunfuri.db.session import autocommit
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import transfer_reads, transfers
+from shunfuri.services.transfers import accept as transfers
+from shunfuri.services.transfers import reads as transfer_reads
 
 log = logging.getLogger("shunfuri.api.transfers")
 router = APIRouter(tags=["transfers"])
@@ -153,7 +154,7 @@ def _json(view: dict, status_code: int = 200, headers: dict[str, str] | None = N
     """A transfer's view, already in the shape of `TransferOut` (`transfers.view` builds
     it), serialised directly: validating it against the model again is work these two
     hot endpoints need not do on every request. orjson: ~25x less CPU than `json.dumps`
-    for this dict (`python -m bench.json_codec`), the same bytes."""
+    for this dict (`python -m loadtests.bench.json_codec`), the same bytes."""
     return Response(orjson.dumps(view), status_code=status_code, headers=headers,
                     media_type="application/json")
 

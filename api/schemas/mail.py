@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.schemas.common import Strict
-from shunfuri.services.mail_settings import ADDRESS_SHAPE
+from shunfuri.services.mail.settings import ADDRESS_SHAPE
 
 
 def _days(value: Any) -> Any:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from api.schemas.common import JsonInt, Strict, rule, together_or_not_at_all
 from shunfuri.domain import normalise
-from shunfuri.services.members import MAX_CREDIT_LIMIT
+from shunfuri.services.members.accounts import MAX_CREDIT_LIMIT
 
 # A new password's length, as the domain checks it (`normalise_password(new=True)`), with
 # its own message; the field's bounds above are only the outer limit against abuse.

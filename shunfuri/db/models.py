@@ -57,7 +57,7 @@ class Member(Base):
     outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
     held: Mapped[int] = mapped_column(BigInteger, default=0)
     # Repayment terms (spec/repayment.md). `outstanding` is the principal; interest is
-    # derived from the member's events (`services.dues`), never kept as a counter.
+    # derived from the member's events (`services.repayments.dues`), never kept as a counter.
     rate_bp: Mapped[int] = mapped_column(Integer, default=1780, server_default="1780")
     due_day: Mapped[int] = mapped_column(SmallInteger, default=25, server_default="25")
     # Set by the daily overdue job (and cleared by a repayment that lifts it): the fast

@@ -7,7 +7,7 @@ nested fields as `income_proof.kind`. Nothing is kept on a refusal (the readers 
 pure) and no refusal repeats a value.
 
 The e-mail address is not read here: the service checks it with the project's one
-address rule (`services.mail_settings.ADDRESS_SHAPE`).
+address rule (`services.mail.settings.ADDRESS_SHAPE`).
 
 The requested limit is ¥10,000 to ¥5,000,000 in steps of ¥10,000, the lines we offer;
 an employer's name and phone are required unless the employment is 年金のみ or 無職, and

@@ -16,7 +16,7 @@ member can cancel. The retry budget running out (-> needs_attention) keeps the h
 hands the order to staff, who resolve it by asking the bank again.
 
 Every status change of the services goes through `target` (see
-`shunfuri.services.transitions`); a move not in `RULES` is refused there.
+`shunfuri.services.orders.transitions`); a move not in `RULES` is refused there.
 """
 
 from __future__ import annotations

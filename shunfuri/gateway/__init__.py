@@ -1,3 +1,3 @@
 """Bank gateway adapter: the interface, an HTTP client, and an in-process fake for tests.
 
-The bank simulator the HTTP client talks to is `shunfuri/simulator.py`."""
+The bank simulator the HTTP client talks to is `simulators/bank.py`."""

@@ -3,7 +3,7 @@ credit invariant while it runs, and the checks after each scenario.
 
 A scenario is: start the load, inject one fault (one or more times), clear it, stop
 the load, then wait - bounded - until every transfer is final and check the money:
-invariants (`shunfuri.services.invariants`, queries over the ledger), `shunfuri
+invariants (`shunfuri.services.operations.invariants`, queries over the ledger), `shunfuri
 reconcile` (our ledger against the bank's record), and that every transfer the API
 accepted (202) exists and is final.
 """
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import Engine, text
 
-from shunfuri.services import invariants
+from shunfuri.services.operations import invariants
 from tests.system import System
 
 FINAL = ("settled", "rejected", "failed", "cancelled")

@@ -128,7 +128,7 @@ def live_token(member) -> str:  # type: ignore[no-untyped-def]
     from shunfuri.clock import wall_now
     from shunfuri.db.models import AuthSession, LoginFailure, Member
     from shunfuri.db.session import session_factory
-    from shunfuri.services import tokens
+    from shunfuri.services.members import tokens
 
     with session_factory().begin() as session:
         session.execute(update(Member).where(Member.id == member["id"])

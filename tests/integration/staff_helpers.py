@@ -24,8 +24,8 @@ def csrf_of(client: Any, path: str) -> str:
 def make_staff(login_id: str, role: str, name: str = "山田 花子", *,
                must_change_password: bool = False, password: str = STAFF_PASSWORD) -> None:
     from shunfuri.db.session import session_factory
-    from shunfuri.services import staff
-    from shunfuri.services.audit import Actor
+    from shunfuri.services.staff import accounts as staff
+    from shunfuri.services.staff.audit import Actor
     from shunfuri.settings import get_settings
 
     with session_factory()() as session:

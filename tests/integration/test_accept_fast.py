@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from shunfuri.db.models import Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
-from shunfuri.services import transfers
+from shunfuri.services.transfers import accept as transfers
 from tests import factories
 
 NOW = parse_instant("2026-12-01T10:00:00+09:00")

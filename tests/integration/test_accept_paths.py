@@ -22,7 +22,8 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
 from shunfuri.domain.own_name import member_kana
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import tokens, transfers
+from shunfuri.services.members import tokens
+from shunfuri.services.transfers import accept as transfers
 from tests import factories
 
 WALL = factories.WALL + timedelta(days=1)

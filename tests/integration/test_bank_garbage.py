@@ -18,8 +18,8 @@ from shunfuri.db.models import LedgerEntry, Member, Repayment, Transfer
 from shunfuri.db.session import engine_for, session_factory
 from shunfuri.gateway.base import TransientBankError
 from shunfuri.gateway.http import HttpBankGateway
-from shunfuri.services import pipeline
-from shunfuri.simulator_faults import GARBAGE
+from shunfuri.services.orders import pipeline
+from simulators.faults import GARBAGE
 from tests import factories
 from tests.bank_simulator import running_bank
 from tests.integration.test_bank_gateway import order

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 
 def test_member_add_then_log_in(client):
-    import shunfuri.cli_members  # noqa: F401 - registers `member add`
-    from shunfuri.cli import app
+    import shunfuri.cli.members  # noqa: F401 - registers `member add`
+    from shunfuri.cli.main import app
 
     done = CliRunner().invoke(app, ["member", "add", "--credit-limit", "200000", "--pin", "２５８０"])
     assert done.exit_code == 0, done.output
@@ -21,8 +21,8 @@ def test_member_add_then_log_in(client):
 
 
 def test_member_add_refuses_a_bad_pin(client):
-    import shunfuri.cli_members  # noqa: F401
-    from shunfuri.cli import app
+    import shunfuri.cli.members  # noqa: F401
+    from shunfuri.cli.main import app
 
     done = CliRunner().invoke(app, ["member", "add", "--pin", "12"])
     assert done.exit_code == 2 and "validation_error" in done.output

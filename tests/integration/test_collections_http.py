@@ -13,8 +13,8 @@ import pytest
 from shunfuri.db.models import Member, Repayment
 from shunfuri.db.session import engine_for, session_factory
 from shunfuri.gateway.http import HttpBankGateway
-from shunfuri.services import pipeline
-from shunfuri.services.reconcile import reconcile
+from shunfuri.services.operations.reconcile import reconcile
+from shunfuri.services.orders import pipeline
 from shunfuri.settings import get_settings
 from tests.bank_simulator import running_bank
 from tests.integration.test_bank_gateway import order

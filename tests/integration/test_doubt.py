@@ -16,7 +16,8 @@ from shunfuri.domain.instants import parse_instant
 from shunfuri.domain.orders import Budget
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.fake import FakeBank
-from shunfuri.services import doubts, pipeline, transfers
+from shunfuri.services.orders import doubts, pipeline
+from shunfuri.services.transfers import accept as transfers
 from tests import factories
 from tests.integration.test_settlement import WALL, Clocks, accept, make_ctx, member_row, row
 

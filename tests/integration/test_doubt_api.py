@@ -15,7 +15,7 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
 from shunfuri.domain.orders import Budget
 from shunfuri.gateway.http import HttpBankGateway
-from shunfuri.services import pipeline
+from shunfuri.services.orders import pipeline
 from shunfuri.settings import get_settings
 from tests import factories
 from tests.bank_simulator import running_bank

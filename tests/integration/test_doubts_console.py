@@ -18,7 +18,7 @@ from shunfuri.db.models import Repayment
 from shunfuri.db.session import session_factory
 from shunfuri.domain.orders import Budget
 from shunfuri.gateway.http import HttpBankGateway
-from shunfuri.services import pipeline
+from shunfuri.services.orders import pipeline
 from shunfuri.settings import get_settings
 from tests.bank_simulator import running_bank
 from tests.integration.staff_helpers import CSRF, enrolled

@@ -1,4 +1,4 @@
-"""`services.dues`: a member's dues replayed from the database rows, as the spec says."""
+"""`services.repayments.dues`: a member's dues replayed from the database rows, as the spec says."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime
 from shunfuri.db.models import LedgerEntry, MemberEvent, Repayment, Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
-from shunfuri.services.dues import dues
+from shunfuri.services.repayments.dues import dues
 from tests import factories
 
 

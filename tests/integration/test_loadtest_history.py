@@ -7,8 +7,8 @@ from sqlalchemy import func, select, text
 from loadtests.history import seed_history
 from shunfuri.db.models import LedgerEntry, Member, Transfer
 from shunfuri.db.session import engine_for, session_factory
-from shunfuri.services.reconcile import reconcile
-from shunfuri.simulator import metadata, payments
+from shunfuri.services.operations.reconcile import reconcile
+from simulators.bank import metadata, payments
 from tests import factories
 
 

@@ -322,7 +322,7 @@ def test_rate_limit_answers_429_with_retry_after(client, admin_headers, monkeypa
 def test_rate_limit_window_slides(db):
     """Unit-level check of the Redis window with an injected clock."""
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import login_rate
+    from shunfuri.services.members import login_rate
 
     rate = (2, 10)
     login_rate.check("198.51.100.7", rate, now=1000.0)
@@ -376,7 +376,7 @@ def test_parallel_guesses_are_all_counted(client, admin_headers, known, expected
 
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import login
+    from shunfuri.services.members import login
     from shunfuri.settings import get_settings
 
     member = create_member(client, admin_headers)

@@ -1,6 +1,6 @@
 """Business-clock mail against PostgreSQL: the 08:00 JST reminders, overdue notices and
 repayments received — queued once per member, kind and key however often the beat runs,
-with the amounts of `services.dues` (spec/repayment.md)."""
+with the amounts of `services.repayments.dues` (spec/repayment.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from shunfuri.db.models import MailRun, Member, MemberMail, OutgoingMail, Repaym
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
 from shunfuri.gateway.fake import FakeBank
-from shunfuri.services import mail_events, outbox, pipeline
+from shunfuri.services.mail import events as mail_events
+from shunfuri.services.mail import outbox
+from shunfuri.services.orders import pipeline
 from tests import factories
 from tests.integration.test_mail_outbox import confirmed_member
 from tests.integration.test_settlement import Clocks, accept, make_ctx
@@ -163,7 +165,8 @@ def test_a_member_without_a_confirmed_address_gets_nothing(db) -> None:
 def test_a_repayment_collected_through_the_bank_is_mailed_once(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Through the repayment path itself (accept, collect, settle) and the overdue job."""
     from shunfuri.mail.sink import kept_mail, running_sink
-    from shunfuri.services import overdue_marks, repayments
+    from shunfuri.services.repayments import accept as repayments
+    from shunfuri.services.repayments import overdue_marks
     from tests.integration.test_mail_outbox import Wall, mail_ctx
 
     member, payee = borrower()

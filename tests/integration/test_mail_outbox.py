@@ -18,7 +18,8 @@ from shunfuri.db.session import session_factory
 from shunfuri.gateway.fake import FakeBank
 from shunfuri.mail.sink import kept_mail, running_sink
 from shunfuri.mail.smtp import SmtpSender
-from shunfuri.services import outbox, pipeline
+from shunfuri.services.mail import outbox
+from shunfuri.services.orders import pipeline
 from shunfuri.settings import get_settings
 from tests import factories
 from tests.integration.test_settlement import TUESDAY_10, Clocks, accept, make_ctx
@@ -113,7 +114,7 @@ def test_address_confirmed_through_the_mailed_link(client, tmp_path: Path) -> No
 
 def test_a_link_expires_after_24_hours(db) -> None:
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import mail_settings
+    from shunfuri.services.mail import settings as mail_settings
 
     member = factories.member()
     pepper = get_settings().pin_pepper.get_secret_value()
@@ -162,7 +163,7 @@ def test_transfer_settled_mail_queued_once_where_it_settles(db, tmp_path: Path) 
     # A second settlement of the same transfer queues nothing more.
     with session_factory().begin() as session:
         from shunfuri.db.models import Transfer
-        from shunfuri.services import mail_events
+        from shunfuri.services.mail import events as mail_events
 
         t = session.get(Transfer, transfer_ids[0])
         assert mail_events.transfers_settled(session, [t], wall=WALL) == 0
@@ -298,7 +299,7 @@ def test_at_most_five_confirmation_mails_a_day(client) -> None:
 
 
 def test_first_settings_requests_at_once_never_fail(db) -> None:
-    from shunfuri.services import mail_settings
+    from shunfuri.services.mail import settings as mail_settings
 
     member = factories.member()
     barrier, errors = threading.Barrier(4), []

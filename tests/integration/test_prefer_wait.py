@@ -15,7 +15,7 @@ from shunfuri.clock import SimulatedClock, get_clock, set_clock
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
 from shunfuri.gateway.fake import FakeBank
-from shunfuri.services import pipeline
+from shunfuri.services.orders import pipeline
 from tests import factories
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from shunfuri.db.models import Transfer
 from shunfuri.db.session import session_factory
-from shunfuri.services import queue_view
+from shunfuri.services.operations import queue_view
 from tests import factories
 
 # Tuesday 2026-12-01 13:00 JST; the last batch was at 09:30 JST that morning.

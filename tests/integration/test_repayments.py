@@ -14,8 +14,9 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.fake import FakeBank
-from shunfuri.services import doubts, pipeline, repayments
-from shunfuri.services.dues import dues
+from shunfuri.services.orders import doubts, pipeline
+from shunfuri.services.repayments import accept as repayments
+from shunfuri.services.repayments.dues import dues
 from tests import factories
 from tests.integration.test_dues import advance
 from tests.integration.test_settlement import WALL, Clocks, make_ctx

@@ -18,7 +18,8 @@ from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
 from shunfuri.gateway.fake import FakeBank
-from shunfuri.services import overdue_marks, pipeline
+from shunfuri.services.orders import pipeline
+from shunfuri.services.repayments import overdue_marks
 from tests import factories
 from tests.integration.member_helpers import bearer
 from tests.integration.test_dues import advance

@@ -15,7 +15,8 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.fake import FakeBank
-from shunfuri.services import pipeline, transfers
+from shunfuri.services.orders import pipeline
+from shunfuri.services.transfers import accept as transfers
 from tests import factories
 
 TUESDAY_10 = parse_instant("2026-12-01T10:00:00+09:00")

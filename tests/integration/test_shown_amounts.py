@@ -17,8 +17,8 @@ from shunfuri.db.models import Member, MemberEvent, Repayment
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST, to_jst
 from shunfuri.domain.ledger import AdvanceSettled, DueDayChanged, RateChanged, RepaymentSettled
-from shunfuri.services import dues as dues_service
-from shunfuri.services import overdue_marks
+from shunfuri.services.repayments import dues as dues_service
+from shunfuri.services.repayments import overdue_marks
 from tests import factories
 from tests.integration.member_helpers import bearer
 from tests.integration.test_dues import advance, settled_repayment
@@ -30,7 +30,7 @@ AMOUNT_LINK = re.compile(r'href="/repay\?amount=(\d+)"')
 
 
 def history(member_id: int, payee_id: int, events: list, now: datetime) -> None:
-    """The ledger events as the rows `services.dues` replays; `members.outstanding` the
+    """The ledger events as the rows `services.repayments.dues` replays; `members.outstanding` the
     principal they leave (as settlement keeps it)."""
     for event in events:
         if isinstance(event, AdvanceSettled):

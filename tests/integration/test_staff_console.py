@@ -220,8 +220,8 @@ def test_queue_page_shows_counts_batch_and_bank_and_refreshes_without_inline_scr
 def test_staff_add_cli_makes_an_account_that_can_log_in(client):
     from typer.testing import CliRunner
 
-    import shunfuri.cli_staff  # noqa: F401 - registers `staff add`
-    from shunfuri.cli import app
+    import shunfuri.cli.staff  # noqa: F401 - registers `staff add`
+    from shunfuri.cli.main import app
 
     done = CliRunner().invoke(app, ["staff", "add", "chief", "--name", "鈴木 一郎",
                                     "--password-stdin"], input="Chief-Lamp-Otter-9\n")

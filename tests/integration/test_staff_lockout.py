@@ -94,7 +94,7 @@ def test_the_desks_own_mistakes_lock_the_account_and_only_the_owner_learns_it(
 def test_the_pause_for_unknown_browsers_ends_after_its_time(configured, db):
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import staff_login
+    from shunfuri.services.staff import login as staff_login
     from shunfuri.settings import get_settings
     from tests.integration.staff_helpers import make_staff
 
@@ -122,7 +122,7 @@ def test_the_pause_for_unknown_browsers_ends_after_its_time(configured, db):
 def test_failures_spread_beyond_the_window_do_not_pause(configured, db):
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
-    from shunfuri.services import staff_login
+    from shunfuri.services.staff import login as staff_login
     from shunfuri.settings import get_settings
 
     pepper = get_settings().pin_pepper.get_secret_value()

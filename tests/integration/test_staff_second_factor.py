@@ -245,8 +245,8 @@ def test_a_disabled_accounts_open_session_is_refused_at_once_and_enabling_restor
 def test_the_staff_add_cli_owner_is_not_forced_but_temporary_is(client):
     from typer.testing import CliRunner
 
-    import shunfuri.cli_staff  # noqa: F401 - registers `staff add`
-    from shunfuri.cli import app
+    import shunfuri.cli.staff  # noqa: F401 - registers `staff add`
+    from shunfuri.cli.main import app
 
     own = CliRunner().invoke(app, ["staff", "add", "owner1", "--name", "鈴木 一郎",
                                    "--password-stdin"], input="Owner-Lamp-Otter-9\n")

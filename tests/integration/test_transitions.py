@@ -12,7 +12,7 @@ from shunfuri.db.models import Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain import orders
 from shunfuri.domain.orders import Move
-from shunfuri.services import transitions
+from shunfuri.services.orders import transitions
 from tests import factories
 from tests.factories import WALL
 from tests.unit.test_orders import ALLOWED

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shunfuri.mail.sink import kept_mail, running_sink
-from shunfuri.services import outbox
+from shunfuri.services.mail import outbox
 from tests.integration.test_mail_outbox import Wall, mail_ctx
 from tests.integration.test_web_pages import CSRF, csrf_of, signed_in
 

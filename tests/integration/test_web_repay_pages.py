@@ -13,7 +13,7 @@ from shunfuri.clock import SimulatedClock, set_clock
 from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
-from shunfuri.services import overdue_marks
+from shunfuri.services.repayments import overdue_marks
 from tests import factories
 from tests.integration.test_dues import advance
 from tests.integration.test_repayments_api import collect

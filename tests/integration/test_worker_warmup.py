@@ -13,7 +13,7 @@ from sqlalchemy import update
 from shunfuri.db.models import Member, Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
-from shunfuri.services import transfers
+from shunfuri.services.transfers import accept as transfers
 from tests import factories
 
 NOW = parse_instant("2026-12-01T10:00:00+09:00")

@@ -218,7 +218,7 @@ def test_the_member_is_mailed_on_unknown_client_failures_and_on_a_lock(
     from datetime import UTC, datetime
 
     from shunfuri.mail.sink import kept_mail, running_sink
-    from shunfuri.services import outbox
+    from shunfuri.services.mail import outbox
 
     with running_sink(tmp_path / "mail") as sink:
         wall = Wall()

@@ -120,7 +120,7 @@ def test_the_right_pin_adds_the_payee_and_audits_it(client, admin_headers):
 
 def test_a_new_payee_is_mailed_to_the_member_even_with_event_mail_off(client, admin_headers):
     from shunfuri.mail.compose import Envelope, compose
-    from shunfuri.services import outbox
+    from shunfuri.services.mail import outbox
 
     member = member_with_token(client, admin_headers)
     confirm_address(member["member_id"], remind=False, notify_transfer_settled=False,

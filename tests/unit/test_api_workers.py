@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from shunfuri import launcher
+from shunfuri.cli import up as launcher
 
 
 @pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 1), (3, 1), (4, 2), (16, 8)])

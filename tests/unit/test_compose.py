@@ -34,9 +34,9 @@ def joined(name: str) -> str:
 
 
 def shunfuri_commands() -> set[str]:
-    from shunfuri.cli import app
+    from shunfuri.cli.main import app
 
-    for module in ("shunfuri.cli_quote", "shunfuri.cli_reconcile", "loadtests.cli"):
+    for module in ("shunfuri.cli.quote", "shunfuri.cli.reconcile", "loadtests.cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:  # as `shunfuri.cli.main` tolerates

@@ -1,4 +1,4 @@
-"""The drain's life (`shunfuri.services.drain.serve`): claim, serve, hand over or release.
+"""The drain's life (`shunfuri.services.orders.drain.serve`): claim, serve, hand over or release.
 
 The lock here is an in-memory model of the Redis one (claimed when free or handed over
 by its holder; renewed and released only by its holder), which
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from shunfuri.services.drain import Ending, Life, serve
+from shunfuri.services.orders.drain import Ending, Life, serve
 
 LIFE = Life(lifetime_s=60.0, idle_wait_s=0.5, gather_s=0.003)
 PASS_S = 10.0  # each pass takes this long: a life of 60 s is six passes

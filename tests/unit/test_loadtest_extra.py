@@ -34,7 +34,7 @@ def test_the_extra_holds_the_load_test_dependencies_and_the_service_does_not():
 
 def test_the_service_imports_without_the_extra():
     done = run_without_extra(
-        "import api.app, workers.app, shunfuri.cli, loadtests.cli\nprint('imported')"
+        "import api.app, workers.app, shunfuri.cli.main, loadtests.cli\nprint('imported')"
     )
     assert done.returncode == 0, done.stderr
     assert "imported" in done.stdout
@@ -43,7 +43,7 @@ def test_the_service_imports_without_the_extra():
 def test_loadtest_without_the_extra_says_how_to_install_it():
     done = run_without_extra(
         "sys.argv = ['shunfuri', 'loadtest', 'instant', '--duration', '1']\n"
-        "from shunfuri.cli import main\nmain()"
+        "from shunfuri.cli.main import main\nmain()"
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "needs the `loadtest` extra" in done.stderr

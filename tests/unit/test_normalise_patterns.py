@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from shunfuri.domain import normalise as n
 from shunfuri.domain.instants import parse_instant
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.availability import AT_PATTERN, quote_json
+from shunfuri.services.transfers.availability import AT_PATTERN, quote_json
 
 ACCEPT = settings(max_examples=100, deadline=None)
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import shunfuri.cli_quote  # noqa: F401  (registers the command)
-from shunfuri.cli import app
+import shunfuri.cli.quote  # noqa: F401  (registers the command)
+from shunfuri.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
-MAIN = (sys.executable, "-c", "from shunfuri.cli import main; main()")
+MAIN = (sys.executable, "-c", "from shunfuri.cli.main import main; main()")
 
 
 def run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
@@ -116,8 +116,8 @@ def test_batch_survives_bytes_that_are_not_utf8() -> None:
 
 
 def test_the_console_entry_point_registers_quote() -> None:
-    # What the `shunfuri` console script runs: `shunfuri.cli.main`, which imports the
-    # sub-command modules. (`python -m shunfuri.cli` would register on a second copy.)
+    # What the `shunfuri` console script runs: `shunfuri.cli.main:main`, which imports the
+    # sub-command modules. (`python -m shunfuri.cli.main` would register on a second copy.)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [*MAIN, "quote", "--batch"], cwd=ROOT, env=env,

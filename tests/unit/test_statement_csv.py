@@ -12,7 +12,7 @@ from shunfuri.domain.instants import JST
 from shunfuri.domain.ledger import AdvanceSettled, RepaymentSettled
 from shunfuri.domain.statement import statement
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.statements import CSV_HEADER, as_csv, as_dict, parse_month
+from shunfuri.services.repayments.statements import CSV_HEADER, as_csv, as_dict, parse_month
 
 
 def test_the_csv_has_the_header_the_lines_and_the_balances():

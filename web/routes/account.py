@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import login_rate, member_security
+from shunfuri.services.members import login_rate
+from shunfuri.services.members import security as member_security
 from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.filters import wait_ja

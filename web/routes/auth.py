@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import devices, login_rate, tokens
-from shunfuri.services import login as login_service
+from shunfuri.services.members import devices, login_rate, tokens
+from shunfuri.services.members import login as login_service
 from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.filters import wait_ja

@@ -14,8 +14,8 @@ from shunfuri.db.session import session_factory
 from shunfuri.domain.due_dates import DUE_DAYS
 from shunfuri.domain.instants import to_jst
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues, statements, terms
-from shunfuri.services.audit import Actor
+from shunfuri.services.repayments import dues, statements, terms
+from shunfuri.services.staff.audit import Actor
 from web.site import SignedIn, render
 from web.site import router as site_router
 

@@ -7,8 +7,10 @@ from fastapi.responses import Response
 
 from shunfuri.clock import get_clock
 from shunfuri.db.session import session_factory
-from shunfuri.services import dues, payees, transfer_reads
-from shunfuri.services.members import available
+from shunfuri.services.members import payees
+from shunfuri.services.members.accounts import available
+from shunfuri.services.repayments import dues
+from shunfuri.services.transfers import reads as transfer_reads
 from web.site import SignedIn, render
 from web.site import router as site_router
 

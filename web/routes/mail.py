@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import mail_settings
+from shunfuri.services.mail import settings as mail_settings
 from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.site import SignedIn, render

@@ -18,7 +18,7 @@ from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_branches
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import own_name, payees
+from shunfuri.services.members import own_name, payees
 from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.forms import FIELD_HELP_JA, field_errors

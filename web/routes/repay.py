@@ -19,7 +19,9 @@ from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.repayment import allocate, check_repayment_amount
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import dues, own_name, payees, repayments
+from shunfuri.services.members import own_name, payees
+from shunfuri.services.repayments import accept as repayments
+from shunfuri.services.repayments import dues
 from web import live
 from web.errors import error_page
 from web.filters import repayment_label

@@ -18,8 +18,9 @@ from shunfuri.broker import request_drain
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import confirm, payees
-from shunfuri.services.members import available
+from shunfuri.services.members import payees
+from shunfuri.services.members.accounts import available
+from shunfuri.services.transfers import confirm
 from web.errors import error_page
 from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, render

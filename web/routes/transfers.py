@@ -11,7 +11,9 @@ from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import autocommit, session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import payees, transfer_reads, transfers
+from shunfuri.services.members import payees
+from shunfuri.services.transfers import accept as transfers
+from shunfuri.services.transfers import reads as transfer_reads
 from web import live
 from web.filters import STATUS, status_label
 from web.site import SignedIn, current_member, environment, render

@@ -14,7 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import staff, staff_manage
+from shunfuri.services.staff import accounts as staff
+from shunfuri.services.staff import manage as staff_manage
 from shunfuri.settings import get_settings
 from web.forms import parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, source

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
-from shunfuri.services import audit, refusals
+from shunfuri.services.staff import audit, refusals
 from web.staff.site import allowed, render, router
 
 pages = router()

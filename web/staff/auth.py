@@ -1,6 +1,6 @@
 """Staff login (login ID + password + one-time code), TOTP enrolment with a QR code, and
 logout. The enrolment page draws a new secret each time it is shown, for this session
-only (`services.staff_enrolment`): a secret is on one response, never on the next."""
+only (`services.staff.enrolment`): a secret is on one response, never on the next."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import login_rate, staff, staff_enrolment, staff_login
+from shunfuri.services.members import login_rate
+from shunfuri.services.staff import accounts as staff
+from shunfuri.services.staff import enrolment as staff_enrolment
+from shunfuri.services.staff import login as staff_login
 from shunfuri.settings import get_settings
 from web.security import (
     clear_session_cookie,

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from shunfuri.services.queue_view import LATENCY_WINDOW, Point
+from shunfuri.services.operations.queue_view import LATENCY_WINDOW, Point
 from web.filters import jst
 
 WIDTH, HEIGHT = 640, 240

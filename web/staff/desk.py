@@ -14,9 +14,12 @@ from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.ids import MAX_ID
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import audit as audit_service
-from shunfuri.services import desk, members, own_name, staff
-from shunfuri.services.audit import audit
+from shunfuri.services.members import accounts as members
+from shunfuri.services.members import own_name
+from shunfuri.services.staff import accounts as staff
+from shunfuri.services.staff import audit as audit_service
+from shunfuri.services.staff import desk
+from shunfuri.services.staff.audit import audit
 from shunfuri.settings import get_settings
 from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, signed_in

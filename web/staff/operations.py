@@ -14,7 +14,8 @@ from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.http import shared
-from shunfuri.services import doubts, queue_view
+from shunfuri.services.operations import queue_view
+from shunfuri.services.orders import doubts
 from shunfuri.settings import get_settings
 from web.staff.chart import chart
 from web.staff.site import acting, allowed, render, router

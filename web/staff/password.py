@@ -12,7 +12,8 @@ from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import staff, staff_manage
+from shunfuri.services.staff import accounts as staff
+from shunfuri.services.staff import manage as staff_manage
 from shunfuri.settings import get_settings
 from web.security import session_token, set_session_cookie
 from web.staff.site import (

@@ -17,8 +17,8 @@ from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services import staff
-from shunfuri.services.audit import Actor, audit
+from shunfuri.services.staff import accounts as staff
+from shunfuri.services.staff.audit import Actor, audit
 from shunfuri.settings import get_settings
 from web.security import (
     LoginRequired,
