@@ -95,7 +95,7 @@ def db(configured: None, database_url: str) -> Iterator[None]:
     with engine_for(database_url).begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     # Ids restart with the tables; the process-wide payee cache must forget them too.
-    from shunfuri.services.transfers.accept import forget_payees
+    from shunfuri.services.transfers.payee_cache import forget_payees
 
     forget_payees()
     get_redis().flushdb()

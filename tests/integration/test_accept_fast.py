@@ -15,6 +15,7 @@ from shunfuri.db.models import Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
 from shunfuri.services.transfers import accept as transfers
+from shunfuri.services.transfers import payee_cache
 from tests import factories
 
 NOW = parse_instant("2026-12-01T10:00:00+09:00")
@@ -37,7 +38,7 @@ def count() -> int:
 def test_a_payee_not_seen_by_this_process_still_takes_the_fast_path(db):
     member = factories.member()
     payee = factories.payee(member, bank_code="0005")
-    transfers.forget_payees()
+    payee_cache.forget_payees()
     accepted = fast(factories.token(member), payee)
     assert accepted is not None
     assert (accepted["status"], accepted["payee_id"], accepted["decision"]) == (
@@ -49,7 +50,7 @@ def test_a_payee_not_seen_by_this_process_still_takes_the_fast_path(db):
 def test_another_members_payee_is_never_inserted_even_once_its_bank_is_known(db):
     mine, theirs = factories.member(), factories.member()
     foreign = factories.payee(theirs)
-    transfers.forget_payees()
+    payee_cache.forget_payees()
     assert fast(factories.token(mine), foreign) is None
     assert fast(factories.token(mine), foreign) is None  # now with the bank remembered
     assert count() == 0
