@@ -62,6 +62,9 @@ class Member(Base):
     # Set by the daily overdue job (and cleared by a repayment that lifts it): the fast
     # transfer path reads this column instead of replaying the ledger.
     overdue_since: Mapped[date | None] = mapped_column(Date)
+    # The name in full-width katakana, as the application gave it (members created at the
+    # staff desk have none).
+    name_kana: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -371,3 +374,9 @@ class MailRun(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+
+# The application table lives in a module of its own; importing it here puts it in
+# `Base.metadata` for the migrations and for whoever reads the tables from this module.
+import shunfuri.db.applications  # noqa: E402,F401
