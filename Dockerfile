@@ -13,6 +13,7 @@ COPY shunfuri ./shunfuri
 COPY api ./api
 COPY workers ./workers
 COPY loadtests ./loadtests
+COPY simulators ./simulators
 RUN uv sync --locked --no-dev --all-extras --no-editable
 
 FROM python:3.12-slim

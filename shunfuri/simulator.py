@@ -31,7 +31,6 @@ fixed-account refusals. Answers say `paid` for a collection the bank made.
 from __future__ import annotations
 
 import asyncio
-import random
 import secrets
 import threading
 from dataclasses import dataclass
@@ -55,6 +54,7 @@ from sqlalchemy.engine import Engine
 from shunfuri.clock import wall_now
 from shunfuri.db.session import make_engine
 from shunfuri.settings import get_settings
+from simulators.faults import Control, Faults
 
 metadata = MetaData()
 payments = Table(
@@ -133,24 +133,6 @@ class InquiryBatch(BaseModel):
 
 class CollectionInquiryBatch(BaseModel):
     repayment_ids: list[str] = Field(max_length=5000)
-
-
-class Control(BaseModel):
-    latency_ms: float | None = Field(default=None, ge=0, le=60_000)
-    transient_rate: float | None = Field(default=None, ge=0, le=1)
-    lose_response_rate: float | None = Field(default=None, ge=0, le=1)
-    outage: bool | None = None
-
-
-class Faults:
-    def __init__(self) -> None:
-        self.latency_ms = 2.0
-        self.transient_rate = 0.0
-        self.lose_response_rate = 0.0
-        self.outage = False
-
-    def as_dict(self) -> dict:
-        return dict(vars(self))
 
 
 class Stats:
@@ -298,16 +280,10 @@ def create_app() -> FastAPI:
                             "amount": row.amount, "paid_at": row.paid_at.isoformat()})
         return [_on_wire(book, r) for r in out]
 
-    async def degraded() -> JSONResponse | None:
-        """The faults every endpoint honours before doing its work."""
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        if faults.outage or random.random() < faults.transient_rate:
-            return JSONResponse({"error": "temporarily_unavailable"}, status_code=503)
-        return None
+    degraded = faults.degraded  # the faults every endpoint honours before its work
 
     def answer_lost(count: int) -> bool:
-        if random.random() < faults.lose_response_rate:
+        if faults.answer_lost():
             stats.lost_answers += count
             return True
         return False
@@ -379,9 +355,7 @@ def create_app() -> FastAPI:
 
     @app.post("/v1/control")
     def set_control(change: Control) -> dict:
-        for key, value in change.model_dump(exclude_none=True).items():
-            setattr(faults, key, value)
-        return faults.as_dict()
+        return faults.apply(change)
 
     @app.get("/healthz")
     def healthz() -> dict:
