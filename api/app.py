@@ -15,6 +15,7 @@ from api.routes import (
     admin,
     admin_repayments,
     admin_transfers,
+    applications,
     auth,
     availability,
     health,
@@ -48,7 +49,7 @@ def create_app() -> FastAPI:
     # The transfer routes first: every request is matched against the routes in order,
     # and they carry nearly all of the traffic.
     for module in (transfers, health, availability, auth, me, mail, payees, repayments,
-                   admin, admin_transfers, admin_repayments):
+                   applications, admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
     # The member site's pages, after the API (its routes are matched last).
     web.mount(app, waiter=lambda: app.state.waiter)
