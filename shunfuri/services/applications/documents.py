@@ -25,8 +25,12 @@ from shunfuri.services.applications.views import view
 
 
 def expire_if_due(session: Session, row: Any, *, now: datetime, wall: datetime) -> None:
-    """On a locked row: if its offer or documents request has run out at `now`, record
-    the expiry, commit, publish and refuse with `application_expired`."""
+    """On a locked row: refuse with `application_expired` if it has expired, recording
+    the expiry first (commit, publish) when its offer or documents request ran out at
+    `now` and no beat has recorded it yet."""
+    if row.status == states.EXPIRED:
+        session.rollback()
+        raise ShunfuriError("application_expired", application_status=states.EXPIRED)
     if states.is_expired(row.status, row.status_at, now):
         move(row, Move.EXPIRE, now=now, wall=wall)
         current = view(row)
