@@ -18,17 +18,20 @@ from shunfuri.db.session import session_factory
 from shunfuri.services import dues, outbox
 from shunfuri.services.applications import screening, sweep
 from shunfuri.services.desk import new_pin
+from tests.integration import application_helpers as helpers
 from tests.integration.application_helpers import (
     TUESDAY,
     application,
-    at,  # noqa: F401 - fixture
     bearer,
-    bureau,  # noqa: F401 - fixture
-    bureau_process,  # noqa: F401 - fixture
     context,
     form,
     stand,
 )
+
+# Fixtures (pytest finds them by these names).
+at = helpers.at
+bureau = helpers.bureau
+bureau_process = helpers.bureau_process
 
 PHONE = "08055557913"
 

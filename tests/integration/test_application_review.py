@@ -13,16 +13,19 @@ from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import review, screening
 from shunfuri.services.audit import Actor
+from tests.integration import application_helpers as helpers
 from tests.integration.application_helpers import (
     application,
-    at,  # noqa: F401 - fixture
     bearer,
-    bureau,  # noqa: F401 - fixture
-    bureau_process,  # noqa: F401 - fixture
     context,
     form,
     new_phone,
 )
+
+# Fixtures (pytest finds them by these names).
+at = helpers.at
+bureau = helpers.bureau
+bureau_process = helpers.bureau_process
 
 SCREENER = Actor("staff:sato", source="127.0.0.1")
 

@@ -13,17 +13,20 @@ from shunfuri.db.applications import Application
 from shunfuri.db.session import session_factory
 from shunfuri.services.applications import screening
 from shunfuri.services.applications.tokens import token_hash
+from tests.integration import application_helpers as helpers
 from tests.integration.application_helpers import (
     application,
-    at,  # noqa: F401 - fixture
     bearer,
-    bureau,  # noqa: F401 - fixture
-    bureau_process,  # noqa: F401 - fixture
     context,
     count_applications,
     form,
 )
 from tests.system import poll
+
+# Fixtures (pytest finds them by these names).
+at = helpers.at
+bureau = helpers.bureau
+bureau_process = helpers.bureau_process
 
 
 def test_apply_answers_at_once_and_the_token_opens_only_its_application(client, at):

@@ -14,7 +14,11 @@ from shunfuri.broker import get_redis
 from shunfuri.db.models import Base
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
-from tests.integration.application_helpers import at, stand  # noqa: F401 - fixture
+from tests.integration import application_helpers as helpers
+from tests.integration.application_helpers import stand
+
+# Fixtures (pytest finds them by these names).
+at = helpers.at
 
 # Planted values that appear nowhere else in a test run.
 BIRTH, INCOME, OTHER = "1987-06-23", 7_654_321, 123_457

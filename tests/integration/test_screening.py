@@ -16,15 +16,18 @@ from shunfuri.db.applications import Application
 from shunfuri.db.session import session_factory
 from shunfuri.services.applications import intake, screening, sweep
 from shunfuri.services.applications.events import Change
+from tests.integration import application_helpers as helpers
 from tests.integration.application_helpers import (
     application,
-    at,  # noqa: F401 - fixture
-    bureau,  # noqa: F401 - fixture
-    bureau_process,  # noqa: F401 - fixture
     context,
     form,
 )
 from tests.system import poll
+
+# Fixtures (pytest finds them by these names).
+at = helpers.at
+bureau = helpers.bureau
+bureau_process = helpers.bureau_process
 
 PEPPER = "test-pepper"
 
