@@ -43,8 +43,9 @@ SCREENING_REASONS_JA = {
     "over_total_volume": "規則3：総量規制の余力が1万円未満",
     "income_proof_required": "規則4：収入証明書が必要",
     "many_other_lenders": "規則5：他社借入件数が多い",
-    "screener_declined": "審査担当者の判断",
 }
+# The reason code of a screener's decline (`screener_declined`), for the staff pages.
+SCREENER_DECLINED_JA = "審査担当者の判断による否決"
 
 # What the applicant reads about their application, by status (the API's `detail_ja`, the
 # status page). A decline never says why: the reason code is for the record and for staff.
