@@ -150,8 +150,10 @@ def _record(ctx: Context, claim: Claim, answer: BureauAnswer | None,
             created = aware(row.created_at)
     if answer is None:
         metrics.BUREAU_ERRORS.labels(kind=problem or "unknown").inc()
-        log.warning("application %s: no answer from the credit bureau (%s); retrying",
-                    claim.application_id, problem)
+        # A warning on the first miss and every tenth: an outage must not flood the log.
+        level = logging.WARNING if claim.attempt % 10 == 1 else logging.INFO
+        log.log(level, "application %s: no answer from the credit bureau (%s, attempt %d); "
+                "retrying", claim.application_id, problem, claim.attempt)
     else:
         _observe_decision(ctx, created)
     events.announce(changes, ctx.publish)
