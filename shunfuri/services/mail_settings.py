@@ -139,12 +139,13 @@ def register_address(session: Session, *, member_id: int, address: str, wall: da
 
 def start_confirmation(session: Session, *, member_id: int, address: str, wall: datetime,
                        pepper: str) -> tuple[str, datetime]:
-    """Make `address` the member's pending address with a new single-use link, without
-    queueing the confirmation mail: the caller mails the link inside a mail of its own
-    (the contract document does). Returns (nonce, expiry) for that mail; the caller
-    commits."""
+    """Make `address` (already normalised: `normalise_address`, or the application's
+    reading of it, which is the same rule) the member's pending address with a new
+    single-use link, without queueing the confirmation mail: the caller mails the link
+    inside a mail of its own (the contract document does). Returns (nonce, expiry) for
+    that mail; the caller commits."""
     row = _row_for_update(session, member_id, wall)
-    return _pend(row, normalise_address(address), wall=wall, pepper=pepper)
+    return _pend(row, address, wall=wall, pepper=pepper)
 
 
 def _pend(row: MemberMail, address: str, *, wall: datetime, pepper: str) -> tuple[str, datetime]:
