@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
-from shunfuri.db.applications import Application
+from shunfuri.clock import wall_now
+from shunfuri.db.applications import APPLICATION_PERSONAL_FIELDS, Application
 from shunfuri.db.session import session_factory
 from shunfuri.services.applications import screening
 from shunfuri.services.applications.tokens import token_hash
@@ -145,3 +148,25 @@ def test_rule_one_declines_without_asking_the_bureau(client, at, bureau):
     with session_factory()() as session:
         row = session.scalar(select(Application).where(Application.id == created["id"]))
         assert row.employer_name is None and row.ended_at is not None
+
+
+def test_personal_fields_can_be_erased_and_the_decision_stays(client, at, bureau):
+    """What the 180-day erasure will do: every personal column to NULL with `erased_at`;
+    the database refuses it without `erased_at`, and the applicant still reads the
+    decision."""
+    created = client.post("/v1/applications", json=form(
+        employment="unemployed", employer_name=None, employer_phone=None)).json()
+    assert screening.screen(context(bureau), created["id"]) == "declined"
+    erased = dict.fromkeys(APPLICATION_PERSONAL_FIELDS)
+    where = Application.id == created["id"]
+    with pytest.raises(IntegrityError), session_factory().begin() as session:
+        session.execute(update(Application).where(where).values(**erased))
+    with session_factory().begin() as session:
+        session.execute(update(Application).where(where).values(**erased, erased_at=wall_now(),
+                                                                token_nonce=None,
+                                                                request_hash=None))
+    view = client.get(f"/v1/applications/{created['id']}",
+                      headers=bearer(created["token"])).json()
+    assert (view["status"], view["reason_code"]) == ("declined", "employment_not_eligible")
+    row = application(created["id"])
+    assert all(getattr(row, name) is None for name in APPLICATION_PERSONAL_FIELDS)
