@@ -122,7 +122,7 @@ class Application(Base):
     # Bureau attempts so far; also the fence of a worker's claim (only the current claim
     # may record an answer).
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # When a worker may next screen it: a retry's backoff, a claim's lease.
+    # When a worker may next screen it (NULL: at once): a retry's backoff, a claim's lease.
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the last Celery message for it was sent (NULL: none outstanding).
     driven_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -55,8 +55,8 @@ def send_documents(session: Session, application_id: str, token: str, raw: Any, 
         raise ShunfuriError("documents_not_requested", application_status=status) from None
     row.proof_kind, row.proof_income = proof.kind, proof.annual_income
     row.reason_code = None
-    # Due at once, and a message is on its way (below, after the commit).
-    row.next_attempt_at = row.driven_at = wall
+    # Due at once (no lease, no backoff: NULL), and a message is on its way (below).
+    row.next_attempt_at, row.driven_at = None, wall
     current = view(row)
     session.commit()
     events.announce([(row.id, current)])

@@ -160,8 +160,9 @@ def _new_row(form: ApplicationForm, email: str, *, application_id: str, now: dat
         proof_kind=proof.kind if proof else None,
         proof_income=proof.annual_income if proof else None,
         applied_at=now, status_at=now, attempts=0,
-        # Due at once, and a message is on its way (`events.wake` after the commit).
-        next_attempt_at=wall, driven_at=wall, created_at=wall, updated_at=wall,
+        # Due at once (no lease, no backoff), and a message is on its way (`events.wake`
+        # after the commit): the sweep sends another only if that one is lost.
+        next_attempt_at=None, driven_at=wall, created_at=wall, updated_at=wall,
     )
 
 

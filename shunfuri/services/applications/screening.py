@@ -4,7 +4,7 @@ often the task runs.
 A task (`screen`) works in two short transactions around one bureau call:
 
   1. claim: lock the row (`SKIP LOCKED`: a row another worker holds is theirs) and go on
-     only if it is `received` or `checking` and due (`next_attempt_at` passed). A
+     only if it is `received`, or `checking` and due (`next_attempt_at` NULL or passed). A
      `received` row moves to `checking`; rule 1 runs first (`before_bureau`), so nobody is
      looked up at the bureau for nothing, and may decline at once. Otherwise the claim
      counts an attempt (the claim's fence), takes a lease (`next_attempt_at` = now +
@@ -107,7 +107,8 @@ def _claim(ctx: Context, application_id: str) -> Claim | str | None:
         wall, now = ctx.wall(), ctx.now()
         if row is None or row.status not in (states.RECEIVED, states.CHECKING):
             return None
-        if row.next_attempt_at is not None and aware(row.next_attempt_at) > wall:
+        if (row.status == states.CHECKING and row.next_attempt_at is not None
+                and aware(row.next_attempt_at) > wall):
             return None  # leased to another worker, or backing off
         if row.status == states.RECEIVED:
             move(row, Move.CHECK, now=now, wall=wall)

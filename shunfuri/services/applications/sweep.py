@@ -1,10 +1,11 @@
 """The beat's jobs over applications: re-drive screening, and expire what was left too long.
 
 **Re-drive** (`redrive`, every 2 s): the database, not a message, says what is still to
-screen. A row `received` or `checking` whose time has come (`next_attempt_at` passed: a
-retry's backoff over, or a dead worker's lease run out) and for which no message is on
-its way (`driven_at` NULL, or older than `redrive_after`: that message was lost) is
-marked as driven and returned, and the caller sends one screening message per id. Rows
+screen. A row `received` or `checking` whose time has come (`next_attempt_at` NULL: due
+at once; or passed: a retry's backoff over, a dead worker's lease run out) and for which
+no message is on its way (`driven_at` NULL, or older than `redrive_after`: that message
+was lost) is marked as driven and returned, and the caller sends one screening message
+per id. Rows
 are taken `FOR UPDATE SKIP LOCKED`, so two beats share them and none is sent twice in one
 round; a duplicate message is harmless anyway (`screening` claims under a lock).
 
@@ -36,10 +37,11 @@ def redrive(session: Session, *, wall: datetime, redrive_after: timedelta,
     ids = list(session.scalars(
         select(Application.id)
         .where(Application.status.in_((states.RECEIVED, states.CHECKING)),
-               Application.next_attempt_at <= wall,
+               or_(Application.next_attempt_at.is_(None),
+                   Application.next_attempt_at <= wall),
                or_(Application.driven_at.is_(None),
                    Application.driven_at <= wall - redrive_after))
-        .order_by(Application.next_attempt_at)
+        .order_by(Application.next_attempt_at.asc().nulls_first())
         .limit(limit)
         .with_for_update(skip_locked=True)
     ))
