@@ -17,6 +17,7 @@ from api.routes import (
     admin,
     admin_repayments,
     admin_transfers,
+    applications,
     auth,
     availability,
     health,
@@ -57,7 +58,7 @@ def create_app() -> FastAPI:
     # The transfer routes first: every request is matched against the routes in order,
     # and they carry nearly all of the traffic.
     for module in (transfers, health, availability, auth, me, mail, payees, repayments,
-                   admin, admin_transfers, admin_repayments):
+                   applications, admin, admin_transfers, admin_repayments):
         app.include_router(module.router)
     if settings.api_docs:
         docs.mount(app)

@@ -23,6 +23,7 @@ GROUP_OF_ROLE = {
     "api": "api",
     "worker (instant)": "workers",
     "worker (batch)": "workers",
+    "worker (screening)": "workers",
     "celery beat": "workers",
     "celery": "workers",
     "postgresql": "postgresql",
@@ -60,9 +61,12 @@ def role(proc) -> str | None:  # type: ignore[no-untyped-def]
         return "api"
     if "bank-simulator" in cmd:
         return "bank simulator"
+    if "bureau-simulator" in cmd:
+        return "bureau simulator"
     if "celery" in cmd:
         for part, named in (("beat", "celery beat"), ("-Q batch", "worker (batch)"),
-                            ("-Q instant", "worker (instant)")):
+                            ("-Q instant", "worker (instant)"),
+                            ("-Q applications", "worker (screening)")):
             if part in cmd:
                 return named
         return "celery"

@@ -21,7 +21,7 @@ from kombu import Exchange, Queue
 # sent before any worker started still lands in its queue (and only there).
 QUEUES = tuple(
     Queue(name, Exchange(name, type="direct"), routing_key=name)
-    for name in ("instant", "batch", "maintenance")
+    for name in ("instant", "batch", "maintenance", "applications")
 )
 
 EVENTS_CHANNEL = "shunfuri:transfer-events"

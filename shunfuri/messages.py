@@ -44,6 +44,28 @@ SCREENING_REASONS_JA = {
     "income_proof_required": "規則4：収入証明書が必要",
     "many_other_lenders": "規則5：他社借入件数が多い",
 }
+# The reason code of a screener's decline (`screener_declined`), for the staff pages.
+SCREENER_DECLINED_JA = "審査担当者の判断による否決"
+
+# What the applicant reads about their application, by status (the API's `detail_ja`, the
+# status page). A decline never says why: the reason code is for the record and for staff.
+APPLICATION_STATUS_JA = {
+    "received": "お申し込みを受け付けました。ただいま審査を始めています。このままお待ちください。",
+    "checking": "ただいま審査しています。結果が出るまで、このままお待ちください。",
+    "approved": "審査の結果、ご契約いただけます。ご利用限度額は{limit}、年率は{rate}です。"
+                "{until}までにご契約のお手続きをお済ませください。",
+    "declined": "審査の結果、誠に申し訳ございませんが、今回はご希望に添いかねる結果となりました。",
+    "documents_needed": "ご契約には収入証明書が必要です。{documents}のいずれかに記載の年収を、"
+                        "{until}までにお送りください。",
+    "manual_review": "担当者が審査を進めています。結果が出るまで、しばらくお待ちください。",
+    "contracted": "ご契約が完了しました。カード番号と暗証番号（またはWeb-ID）でログインして、"
+                  "すぐにご利用いただけます。",
+    "expired": "お手続きの期限が過ぎたため、このお申し込みは終了しました。"
+               "ご希望の場合は、あらためてお申し込みください。",
+}
+# Screening is waiting for the credit bureau (down or slow): nothing is decided on a guess.
+BUREAU_WAIT_JA = ("信用情報機関への照会に時間がかかっています。お申し込みは受け付けておりますので、"
+                  "結果が出るまでこのままお待ちください。")
 
 _PIN_REMEDY = "ほかの人に推測されにくい4桁の数字を設定してください。"
 _PIN_REASONS = {
@@ -62,6 +84,7 @@ FIELD_LABELS_JA = {
     "name_kana": "フリガナ",
     "birth_date": "生年月日",
     "phone": "電話番号",
+    "email": "メールアドレス",
     "postal_code": "郵便番号",
     "address": "ご住所",
     "employment": "ご職業",
@@ -84,12 +107,17 @@ _COUNTED = frozenset({"other_count"})
 _SPECIFIC_JA = {
     ("name_kana", "not_kana"):
         "フリガナは全角カタカナで入力してください（ひらがな・半角カナは自動で変換します）。",
+    ("name_kana", "kana_too_long_for_bank"):
+        "フリガナが長すぎて、銀行口座の名義（半角30文字まで）に収まりません。"
+        "口座の名義と同じ表記で入力してください。",
     ("name_kanji", "invalid_characters"):
         "お名前に使えない文字が含まれています。漢字・かな・英字と空白で入力してください。",
     ("birth_date", "invalid_date"):
         "生年月日は「1990-04-01」や「1990/4/1」のように、正しい日付を入力してください。",
     ("birth_date", "in_future"): "生年月日が今日より後の日付になっています。ご確認ください。",
     ("birth_date", "too_early"): "生年月日は1900年以降の日付で入力してください。",
+    ("email", "invalid_email"):
+        "メールアドレスの形式が正しくありません。「name@example.jp」のように入力してください。",
     ("postal_code", "invalid_postal_code"):
         "郵便番号は7桁の数字で入力してください（〒やハイフンはなくてもかまいません）。",
 }

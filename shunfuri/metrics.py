@@ -64,6 +64,17 @@ UNAUTHENTICATED_REFUSALS = Counter(
 MAIL = Counter("shunfuri_mail", "Member mail sends by outcome (sent, retrying, failed)",
                ["kind", "outcome"])
 
+# Becoming a member: counted by status and decision only, never by anything the
+# applicant typed (spec/application.md, "Personal data").
+APPLICATIONS = Counter("shunfuri_applications", "Applications entering each status",
+                       ["status"])
+APPLICATION_DECISION_SECONDS = Histogram(
+    "shunfuri_application_decision_seconds",
+    "Received to an automatic decision (real time)", buckets=LATENCY_BUCKETS,
+)
+BUREAU_ERRORS = Counter("shunfuri_bureau_errors",
+                        "Credit bureau calls that gave no usable answer", ["kind"])
+
 
 class _Gauges:
     """Gauges read from the database at scrape time (the database is the record; a

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     bank_database_url: str | None = Field(
         default=None, validation_alias="SHUNFURI_BANK_DATABASE_URL"
     )
+    # The credit bureau (指定信用情報機関; `shunfuri up` starts its simulator), and how long
+    # one inquiry may take before screening treats the bureau as down and retries.
+    bureau_url: str = Field(default="http://127.0.0.1:8082",
+                            validation_alias="SHUNFURI_BUREAU_URL")
+    bureau_timeout_seconds: float = Field(default=5.0, gt=0,
+                                          validation_alias="SHUNFURI_BUREAU_TIMEOUT")
     token_ttl_seconds: int = Field(default=900, validation_alias="SHUNFURI_TOKEN_TTL_SECONDS")
     amount_step: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_STEP")
     amount_minimum: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_MINIMUM")

@@ -269,16 +269,10 @@ def create_app() -> FastAPI:
                             "amount": row.amount, "paid_at": row.paid_at.isoformat()})
         return [_on_wire(book, r) for r in out]
 
-    async def degraded() -> JSONResponse | None:
-        """The faults every endpoint honours before doing its work."""
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        if faults.outage or random.random() < faults.transient_rate:
-            return JSONResponse({"error": "temporarily_unavailable"}, status_code=503)
-        return None
+    degraded = faults.degraded  # the faults every endpoint honours before its work
 
     def answer_lost(count: int) -> bool:
-        if random.random() < faults.lose_response_rate:
+        if faults.answer_lost():
             stats.lost_answers += count
             return True
         return False
@@ -360,9 +354,7 @@ def create_app() -> FastAPI:
 
     @app.post("/v1/control")
     def set_control(change: Control) -> dict:
-        for key, value in change.model_dump(exclude_none=True).items():
-            setattr(faults, key, value)
-        return faults.as_dict()
+        return faults.apply(change)
 
     @app.get("/healthz")
     def healthz() -> dict:

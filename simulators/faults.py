@@ -1,10 +1,25 @@
-"""The bank simulator's fault controls (`POST /v1/control`) and what it counts
-(`GET /v1/stats`), for load, chaos and integration tests."""
+"""Fault controls shared by the simulators (the bank's `POST /v1/control`, the bureau's
+`POST /v1/bureau/control`): the same fields, the same meaning.
+
+- `latency_ms`: every call waits this long before it is served (default 2 ms);
+- `transient_rate`: this share of calls is answered 503 before any work is done;
+- `outage`: every call is answered 503 before any work is done;
+- `lose_response_rate`: this share of calls is served (the work is done and recorded)
+  and then answered 504 instead: the answer is lost on its way back;
+- `garbage_rate` / `garbage_body` (the bank): this share of calls is served and then
+  answered 200 with a body that is not the answer the protocol promises.
+
+A simulator calls `degraded()` before its work and `answer_lost()` after it. `Stats` is
+what the bank counts (`GET /v1/stats`), for load, chaos and integration tests.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Literal
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 # Bodies of a 200 that is not the answer the protocol promises (`garbage_body`): not
@@ -21,6 +36,8 @@ GarbageBody = Literal["text", "array", "null", "results", "items"]
 
 
 class Control(BaseModel):
+    """A change of the faults; fields left out stay as they are."""
+
     latency_ms: float | None = Field(default=None, ge=0, le=60_000)
     transient_rate: float | None = Field(default=None, ge=0, le=1)
     lose_response_rate: float | None = Field(default=None, ge=0, le=1)
@@ -30,6 +47,8 @@ class Control(BaseModel):
 
 
 class Faults:
+    """The faults in force in one simulator process."""
+
     def __init__(self) -> None:
         self.latency_ms = 2.0
         self.transient_rate = 0.0
@@ -40,6 +59,27 @@ class Faults:
 
     def as_dict(self) -> dict:
         return dict(vars(self))
+
+    def apply(self, change: Control) -> dict:
+        for key, value in change.model_dump(exclude_none=True).items():
+            setattr(self, key, value)
+        return self.as_dict()
+
+    async def degraded(self) -> JSONResponse | None:
+        """The refusal to answer instead of serving the call, or None to serve it."""
+        if self.latency_ms:
+            await asyncio.sleep(self.latency_ms / 1000)
+        if self.outage or random.random() < self.transient_rate:
+            return JSONResponse({"error": "temporarily_unavailable"}, status_code=503)
+        return None
+
+    def answer_lost(self) -> bool:
+        """Whether the answer of a call just served is lost (answer 504 instead)."""
+        return random.random() < self.lose_response_rate
+
+    @staticmethod
+    def lost_answer() -> JSONResponse:
+        return JSONResponse({"error": "gateway_timeout"}, status_code=504)
 
 
 class Stats:

@@ -48,6 +48,9 @@ app.conf.update(
         "ops.ping": {"queue": "instant"},
         "mail.send": {"queue": "maintenance"},
         "mail.queue": {"queue": "maintenance"},
+        "applications.screen": {"queue": "applications"},
+        "applications.sweep": {"queue": "maintenance"},
+        "applications.expire": {"queue": "maintenance"},
     },
     worker_hijack_root_logger=False,
     task_time_limit=120,
@@ -80,6 +83,20 @@ app.conf.update(
             "task": "transfers.recover",
             "schedule": 2.0,
             "options": {"queue": "maintenance", "expires": 5},
+        },
+        # Applications: re-send screening for rows whose retry time came or whose
+        # message was lost (the database says what is still to screen).
+        "applications-sweep": {
+            "task": "applications.sweep",
+            "schedule": 2.0,
+            "options": {"queue": "maintenance", "expires": 5},
+        },
+        # Offers and documents requests past their 14 days (business clock): asked
+        # often, so a simulated clock running fast expires them on time too.
+        "applications-expire": {
+            "task": "applications.expire",
+            "schedule": 10.0,
+            "options": {"queue": "maintenance", "expires": 20},
         },
         # The daily overdue job, on the business clock: asked often, it runs once the
         # JST day (simulated or not) has changed since its last complete run.

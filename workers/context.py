@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from shunfuri.services.applications.screening import Context as ScreeningContext
 from shunfuri.services.mail.outbox import MailContext
 from shunfuri.services.orders.pipeline import Context
 
@@ -48,4 +49,21 @@ def mail_context() -> MailContext | None:
         mail_from=settings.mail_from,
         public_url=settings.public_url,
         pepper=settings.pin_pepper.get_secret_value(),
+    )
+
+
+@lru_cache(maxsize=1)
+def screening_context() -> ScreeningContext:
+    """Sessions, the credit bureau, both clocks: what screening an application needs."""
+    from shunfuri.clock import SystemClock, get_clock
+    from shunfuri.db.session import session_factory
+    from shunfuri.gateway.bureau import HttpBureauGateway
+    from shunfuri.settings import get_settings
+
+    settings = get_settings()
+    return ScreeningContext(
+        sessions=session_factory(),
+        bureau=HttpBureauGateway(settings.bureau_url, timeout=settings.bureau_timeout_seconds),
+        now=get_clock().now,
+        wall=SystemClock().now,
     )

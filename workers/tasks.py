@@ -144,3 +144,41 @@ def queue_mail() -> None:
         with transaction() as session:
             if mail_events.reminders(session, now=now, wall=wall) is None:
                 return
+
+
+@app.task(name="applications.screen", ignore_result=True)
+def screen_application(application_id: str) -> None:
+    """Screen one application as far as it goes now; a redelivered or duplicate message
+    finds it held, not due or decided, and does nothing (`services.applications.screening`)."""
+    from shunfuri.services.applications import screening
+    from workers.context import screening_context
+
+    screening.screen(screening_context(), application_id)
+
+
+@app.task(name="applications.sweep", ignore_result=True)
+def sweep_applications() -> None:
+    """Send a screening message for every application whose retry time came or whose
+    message was lost; two beats share the rows (`SKIP LOCKED`)."""
+    from shunfuri.clock import wall_now
+    from shunfuri.db.session import session_factory
+    from shunfuri.services.applications import sweep
+    from shunfuri.settings import get_settings
+
+    after = timedelta(seconds=get_settings().recovery_after_seconds)
+    sent = sweep.redrive_and_wake(session_factory(), wall=wall_now(), redrive_after=after)
+    if sent:
+        log.info("application sweep sent %d to screening", sent)
+
+
+@app.task(name="applications.expire", ignore_result=True)
+def expire_applications() -> None:
+    """Offers and documents requests past their 14 days become `expired` (one conditional
+    UPDATE: a second beat finds nothing left)."""
+    from shunfuri.clock import get_clock, wall_now
+    from shunfuri.db.session import session_factory
+    from shunfuri.services.applications import sweep
+
+    expired = sweep.expire(session_factory(), now=get_clock().now(), wall=wall_now())
+    if expired:
+        log.info("%d applications expired", expired)

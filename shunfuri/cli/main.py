@@ -93,6 +93,22 @@ def bank_simulator(
     )
 
 
+@app.command("bureau-simulator")
+def bureau_simulator(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8082,
+    host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
+    data_dir: DataDir = None,
+) -> None:
+    """Run the credit bureau simulator (records set over HTTP, inquiries answered)."""
+    import uvicorn
+
+    use_data_dir(data_dir)
+    uvicorn.run(
+        "simulators.bureau:create_app", factory=True, host=host, port=port,
+        log_level="warning", access_log=False,
+    )
+
+
 @app.command("clock")
 def clock_cmd(
     spec: Annotated[

@@ -93,9 +93,13 @@ def system_processes(
     bank_port = free_port()
     env.setdefault("SHUNFURI_BANK_URL", f"http://127.0.0.1:{bank_port}")
     procs["bank"] = f"{py} -m shunfuri.cli bank-simulator --port {bank_port}"
+    bureau_port = free_port()
+    env.setdefault("SHUNFURI_BUREAU_URL", f"http://127.0.0.1:{bureau_port}")
+    procs["bureau"] = f"{py} -m shunfuri.cli bureau-simulator --port {bureau_port}"
     # Where this system's parts listen, for `reconcile`, tests and operators.
     (data_dir / "ports.env").write_text(
-        f"SHUNFURI_BANK_URL={env['SHUNFURI_BANK_URL']}\nBROKER_URL={settings.resolved_broker_url}\n"
+        f"SHUNFURI_BANK_URL={env['SHUNFURI_BANK_URL']}\n"
+        f"SHUNFURI_BUREAU_URL={env['SHUNFURI_BUREAU_URL']}\nBROKER_URL={settings.resolved_broker_url}\n"
         f"DATABASE_URL={settings.resolved_database_url}\nAPI_URL=http://{host}:{port}\n"
         + (f"SMTP_URL={env['SMTP_URL']}\n" if "mail" in procs else "")
     )
@@ -107,6 +111,13 @@ def system_processes(
     procs["worker"] = respawning(
         f"{py} -m celery -A workers.app worker -Q instant,maintenance "
         f"-c {worker_concurrency} -n instant-{tag}@%h --loglevel WARNING"
+    )
+    # Screening asks the credit bureau: a call may wait for the bureau's timeout, so it
+    # has a process of its own (threads: the work is waiting) and never holds up an
+    # instant transfer or the maintenance sweeps.
+    procs["screening"] = respawning(
+        f"{py} -m celery -A workers.app worker -Q applications -P threads -c 4 "
+        f"-n screening-{tag}@%h --loglevel WARNING"
     )
     # The 09:30 batch has minutes of budget; instant transfers have milliseconds. On a
     # shared machine the batch worker yields the CPU first. Two processes: while one

@@ -27,7 +27,8 @@ class AsyncSessions:
     """The async engine of one event loop and the sessions run through it."""
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
-        self.engine = create_async_engine(normalise_url(url), **pool_options(pool_size))
+        self.engine = create_async_engine(normalise_url(url), **pool_options(pool_size),
+                                          hide_parameters=True)
         replace_server_closed_connections(self.engine.sync_engine)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:

@@ -451,3 +451,9 @@ class MailRun(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+
+# The application table lives in a module of its own; importing it here puts it in
+# `Base.metadata` for the migrations and for whoever reads the tables from this module.
+import shunfuri.db.applications  # noqa: E402,F401

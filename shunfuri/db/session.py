@@ -22,9 +22,14 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10, options: str | None = None) -> Engine:
-    """`options`: server settings for every connection (libpq `options`, `-c name=value`)."""
+    """`options`: server settings for every connection (libpq `options`, `-c name=value`).
+
+    `hide_parameters`: a database error's message (which the API's error handler logs)
+    names the statement but never the values bound to it - an applicant's personal data
+    among them."""
     extra = {"connect_args": {"options": options}} if options else {}
-    engine = create_engine(normalise_url(url), **pool_options(pool_size), **extra)
+    engine = create_engine(normalise_url(url), **pool_options(pool_size), **extra,
+                           hide_parameters=True)
     replace_server_closed_connections(engine)
     return engine
 

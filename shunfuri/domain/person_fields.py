@@ -19,7 +19,9 @@ from typing import Any
 
 import jaconv
 
+from shunfuri.domain import own_name
 from shunfuri.domain.normalise import DASHES, SPACES, normalise_identifier
+from shunfuri.errors import ShunfuriError
 
 NAME_MAX = 40
 TEXT_MAX = 200
@@ -89,6 +91,11 @@ def kana_name(raw: Any) -> str:
                                        "half-width kana are converted).")
     if not any(_is_katakana(ch) for ch in name):
         raise FieldRefused("not_kana", "A kana name has at least one katakana letter.")
+    try:  # the member's name becomes the own-name key money is checked against (本人名義)
+        own_name.holder_key(name)
+    except ShunfuriError:
+        raise FieldRefused("kana_too_long_for_bank", "A bank account name carries at most "
+                                                     "30 half-width characters.") from None
     return name
 
 

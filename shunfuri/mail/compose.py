@@ -27,6 +27,7 @@ from typing import ClassVar
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
+from shunfuri.domain.contract_terms import due_day_ja, percent_ja
 from shunfuri.domain.instants import to_jst
 
 _WEEKDAYS = "月火水木金土日"
@@ -67,7 +68,8 @@ def duration_ja(minutes: int) -> str:
     return f"{hours}時間{rest}分" if rest else f"{hours}時間"
 
 
-_ENV.filters.update(yen=yen, jdate=jdate, jdatetime=jdatetime, duration_ja=duration_ja)
+_ENV.filters.update(yen=yen, jdate=jdate, jdatetime=jdatetime, duration_ja=duration_ja,
+                    percent=percent_ja, due_day=due_day_ja)
 # Which identifier a login notice is about, and its secret: named, never shown (no card
 # number or Web-ID goes into mail).
 LOGIN_IDS = {"card": ("カード番号", "暗証番号"), "web": ("Web-ID", "パスワード")}
@@ -213,11 +215,41 @@ class UnknownClientFailures:
         return "【瞬フリ】新しいブラウザ・アプリからのログインに失敗がありました"
 
 
+@dataclass(frozen=True)
+class ContractDocument:
+    """契約締結時書面, delivered by mail (the applicant agreed to electronic delivery at
+    the contract). The card number is never here, only its last four digits. It goes to
+    the application's address before that address is confirmed, so it carries the
+    confirmation link (`confirm_url`; empty when the link is not wanted)."""
+
+    KIND: ClassVar[str] = "contract_document"
+    contract_id: str
+    contracted_at: datetime
+    card_last4: str
+    credit_limit: int
+    rate_bp: int
+    due_day: int
+    late_charge_bp: int
+    repayment_method_ja: str
+    minimum_table: tuple[tuple[str, str], ...]
+    interest_free_days: int
+    confirm_url: str
+    confirm_expires_at: datetime | None
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{4}", self.card_last4):
+            raise ValueError("card_last4 is the last four digits of a card number")
+
+    def subject(self) -> str:
+        return "【瞬フリ】ご契約内容のお知らせ（契約締結時書面）"
+
+
 MailContent = (RepaymentReminder | TransferSettled | RepaymentReceived | OverdueNotice
-               | PayeeAdded | AddressConfirmation | LoginLocked | UnknownClientFailures)
+               | PayeeAdded | AddressConfirmation | LoginLocked | UnknownClientFailures
+               | ContractDocument)
 KINDS = tuple(c.KIND for c in (RepaymentReminder, TransferSettled, RepaymentReceived,
                                OverdueNotice, PayeeAdded, AddressConfirmation, LoginLocked,
-                               UnknownClientFailures))
+                               UnknownClientFailures, ContractDocument))
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,18 @@ def no_server_error(ctx, response, case):  # type: ignore[no-untyped-def]
     return None
 
 
+_TEXT_CODES = ("required", "invalid_characters", "too_long")
+FORM_TEXT_RULES = {
+    *((field, code) for field in ("name_kanji", "name_kana", "address", "employer_name")
+      for code in _TEXT_CODES),
+    ("name_kana", "not_kana"),
+    *(("birth_date", code) for code in ("required", "invalid_date", "in_future", "too_early")),
+    *((field, code) for field in ("phone", "employer_phone")
+      for code in ("required", "invalid_phone")),
+    ("postal_code", "required"), ("postal_code", "invalid_postal_code"),
+}
+
+
 def beyond_a_schema(response) -> str | None:  # type: ignore[no-untyped-def]
     """Why the server refused a request the schema allows, when no JSON Schema could have
     said it; None for any other answer. The whole list:
@@ -55,10 +67,21 @@ def beyond_a_schema(response) -> str | None:  # type: ignore[no-untyped-def]
       lengths, special-use domains such as .test or .localhost);
     - whether an account is in the member's own name (本人名義: the member's kana name is
       data the desk records, not a shape), and a kana name's length once converted.
+    - the application form's text rules (`domain.person_fields`): a name of letters of any
+      script (Unicode categories), kana only, a date that exists and is not in the future,
+      the digits a phone number has for its prefix, a postal code's seven digits, text
+      that is blank once its spaces are collapsed or too long once NFKC-normalised, and
+      the employer that some employments require. Only when every refused field is such
+      a text field refused by such a rule; numbers, choices and lengths are stated.
     """
     if response.status_code != 422:
         return None
     body = response.json()
+    errors = body.get("errors") or ()
+    if errors and all((e.get("field"), e.get("code")) in FORM_TEXT_RULES or (
+            e.get("field") == "email" and e.get("message", "").startswith(
+                "refused by the mail address rules")) for e in errors):
+        return "the application form's text rules"
     if body.get("code") in ("unknown_bank", "unknown_branch"):
         return "the Zengin master"
     if body.get("code") == "payee_not_own_name":
@@ -178,3 +201,10 @@ def test_only_what_no_schema_can_say_is_excused(client, admin_headers):  # type:
     assert beyond_a_schema(special) == "the mail address rules"
     shapeless = client.put("/v1/me/mail/address", headers=headers, json={"address": "0000"})
     assert shapeless.status_code == 422 and beyond_a_schema(shapeless) is None
+    from tests.integration.application_helpers import form
+
+    kana = client.post("/v1/applications", json=form(name_kana="Yamada"))
+    assert beyond_a_schema(kana) == "the application form's text rules"
+    with_a_number = client.post("/v1/applications", json=form(name_kana="Yamada",
+                                                              requested_limit=15_000))
+    assert with_a_number.status_code == 422 and beyond_a_schema(with_a_number) is None

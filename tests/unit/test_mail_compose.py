@@ -8,10 +8,12 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from shunfuri.domain.contract_terms import minimum_table
 from shunfuri.domain.instants import JST
 from shunfuri.mail.compose import (
     KINDS,
     AddressConfirmation,
+    ContractDocument,
     Envelope,
     LoginLocked,
     OverdueNotice,
@@ -45,13 +47,19 @@ CONTENTS = [
     LoginLocked(id_kind="card", at=datetime(2026, 12, 22, 7, 41, tzinfo=JST)),
     UnknownClientFailures(id_kind="web", at=datetime(2026, 12, 22, 7, 41, tzinfo=JST),
                           paused_minutes=120),
+    ContractDocument(contract_id=TRANSFER_ID, contracted_at=NOW, card_last4="7620",
+                     credit_limit=300_000, rate_bp=1780, due_day=31, late_charge_bp=2000,
+                     repayment_method_ja="残高スライド元利定額リボルビング方式",
+                     minimum_table=minimum_table(), interest_free_days=30,
+                     confirm_url="https://shunfuri.example/mail/confirm?t=Cd98765432Yw",
+                     confirm_expires_at=datetime(2026, 12, 23, 8, 0, tzinfo=JST)),
 ]
 
 
 def test_every_kind_of_the_issue_is_here() -> None:
     assert set(KINDS) == {"repayment_reminder", "transfer_settled", "repayment_received",
                           "overdue_notice", "payee_added", "address_confirmation",
-                          "login_locked", "login_unknown_client"}
+                          "login_locked", "login_unknown_client", "contract_document"}
     assert {c.KIND for c in CONTENTS} == set(KINDS)
 
 
@@ -106,6 +114,11 @@ def test_what_each_kind_says() -> None:
     for kind in ("login_locked", "login_unknown_client"):
         assert "お知らせメールの設定にかかわらず" in bodies[kind]
         assert "配信の停止" not in bodies[kind]
+    contract = bodies["contract_document"]
+    for said in ("契約締結時書面", "****-****-****-7620", "300,000円", "年17.8%（実質年率）",
+                 "遅延損害金：年20.0%", "毎月末日", "10万円以下：4,000円", "50万円以下：13,000円",
+                 "30日間", "t=Cd98765432Yw", TRANSFER_ID):
+        assert said in contract, said
 
 
 @pytest.mark.parametrize(("minutes", "subject", "says"), [
@@ -124,6 +137,20 @@ def test_unknown_client_notice_first_failure_and_pause(minutes: int, subject: st
 def test_a_login_notice_names_a_kind_of_id_only() -> None:
     with pytest.raises(ValueError):
         LoginLocked(id_kind="9123456789012345", at=NOW)
+
+
+@pytest.mark.parametrize("last4", ["123", "12345", "1234567890123456", "12a4"])
+def test_a_contract_document_carries_four_digits_of_the_card_at_most(last4: str) -> None:
+    with pytest.raises(ValueError):
+        ContractDocument(TRANSFER_ID, NOW, last4, 300_000, 1780, 5, 2000, "方式", (), 30, "",
+                         None)
+
+
+def test_a_contract_document_without_a_link_says_nothing_of_one() -> None:
+    content = ContractDocument(TRANSFER_ID, NOW, "7620", 300_000, 1780, 5, 2000, "方式",
+                               minimum_table(), 30, "", None)
+    text = compose(content, ENVELOPE, key="k", now=NOW).get_body(("plain",)).get_content()
+    assert "/mail/confirm" not in text and "毎月5日" in text
 
 
 def test_reminder_on_the_day_itself() -> None:

@@ -49,6 +49,7 @@ from shunfuri import metrics
 from shunfuri.db.models import OutgoingMail
 from shunfuri.mail.compose import (
     AddressConfirmation,
+    ContractDocument,
     Envelope,
     LoginLocked,
     MailContent,
@@ -227,10 +228,30 @@ def message_for(row: Claimed, ctx: MailContext) -> EmailMessage:
         token = confirmation_token(ctx.pepper, row.payload["nonce"])
         content = AddressConfirmation(confirm_url=f"{base}{CONFIRM_PATH}?t={token}",
                                       expires_at=datetime.fromisoformat(row.payload["expires_at"]))
+    elif row.kind == ContractDocument.KIND:
+        content = contract_document(row.payload, ctx.pepper, base)
     else:
         content = from_payload(row.kind, row.payload)
     envelope = Envelope(to=row.to, sender=ctx.mail_from, settings_url=f"{base}{SETTINGS_PATH}")
     return compose(content, envelope, key=row.key, now=ctx.now())
+
+
+def contract_document(payload: dict[str, Any], pepper: str, base: str) -> ContractDocument:
+    """The contract mail from its outbox row: the terms as stored, and the address
+    confirmation link derived from the row's nonce (as for `AddressConfirmation`)."""
+    nonce, expires = payload.get("nonce"), payload.get("confirm_expires_at")
+    url = f"{base}{CONFIRM_PATH}?t={confirmation_token(pepper, nonce)}" if nonce else ""
+    return ContractDocument(
+        contract_id=payload["contract_id"],
+        contracted_at=datetime.fromisoformat(payload["contracted_at"]),
+        card_last4=payload["card_last4"], credit_limit=payload["credit_limit"],
+        rate_bp=payload["rate_bp"], due_day=payload["due_day"],
+        late_charge_bp=payload["late_charge_bp"],
+        repayment_method_ja=payload["repayment_method_ja"],
+        minimum_table=tuple(tuple(r) for r in payload["minimum_table"]),
+        interest_free_days=payload["interest_free_days"], confirm_url=url,
+        confirm_expires_at=datetime.fromisoformat(expires) if expires else None,
+    )
 
 
 def send_due(ctx: MailContext, *, limit: int = 50) -> SendOutcome:

@@ -129,17 +129,33 @@ def register_address(session: Session, *, member_id: int, address: str, wall: da
     address = normalise_address(address)
     row = _row_for_update(session, member_id, wall)
     _limit_confirmations(session, member_id, wall)
+    nonce, expires = _pend(row, address, wall=wall, pepper=pepper)
+    outbox.enqueue(session, member_id=member_id, to=address, kind="address_confirmation",
+                   key=nonce, payload={"nonce": nonce, "expires_at": expires.isoformat()},
+                   wall=wall)
+    session.commit()
+    return view(row, wall=wall)
+
+
+def start_confirmation(session: Session, *, member_id: int, address: str, wall: datetime,
+                       pepper: str) -> tuple[str, datetime]:
+    """Make `address` (already normalised: `normalise_address`, or the application's
+    reading of it, which is the same rule) the member's pending address with a new
+    single-use link, without queueing the confirmation mail: the caller mails the link
+    inside a mail of its own (the contract document does). Returns (nonce, expiry) for
+    that mail; the caller commits."""
+    row = _row_for_update(session, member_id, wall)
+    return _pend(row, address, wall=wall, pepper=pepper)
+
+
+def _pend(row: MemberMail, address: str, *, wall: datetime, pepper: str) -> tuple[str, datetime]:
     nonce = secrets.token_hex(16)
     expires = wall + CONFIRM_TTL
     row.pending_address = address
     row.token_expires_at = expires
     row.token_hash = digest(outbox.confirmation_token(pepper, nonce))
     row.updated_at = wall
-    outbox.enqueue(session, member_id=member_id, to=address, kind="address_confirmation",
-                   key=nonce, payload={"nonce": nonce, "expires_at": expires.isoformat()},
-                   wall=wall)
-    session.commit()
-    return view(row, wall=wall)
+    return nonce, expires
 
 
 def _limit_confirmations(session: Session, member_id: int, wall: datetime) -> None:

@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import LoginFailure, Member, MemberEvent
-from shunfuri.domain import credit, normalise
-from shunfuri.domain.rate_cap import DEFAULT_RATE_BP, cap_bp, check_limit_change
+from shunfuri.domain import credit, due_dates, normalise, own_name
+from shunfuri.domain.pins import check_pin
+from shunfuri.domain.rate_cap import DEFAULT_RATE_BP, cap_bp, check_limit_change, check_rate
 from shunfuri.errors import ShunfuriError
+from shunfuri.services.applications.facts import known_person
 from shunfuri.services.members import passwords, tokens
 from shunfuri.services.staff.audit import Actor, audit
 
@@ -139,6 +141,65 @@ def initial_rate(credit_limit: int) -> int:
     return min(DEFAULT_RATE_BP, cap_bp(credit_limit))
 
 
+def add_member(
+    session: Session, *, credit_limit: int, pin: str, web_id: str | None = None,
+    password: str | None = None, now: datetime, pepper: str, rate_bp: int | None = None,
+    due_day: int | None = None, name_kana: str | None = None,
+) -> tuple[NewMember, dict[str, Any]]:
+    """The creation itself, in the caller's transaction: no commit and no audit row
+    (`create_member` adds both; the contract of an application does the same in its own
+    transaction). Returns the new member and the audit detail to record.
+
+    `rate_bp` (default: the default rate, lowered to the legal cap) and `due_day`
+    (default 25) are the terms from the start: each is a ledger event before any other,
+    as the ledger replays from the defaults. `web_id` and `password` come together or
+    not at all."""
+    _check_credit_limit(credit_limit)
+    clean_pin = normalise.normalise_pin(pin)
+    rate = initial_rate(credit_limit) if rate_bp is None else check_rate(rate_bp, credit_limit)
+    day = due_dates.DEFAULT_DUE_DAY if due_day is None else due_dates.check_due_day(due_day)
+    clean_web_id = None
+    password_hash = None
+    if (web_id is None) != (password is None):
+        raise normalise.invalid(
+            "web_id" if web_id is None else "password",
+            "A Web-ID and a password are given together or not at all.",
+        )
+    if web_id is not None and password is not None:
+        clean_web_id = normalise.normalise_web_id(web_id)
+        clean_password = normalise.normalise_password(password, new=True)
+        _web_id_free(session, clean_web_id)
+        password_hash = passwords.hash_password(clean_password, pepper=pepper)
+    kana, key = own_name.member_kana(name_kana) if name_kana is not None else (None, None)
+    card_number = _free_card_number(session)
+    member = Member(
+        card_number=card_number, web_id=clean_web_id,
+        pin_hash=passwords.hash_pin(clean_pin, pepper=pepper), password_hash=password_hash,
+        status="active", card_lost=False, credit_limit=credit_limit, outstanding=0, held=0,
+        rate_bp=rate, due_day=day, name_kana=kana, name_key=key, created_at=now,
+        updated_at=now,
+    )
+    session.add(member)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent create took the same Web-ID
+        session.rollback()
+        raise web_id_taken() from None
+    # The ledger replays from the defaults; terms other than those hold from the start.
+    if member.rate_bp != DEFAULT_RATE_BP:
+        session.add(MemberEvent(member_id=member.id, at=SINCE_CREATION, kind="rate",
+                                value=member.rate_bp, actor="creation"))
+    if day != due_dates.DEFAULT_DUE_DAY:
+        session.add(MemberEvent(member_id=member.id, at=SINCE_CREATION, kind="due_day",
+                                value=day, actor="creation"))
+    detail = {
+        "credit_limit": credit_limit,
+        "card_last4": card_last4(card_number),
+        "web_id": clean_web_id is not None,
+    }
+    return NewMember(member_id=member.id, card_number=card_number), detail
+
+
 def create_member(
     session: Session,
     *,
@@ -155,57 +216,10 @@ def create_member(
     The load test and the transfer pipeline's tests can call this directly with a
     plain session. `web_id` and `password` come together or not at all.
     """
-
-    def work() -> tuple[NewMember, dict[str, Any]]:
-        _check_credit_limit(credit_limit)
-        clean_pin = normalise.normalise_pin(pin)
-        clean_web_id = None
-        password_hash = None
-        if (web_id is None) != (password is None):
-            raise normalise.invalid(
-                "web_id" if web_id is None else "password",
-                "A Web-ID and a password are given together or not at all.",
-            )
-        if web_id is not None and password is not None:
-            clean_web_id = normalise.normalise_web_id(web_id)
-            clean_password = normalise.normalise_password(password, new=True)
-            _web_id_free(session, clean_web_id)
-            password_hash = passwords.hash_password(clean_password, pepper=pepper)
-        card_number = _free_card_number(session)
-        member = Member(
-            card_number=card_number,
-            web_id=clean_web_id,
-            pin_hash=passwords.hash_pin(clean_pin, pepper=pepper),
-            password_hash=password_hash,
-            status="active",
-            card_lost=False,
-            credit_limit=credit_limit,
-            outstanding=0,
-            held=0,
-            rate_bp=initial_rate(credit_limit),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(member)
-        try:
-            session.flush()
-        except IntegrityError:  # a concurrent create took the same Web-ID
-            session.rollback()
-            raise web_id_taken() from None
-        if member.rate_bp != DEFAULT_RATE_BP:
-            # The ledger replays from the default rate; this one holds from the start.
-            session.add(MemberEvent(member_id=member.id, at=SINCE_CREATION, kind="rate",
-                                    value=member.rate_bp, actor="creation"))
-        detail = {
-            "credit_limit": credit_limit,
-            "card_last4": card_last4(card_number),
-            "web_id": clean_web_id is not None,
-        }
-        return NewMember(member_id=member.id, card_number=card_number), detail
-
     # The member id is known only after the insert; audit it on the row itself.
     try:
-        created, detail = work()
+        created, detail = add_member(session, credit_limit=credit_limit, pin=pin,
+                                     web_id=web_id, password=password, now=now, pepper=pepper)
     except ShunfuriError as exc:
         session.rollback()
         audit(session, actor=actor, action="create_member", now=now, ok=False,
@@ -247,12 +261,17 @@ def reset_pin(
 ) -> Member:
     """The in-person reset: new PIN, lock counters cleared, unlocked, sessions revoked.
 
-    A suspended member stays suspended (a PIN reset is not a reinstatement).
+    A suspended member stays suspended (a PIN reset is not a reinstatement). For a member
+    who joined by application (so we know their birth date and phones) a PIN others
+    could guess is refused (`guessable_pin`), as at the contract.
     """
 
     def work() -> tuple[Member, dict[str, Any]]:
         clean_pin = normalise.normalise_pin(pin)
         member = _member_for_update(session, member_id)
+        person = known_person(session, member_id)
+        if person is not None:
+            check_pin(clean_pin, birth_date=person.birth_date, phones=person.phones)
         member.pin_hash = passwords.hash_pin(clean_pin, pepper=pepper)
         session.execute(
             delete(LoginFailure).where(

@@ -17,6 +17,8 @@ from shunfuri.db.models import AuditEntry, AuthSession, LoginFailure, Member, Pa
 from shunfuri.domain import normalise
 from shunfuri.domain.ids import MAX_ID
 from shunfuri.domain.instants import aware
+from shunfuri.domain.pins import guessable_reason
+from shunfuri.services.applications.facts import KnownPerson, known_person
 from shunfuri.services.members import accounts as members
 from shunfuri.services.staff.audit import for_member
 
@@ -97,13 +99,17 @@ def payee_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {row.id: row.bank_name for row in rows}
 
 
-def new_pin() -> str:
+def new_pin(person: KnownPerson | None = None) -> str:
     """A random 4-digit PIN for an in-person reset, never four of one digit or a plain
-    run (1234, 9876), which are the first an attacker tries."""
+    run (1234, 9876), which are the first an attacker tries, nor (for a member who joined
+    by application) their birth date or a phone number's last four digits."""
     while True:
         pin = f"{secrets.randbelow(10_000):04d}"
         steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
-        if steps not in ({0}, {1}, {-1}):
+        if steps in ({0}, {1}, {-1}):
+            continue
+        if person is None or guessable_reason(pin, birth_date=person.birth_date,
+                                              phones=person.phones) is None:
             return pin
 
 
@@ -113,7 +119,7 @@ def reset_pin(session: Session, member_id: int, *, document: str, now: datetime,
     shown once, never stored or logged in the clear)."""
     if document not in ID_DOCUMENTS:
         raise normalise.invalid("document", "Choose the identity document you checked.")
-    pin = new_pin()
+    pin = new_pin(known_person(session, member_id))
     who = members.Actor(by.name, source=by.source, reason=by.reason,
                         detail={**by.detail, "id_document": document})
     members.reset_pin(session, member_id, pin=pin, now=now, pepper=pepper, actor=who)
