@@ -4,7 +4,6 @@ The hand-written parser sent every socket URL to db 0, apart from Celery."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -12,6 +11,7 @@ import redis
 
 from shunfuri import broker
 from shunfuri.embedded import PrivateRedis
+from tests import loops
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_our_clients_and_celery_share_the_db_the_url_names(socket_path, spelling
         finally:
             await client.aclose()
 
-    asyncio.run(via_async())
+    loops.run(via_async())
     producer = broker._producer.__wrapped__(url)
     producer.send_task("repayments.drain", queue=producer.amqp.queues["instant"])
     assert raw.get("shunfuri:probe") == b"sync"

@@ -4,13 +4,13 @@ one message, and each waiting request gets the view of its own transfer only."""
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 
 from api.waiter import TransferWaiter
 from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.settings import get_settings
+from tests import loops
 
 
 def test_one_message_per_pass_wakes_each_waiter_with_its_own_view(db):
@@ -32,10 +32,7 @@ def test_one_message_per_pass_wakes_each_waiter_with_its_own_view(db):
         finally:
             await waiter.close()
 
-    # A thread of its own: the browser tests' sync Playwright keeps a loop running in
-    # this one, and asyncio.run refuses to start inside it.
-    with ThreadPoolExecutor(1) as pool:
-        first, second, still_watched = pool.submit(asyncio.run, scenario()).result(timeout=30)
+    first, second, still_watched = loops.run(scenario())
     # The later line of the same transfer wins, as a later message did.
     assert first == {"id": "t-1", "status": "settled"}
     assert second == {"id": "t-2", "status": "failed", "failure_code": "bank_rejected"}

@@ -8,13 +8,13 @@ tests/integration/test_broker_socket.py uses a real socket, with Celery."""
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 
 import pytest
 import redis
 
 from shunfuri import broker
+from tests import loops
 
 
 def pool_of(url: str) -> tuple[type, dict]:
@@ -74,7 +74,7 @@ def test_unix_socket_with_password() -> None:
 ])
 def test_the_async_client_reads_the_url_the_same_way(url: str, connection: str,
                                                      db: int) -> None:
-    kind, kwargs = asyncio.run(async_pool_of(url))
+    kind, kwargs = loops.run(async_pool_of(url))
     assert kind.__name__ == connection  # redis.asyncio's class of that name
     assert kwargs["db"] == db and kwargs["socket_timeout"] == 2
 
