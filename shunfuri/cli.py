@@ -125,6 +125,7 @@ def main() -> None:
     for module in (
         "shunfuri.cli_quote", "shunfuri.cli_reconcile", "shunfuri.cli_members",
         "shunfuri.cli_doubts", "shunfuri.cli_mail", "shunfuri.cli_staff", "loadtests.cli",
+        "cluster.cli",
     ):
         try:
             __import__(module)
