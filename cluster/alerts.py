@@ -56,11 +56,12 @@ def wait_cleared(prometheus: str, timeout: float) -> tuple[bool, list[str], floa
 
 
 def during(windows: list, firings: list[Firing], grace_s: float = 60.0) -> dict[str, list[str]]:
-    """Per fault id: the alerts firing between its start and `grace_s` after its heal
-    (an alert waits for its `for:` and its range window before it fires)."""
+    """Per fault id: the alerts that began firing between its start and `grace_s` after
+    its heal (an alert waits for its `for:` and its range window before it fires).
+    Overlapping faults share what began in their common time."""
     out = {}
     for w in windows:
         names = sorted({f"{f.alert} {f.host}".strip() for f in firings
-                        if f.first <= w.end + grace_s and f.last >= w.start})
+                        if w.start <= f.first <= w.end + grace_s})
         out[w.fault] = names
     return out

@@ -113,9 +113,13 @@ def check(facts: Facts) -> Verdict:
 
 
 def _operation_counts(done: list[Pair]) -> dict:
+    """Per operation: ok / fail / info, and the codes of the refusals and unknowns."""
     out: dict = defaultdict(lambda: defaultdict(int))
     for pair in done:
         out[pair.invoke.f][pair.type] += 1
+        if pair.type != "ok":
+            code = pair.value.get("code") or "no_answer"
+            out[pair.invoke.f][f"{pair.type}:{code}"] += 1
     return {f: dict(types) for f, types in sorted(out.items())}
 
 

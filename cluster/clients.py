@@ -157,7 +157,9 @@ class Clients:
             next_at += period
             if member.token is None and not self.login(api, member):
                 continue  # suspended, or the API is unreachable: try later
-            f = rng.choices(("transfer", "repay", "cancel", "read"), (60, 15, 10, 15))[0]
+            # Repayments keep members near, not stuck at, their limits: the limit check is
+            # exercised without every transfer being refused.
+            f = rng.choices(("transfer", "repay", "cancel", "read"), (55, 25, 10, 10))[0]
             if f == "cancel" and not member.scheduled:
                 f = "read"
             outcome = getattr(self, f"_{f}")(api, rng, member, process)
@@ -188,7 +190,7 @@ class Clients:
 
     def _transfer(self, api: Api, rng: random.Random, member: Member, process: int) -> str:
         bank = rng.choices(list(BANKS), (4, 3, 3))[0]
-        body = {"payee_id": member.payees[bank], "amount": 1000 * rng.randint(1, 20)}
+        body = {"payee_id": member.payees[bank], "amount": 1000 * rng.randint(1, 10)}
         key, answer = self._keyed(api, member, process, "transfer", "/v1/transfers", body)
         ok = answer.status in (200, 201, 202)
         value = {"member_id": member.member_id, "key": key, "bank": bank, **body}
@@ -201,7 +203,7 @@ class Clients:
         return self._done(process, "transfer", answer, ok, value)
 
     def _repay(self, api: Api, rng: random.Random, member: Member, process: int) -> str:
-        body = {"payee_id": member.payees["0005"], "amount": 1000 * rng.randint(1, 10)}
+        body = {"payee_id": member.payees["0005"], "amount": 1000 * rng.randint(2, 20)}
         key, answer = self._keyed(api, member, process, "repay", "/v1/repayments", body)
         ok = answer.status in (200, 201, 202)
         value = {"member_id": member.member_id, "key": key, **body}

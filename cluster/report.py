@@ -67,8 +67,9 @@ def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: di
     details = [f"  {r.name}: {v}" for r in verdict.rules for v in r.violations[:10]]
     kinds = Counter(w.kind for w in windows)
     faults = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "none"
-    ops = table([["operation", "ok", "fail", "info"]] + [
-        [f, str(t.get("ok", 0)), str(t.get("fail", 0)), str(t.get("info", 0))]
+    ops = table([["operation", "ok", "fail", "info", "refusals and unknowns by code"]] + [
+        [f, str(t.get("ok", 0)), str(t.get("fail", 0)), str(t.get("info", 0)),
+         ", ".join(f"{k} {v}" for k, v in sorted(t.items()) if ":" in k) or "-"]
         for f, t in c["operations"].items()])
     lat = table([["fault kind at acceptance", "n", "p50 s", "p99 s", "max s", "> 10 s"]] + [
         [k, str(s["n"]), f"{s['p50']:.2f}", f"{s['p99']:.2f}", f"{s['max']:.2f}",
