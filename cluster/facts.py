@@ -25,6 +25,7 @@ from cluster.history import read
 from cluster.hosts import Topology
 from cluster.layout import ROOT, Layout
 from cluster.processes import SHUNFURI, bank_database_url, base_env
+from cluster.schedule import Plan
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Window:
     start: float
     end: float
     what: str = ""
+    label: str = ""  # kind and target role, e.g. "kill worker" (cluster.schedule)
 
 
 def nemesis_log(path: Path) -> list[dict]:
@@ -52,19 +54,21 @@ def clock_line(state: dict, events: list[dict]) -> ClockLine:
     return line
 
 
-def windows(events: list[dict], describe: dict[str, str], end: float) -> list[Window]:
-    starts: dict[str, dict] = {}
-    out = []
+def windows(events: list[dict], plan: Plan, topology: Topology, end: float) -> list[Window]:
+    """Each fault from its start to its heal, as logged; one whose start failed is left
+    out, one never healed ends at `end`."""
+    faults = {f.id: f for f in plan.faults}
+    starts: dict[str, float] = {}
+    spans = []
     for event in events:
         if event.get("phase") == "start" and event.get("ok"):
-            starts[event["fault"]] = event
+            starts[event["fault"]] = event["time"]
         elif event.get("phase") == "heal" and event.get("fault") in starts:
-            begun = starts.pop(event["fault"])
-            out.append(Window(begun["fault"], begun["kind"], begun["time"], event["time"],
-                              describe.get(begun["fault"], "")))
-    out += [Window(e["fault"], e["kind"], e["time"], end, describe.get(e["fault"], ""))
-            for e in starts.values()]
-    return sorted(out, key=lambda w: w.start)
+            spans.append((event["fault"], starts.pop(event["fault"]), event["time"]))
+    spans += [(fault, at, end) for fault, at in starts.items()]
+    return sorted((Window(i, faults[i].kind, a, b, faults[i].describe(),
+                          faults[i].label(topology)) for i, a, b in spans),
+                  key=lambda w: w.start)
 
 
 def _epoch(value: datetime) -> float:

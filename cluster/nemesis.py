@@ -54,6 +54,7 @@ class Nemesis:
         self.links: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
         self.bank: dict[str, dict] = {}
         self.clock: ClockLine | None = None
+        self.killed: set[str] = set()
 
     def close(self) -> None:
         self.log.close()
@@ -116,9 +117,11 @@ class Nemesis:
         procs = [n for n in names(self.state, hosts=[host], network=False)
                  if not n.endswith(".bank-postgres")]
         if start:
+            self.killed.add(host)
             request(self.layout, {"op": "stop", "names": procs, "signal": "KILL",
                                   "group": True})
         else:
+            self.killed.discard(host)
             request(self.layout, {"op": "start", "names": procs})
             if "bank" in self.topology.host(host).roles:
                 self._wait_bank()
@@ -145,6 +148,9 @@ class Nemesis:
             self.bank[fault.id] = fault.params["control"]
         else:
             self.bank.pop(fault.id, None)
+        if self.topology.first("bank").name in self.killed:
+            # Killed: the faults apply from its restart (the kill's heal pushes them).
+            return {"deferred": "the bank is down; applied when it is started again"}
         return self._push_bank()
 
     def _push_bank(self) -> dict:
@@ -205,6 +211,7 @@ class Nemesis:
                     fixed.append(f"proxy faults on {host.name}")
                 proxy.control(self.layout.proxy_socket(host.name), {"op": "clear"})
         self.links.clear()
+        self.killed.clear()
         if self.bank:
             fixed.append("bank faults")
         self.bank.clear()

@@ -15,12 +15,12 @@ from cluster.history import Op, pairs
 PROMISE_S = 10.0
 
 
-def latencies(ops: list[Op], payments: dict[str, Payment], windows: list,
-              clock: ClockLine) -> dict[str, dict]:
-    """Per fault kind active when an instant transfer was accepted (`none`: no fault):
-    seconds from acceptance (its `accepted_at`, placed on the wall clock by the clock
-    line) to the bank's payment, by the bank's own record."""
-    samples: dict[str, list[float]] = defaultdict(list)
+def samples(ops: list[Op], payments: dict[str, Payment], windows: list,
+            clock: ClockLine) -> list[dict]:
+    """One per instant transfer the bank paid: acceptance (its `accepted_at`, placed on
+    the wall clock by the clock line), the bank's payment (its own record), and the faults
+    active at acceptance."""
+    out = []
     for pair in pairs(ops):
         value = pair.value
         if pair.invoke.f != "transfer" or pair.type != "ok" or value["decision"] != "instant":
@@ -28,14 +28,31 @@ def latencies(ops: list[Op], payments: dict[str, Payment], windows: list,
         paid = payments.get(value["id"])
         if paid is None or paid.status != "paid":
             continue
-        accepted = clock.wall_of(datetime.fromisoformat(value["accepted_at"]),
-                                 before=pair.done.time)  # type: ignore[union-attr]
-        if accepted is None:
-            accepted = pair.done.time  # type: ignore[union-attr]
-        active = {w.kind for w in windows if w.start <= accepted <= w.end} or {"none"}
-        for kind in active:
-            samples[kind].append(max(0.0, paid.paid_at - accepted))
-    return {kind: _stats(values) for kind, values in sorted(samples.items())}
+        done = pair.done.time  # type: ignore[union-attr]
+        accepted = clock.wall_of(datetime.fromisoformat(value["accepted_at"]), before=done)
+        accepted = done if accepted is None else accepted
+        active = [w for w in windows if w.start <= accepted <= w.end]
+        out.append({"id": value["id"], "bank": value["bank"], "accepted": round(accepted, 3),
+                    "paid": round(paid.paid_at, 3),
+                    "seconds": round(max(0.0, paid.paid_at - accepted), 3),
+                    "faults": [w.fault for w in active],
+                    "labels": sorted({w.label or w.kind for w in active})})
+    return out
+
+
+def latencies(ops: list[Op], payments: dict[str, Payment], windows: list,
+              clock: ClockLine) -> dict[str, dict]:
+    """Accept -> paid seconds per fault (kind and target) active at acceptance, over
+    every such transfer and, `(alone)`, over those accepted while it was the only one;
+    `none`: no fault active."""
+    by: dict[str, list[float]] = defaultdict(list)
+    for sample in samples(ops, payments, windows, clock):
+        labels = sample["labels"] or ["none"]
+        for label in labels:
+            by[label].append(sample["seconds"])
+        if len(labels) == 1 and labels != ["none"]:
+            by[f"{labels[0]} (alone)"].append(sample["seconds"])
+    return {label: _stats(values) for label, values in sorted(by.items())}
 
 
 def _stats(values: list[float]) -> dict:
@@ -71,7 +88,7 @@ def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: di
         [f, str(t.get("ok", 0)), str(t.get("fail", 0)), str(t.get("info", 0)),
          ", ".join(f"{k} {v}" for k, v in sorted(t.items()) if ":" in k) or "-"]
         for f, t in c["operations"].items()])
-    lat = table([["fault kind at acceptance", "n", "p50 s", "p99 s", "max s", "> 10 s"]] + [
+    lat = table([["fault at acceptance", "n", "p50 s", "p99 s", "max s", "> 10 s"]] + [
         [k, str(s["n"]), f"{s['p50']:.2f}", f"{s['p99']:.2f}", f"{s['max']:.2f}",
          str(s["over_10s"])] for k, s in latency.items()]) if latency else "(none paid)"
     fired = table([["fault", "kind", "what", "alerts fired (start .. heal + 60 s)"]] + [
@@ -87,7 +104,7 @@ def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: di
         f"transfers in our records {c['transfers']}, paid by the bank {c['bank_paid']}, "
         f"asked for again {c['resent']}; bank: answers lost {bank.get('lost_answers', '?')}, "
         f"inquiries {bank.get('inquiries', '?')}", "", ops, "",
-        "accept -> paid, instant transfers, by the fault kinds active at acceptance:", lat,
+        "accept -> paid, instant transfers, by the faults active at acceptance:", lat,
         "", fired, "",
         f"alerts after healing: {'all cleared' if ok else 'STILL FIRING: ' + ', '.join(still)}"
         f" (waited {waited} s)",

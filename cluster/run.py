@@ -160,7 +160,7 @@ def _drain(layout: Layout, nemesis: Nemesis) -> None:
 def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: float) -> bool:
     facts = gather(layout, topology, out)
     events = nemesis_log(out / "nemesis.jsonl")
-    ran = windows(events, {f.id: f.describe() for f in plan.faults}, time.time())
+    ran = windows(events, plan, topology, time.time())
     verdict = check(facts)
     prometheus = topology.url("prometheus")
     try:
@@ -173,6 +173,9 @@ def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: f
                               checked=len(firings),
                               violations=[] if cleared[0] else [f"still: {cleared[1]}"]))
     latency = report.latencies(facts.ops, facts.payments, ran, facts.clock)
+    with open(out / "latency.jsonl", "w") as file:
+        for sample in report.samples(facts.ops, facts.payments, ran, facts.clock):
+            file.write(json.dumps(sample) + "\n")
     failed = [f"{e['fault']} {e['phase']}: {e.get('error')}" for e in events
               if e.get("ok") is False]
     text = report.render(plan.seed, verdict, ran, latency, alerts.during(ran, firings),

@@ -47,6 +47,30 @@ class Fault:
             return self.kind
         return None
 
+    def label(self, topology: Topology) -> str:
+        """The kind and what it hits, by role: the rows of the latency table."""
+        p = self.params
+
+        def role(host: str) -> str:
+            found = topology.host(host)
+            return "worker" if found.is_worker else found.roles[0]
+
+        if self.kind == "kill":
+            return f"kill {role(p['host'])}"
+        if self.kind == "partition":
+            if p["mode"] == "isolate":
+                return f"isolate {role(p['a'])}"
+            return f"partition {'|'.join(sorted({role(p['a']), role(p['b'])}))}"
+        if self.kind == "link":
+            return f"link {role(p['client'])}->{p['server']} {p['what']}"
+        if self.kind == "bank":
+            return f"bank {p['what']}"
+        if self.kind == "postgres":
+            return f"postgres {p['mode']}"
+        if self.kind == "clock":
+            return f"clock {p['boundary']}"
+        return self.kind
+
     def describe(self) -> str:
         p = self.params
         if self.kind == "partition":

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from cluster.business import JST, ClockLine
 from cluster.checker import Facts, Payment, Row, check
+from cluster.facts import Window
 from cluster.history import Op
 from cluster.report import latencies
 
@@ -205,13 +206,15 @@ def test_latency_is_from_acceptance_to_the_banks_payment_by_fault_kind() -> None
     h.transfer(1, "t1", 10_000)
     h.transfer(30, "t2", 10_000)
 
-    class Window:
-        def __init__(self, kind: str, start: float, end: float) -> None:
-            self.kind, self.start, self.end = kind, start, end
-
+    h.transfer(33, "t3", 10_000)
     payments = {"t1": Payment("t1", 10_000, "paid", T0 + 1.5),
-                "t2": Payment("t2", 10_000, "paid", T0 + 42)}
-    got = latencies(h.ops, payments, [Window("kill", T0 + 20, T0 + 35)],
-                    ClockLine(((T0, START),)))
-    assert got == {"kill": {"n": 1, "p50": 12.0, "p99": 12.0, "max": 12.0, "over_10s": 1},
-                   "none": {"n": 1, "p50": 0.5, "p99": 0.5, "max": 0.5, "over_10s": 0}}
+                "t2": Payment("t2", 10_000, "paid", T0 + 42),
+                "t3": Payment("t3", 10_000, "paid", T0 + 40)}
+    kill = Window("f1", "kill", T0 + 20, T0 + 35, label="kill worker")
+    bank = Window("f2", "bank", T0 + 32, T0 + 50, label="bank slow")
+    got = latencies(h.ops, payments, [kill, bank], ClockLine(((T0, START),)))
+    assert got == {
+        "kill worker": {"n": 2, "p50": 7.0, "p99": 12.0, "max": 12.0, "over_10s": 1},
+        "kill worker (alone)": {"n": 1, "p50": 12.0, "p99": 12.0, "max": 12.0, "over_10s": 1},
+        "bank slow": {"n": 1, "p50": 7.0, "p99": 7.0, "max": 7.0, "over_10s": 0},
+        "none": {"n": 1, "p50": 0.5, "p99": 0.5, "max": 0.5, "over_10s": 0}}

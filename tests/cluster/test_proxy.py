@@ -17,7 +17,13 @@ from cluster.proxy import LinkFaults, control, serve
 CLIENT = "127.0.0.1"  # the test's connections come from here
 
 
+ECHOES: set[asyncio.Task] = set()
+
+
 async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    ECHOES.add(task)
     try:
         while data := await reader.read(65536):
             writer.write(data)
@@ -26,6 +32,7 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         pass
     finally:
         writer.close()
+        ECHOES.discard(task)
 
 
 @dataclass
@@ -62,7 +69,9 @@ def proxy(tmp_path: Path) -> Iterator[Running]:
         await stop
         task.cancel()
         echo.close()
-        await asyncio.gather(task, return_exceptions=True)
+        for echoing in list(ECHOES):
+            echoing.cancel()
+        await asyncio.gather(task, *ECHOES, return_exceptions=True)
 
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()
@@ -127,7 +136,7 @@ def test_reset_rate_cuts_the_connection(proxy: Running) -> None:
 
 def test_refused_connections_are_reset_at_once(proxy: Running) -> None:
     proxy.set(refuse_rate=1.0)
-    with proxy.connect() as sock, pytest.raises(ConnectionResetError):
+    with pytest.raises(ConnectionResetError), proxy.connect() as sock:  # noqa: PT012
         sock.sendall(b"x")
         while sock.recv(10):
             pass
