@@ -55,13 +55,14 @@ def wait_cleared(prometheus: str, timeout: float) -> tuple[bool, list[str], floa
     return False, still, round(time.monotonic() - started, 1)
 
 
-def during(windows: list, firings: list[Firing], grace_s: float = 60.0) -> dict[str, list[str]]:
-    """Per fault id: the alerts that began firing between its start and `grace_s` after
-    its heal (an alert waits for its `for:` and its range window before it fires).
-    Overlapping faults share what began in their common time."""
-    out = {}
-    for w in windows:
-        names = sorted({f"{f.alert} {f.host}".strip() for f in firings
-                        if w.start <= f.first <= w.end + grace_s})
-        out[w.fault] = names
+def episodes(windows: list, firings: list[Firing], started: float,
+             grace_s: float = 60.0) -> list[dict]:
+    """Each alert that fired: when (seconds into the run), and the faults active when it
+    began or healed less than `grace_s` before (an alert waits for its `for:` and its
+    range window, so it may begin just after its cause has healed)."""
+    out = []
+    for f in firings:
+        causes = [w.fault for w in windows if w.start <= f.first <= w.end + grace_s]
+        out.append({"alert": f.alert, "host": f.host, "from_s": round(f.first - started, 1),
+                    "to_s": round(f.last - started, 1), "faults": causes})
     return out

@@ -73,8 +73,8 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: dict,
-           cleared: tuple, failed_actions: list[str]) -> str:
+def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: list[dict],
+           cleared: tuple, failed_actions: list[str], started: float) -> str:
     c = verdict.counts
     head = (f"seed {seed}: {'PASS' if verdict.ok else 'FAIL'} - lost {c['lost']}, "
             f"doubled {c['doubled']}, over limit {c['over_limit']}")
@@ -91,9 +91,13 @@ def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: di
     lat = table([["fault at acceptance", "n", "p50 s", "p99 s", "max s", "> 10 s"]] + [
         [k, str(s["n"]), f"{s['p50']:.2f}", f"{s['p99']:.2f}", f"{s['max']:.2f}",
          str(s["over_10s"])] for k, s in latency.items()]) if latency else "(none paid)"
-    fired = table([["fault", "kind", "what", "alerts fired (start .. heal + 60 s)"]] + [
-        [w.fault, w.kind, w.what[:60], ", ".join(alerts.get(w.fault, [])) or "-"]
+    faults_table = table([["fault", "from s", "to s", "what"]] + [
+        [w.fault, f"{w.start - started:.1f}", f"{w.end - started:.1f}", w.what]
         for w in windows]) if windows else "(no faults)"
+    fired = table([["alert", "host", "firing from s", "to s", "faults active (or just healed)"]]
+                  + [[a["alert"], a["host"] or "-", f"{a['from_s']:.0f}", f"{a['to_s']:.0f}",
+                      ", ".join(a["faults"]) or "-"] for a in alerts]) \
+        if alerts else "no alert fired"
     ok, still, waited = cleared
     bank = c.get("bank") or {}
     parts = [
@@ -105,7 +109,8 @@ def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: di
         f"asked for again {c['resent']}; bank: answers lost {bank.get('lost_answers', '?')}, "
         f"inquiries {bank.get('inquiries', '?')}", "", ops, "",
         "accept -> paid, instant transfers, by the faults active at acceptance:", lat,
-        "", fired, "",
+        "", "faults as they ran (seconds into the run):", faults_table, "",
+        "alerts that fired:", fired, "",
         f"alerts after healing: {'all cleared' if ok else 'STILL FIRING: ' + ', '.join(still)}"
         f" (waited {waited} s)",
     ]

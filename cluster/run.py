@@ -178,14 +178,14 @@ def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: f
             file.write(json.dumps(sample) + "\n")
     failed = [f"{e['fault']} {e['phase']}: {e.get('error')}" for e in events
               if e.get("ok") is False]
-    text = report.render(plan.seed, verdict, ran, latency, alerts.during(ran, firings),
-                         cleared, failed)
+    episodes = alerts.episodes(ran, firings, started)
+    text = report.render(plan.seed, verdict, ran, latency, episodes, cleared, failed, started)
     (out / "report.txt").write_text(text)
     (out / "verdict.json").write_text(json.dumps({
         "seed": plan.seed, "minutes": plan.minutes, "ok": verdict.ok,
         "counts": verdict.counts, "rules": [asdict(r) for r in verdict.rules],
         "latency": latency, "faults": [asdict(w) for w in ran],
-        "alerts": alerts.during(ran, firings), "alerts_cleared": cleared[0],
+        "alerts": episodes, "alerts_cleared": cleared[0],
         "failed_actions": failed,
         "clock": [(w, b.isoformat()) for w, b in clock_line(
             layout.read_state(), events).points],

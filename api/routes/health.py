@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from shunfuri import metrics
-from shunfuri.db.session import session_factory
 from shunfuri.clock import get_clock
+from shunfuri.db.session import session_factory
 from shunfuri.services import doubts, queue_view, readiness
 
 router = APIRouter(tags=["operations"])

@@ -10,7 +10,7 @@ from cluster.business import JST, ClockLine
 from cluster.checker import Facts, Payment, Row, check
 from cluster.facts import Window
 from cluster.history import Op
-from cluster.report import latencies
+from cluster.report import latencies, render
 
 T0 = 1_000_000.0  # wall clock of the run's start
 START = datetime(2026, 12, 1, 10, 0, tzinfo=JST)  # business time then (a Tuesday)
@@ -218,3 +218,21 @@ def test_latency_is_from_acceptance_to_the_banks_payment_by_fault_kind() -> None
         "kill worker (alone)": {"n": 1, "p50": 12.0, "p99": 12.0, "max": 12.0, "over_10s": 1},
         "bank slow": {"n": 1, "p50": 7.0, "p99": 7.0, "max": 7.0, "over_10s": 0},
         "none": {"n": 1, "p50": 0.5, "p99": 0.5, "max": 0.5, "over_10s": 0}}
+
+
+def test_the_report_names_the_seed_the_verdict_and_what_fired() -> None:
+    h = History()
+    h.transfer(1, "t1", 10_000)
+    parts = settled("t1", 10_000, 30)
+    verdict = check(facts(h, **parts))
+    kill = Window("f1", "kill", T0, T0 + 20, "kill -9 every process of worker1", "kill worker")
+    fired = [{"alert": "WorkerHostDown", "host": "worker1", "from_s": 15.0, "to_s": 25.0,
+              "faults": ["f1"]}]
+    lat = latencies(h.ops, parts["payments"], [kill], ClockLine(((T0, START),)))
+    text = render(24, verdict, [kill], lat, fired, (True, [], 3.0), [], T0)
+    assert text.startswith("seed 24: PASS - lost 0, doubled 0, over limit 0")
+    assert "kill worker (alone) | 1 " in text and "WorkerHostDown | worker1" in text
+    assert "alerts after healing: all cleared" in text
+    failing = check(facts(h))
+    assert render(24, failing, [], {}, [], (False, ["ApiHostDown api1"], 180.0), [],
+                  T0).startswith("seed 24: FAIL - lost 1")

@@ -136,7 +136,7 @@ def test_reset_rate_cuts_the_connection(proxy: Running) -> None:
 
 def test_refused_connections_are_reset_at_once(proxy: Running) -> None:
     proxy.set(refuse_rate=1.0)
-    with pytest.raises(ConnectionResetError), proxy.connect() as sock:  # noqa: PT012
+    with pytest.raises(ConnectionResetError), proxy.connect() as sock:
         sock.sendall(b"x")
         while sock.recv(10):
             pass
