@@ -169,8 +169,8 @@ class Clients:
     def _done(self, process: int, f: str, answer: Answer, ok: bool, value: dict) -> str:
         if ok:
             kind = "ok"
-        elif answer.status is not None and not answer.indeterminate:
-            kind = "fail"
+        elif not answer.indeterminate:
+            kind = "fail"  # refused, or never reached a server (connect failed, 503 no-op)
         else:
             kind = "info"
         self.recorder.record(process, kind, f, {**value, "status": answer.status,

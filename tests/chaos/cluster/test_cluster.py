@@ -22,7 +22,7 @@ from cluster.layout import Layout
 from tests.system import ROOT, SHUNFURI, poll
 
 pytestmark = pytest.mark.e2e
-CI_SEED = 24
+CI_SEED = 11
 CI_MINUTES = 5
 
 
