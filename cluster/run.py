@@ -16,6 +16,7 @@ cluster's folder, which `cluster down` removes.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,9 +67,20 @@ def nemesis_run(layout: Layout, topology: Topology, *, seed: int, minutes: float
     try:
         verdict_ok = _run(layout, topology, plan, out)
     finally:
+        _keep_logs(layout, out)
         if own and not keep:
             down(layout, topology)
     return 0 if verdict_ok else 1
+
+
+def _keep_logs(layout: Layout, out: Path) -> None:
+    """Every host's process logs and the supervisor's, with the results: `cluster down`
+    removes the cluster's folder."""
+    for log in [*layout.root.glob("hosts/*/*.log"), layout.supervisor_log]:
+        if log.exists():
+            target = out / "logs" / log.relative_to(layout.root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, target)
 
 
 def _run(layout: Layout, topology: Topology, plan: Plan, out: Path) -> bool:
