@@ -69,6 +69,7 @@ class Rule:
     name: str
     checked: int = 0
     violations: list[str] = field(default_factory=list)
+    counted: bool = True  # False: reported, not part of the verdict (nor the exit status)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +83,7 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return all(rule.ok for rule in self.rules)
+        return all(rule.ok for rule in self.rules if rule.counted)
 
 
 def check(facts: Facts) -> Verdict:

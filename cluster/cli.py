@@ -69,6 +69,9 @@ def nemesis(
     plan: Annotated[bool, typer.Option("--plan", help="print the schedule and exit")] = False,
     keep: Annotated[bool, typer.Option(
         "--keep", help="leave a cluster this command started running afterwards")] = False,
+    strict_promise: Annotated[bool, typer.Option(
+        "--strict-promise", help="count the 10-second promise (where worker hosts were to "
+        "spare) in the verdict; otherwise it is reported only")] = False,
     folder: ClusterDir = None,
 ) -> None:
     """Overlapping faults drawn from SEED against the cluster while clients run, then a
@@ -84,4 +87,5 @@ def nemesis(
     from cluster.run import nemesis_run
 
     require_root_linux()
-    raise typer.Exit(nemesis_run(layout, topology, seed=seed, minutes=minutes, keep=keep))
+    raise typer.Exit(nemesis_run(layout, topology, seed=seed, minutes=minutes, keep=keep,
+                                 strict_promise=strict_promise))

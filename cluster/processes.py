@@ -108,7 +108,9 @@ def app_env(layout: Layout, topology: Topology, config: Config, host: str) -> di
     env = base_env(layout)
     api = topology.address(topology.first("api").name)
     env.update({
-        "DATABASE_URL": database_url(topology, config),
+        # Each session names its host: pg_stat_activity shows who holds what (every
+        # connection reaches PostgreSQL from its proxy, 127.0.0.1).
+        "DATABASE_URL": f"{database_url(topology, config)}&application_name={host}",
         "BROKER_URL": broker_url(topology),
         "SHUNFURI_BANK_URL": topology.url("bank"),
         "SHUNFURI_CLOCK": config.clock,
@@ -132,6 +134,9 @@ def postgres_argv(data: Path, socket_dir: Path, *, listen: str) -> list[str]:
         "unix_socket_directories": str(socket_dir), "unix_socket_permissions": "0700",
         "max_connections": "300", "fsync": "off", "full_page_writes": "off",
         "logging_collector": "off",
+        # A session waiting over a second for a lock is logged, with who holds it: the
+        # evidence when a fault leaves a lock held.
+        "log_lock_waits": "on",
     }
     flags = [item for key, value in settings.items() for item in ("-c", f"{key}={value}")]
     return ["unshare", "--user", str(pg_bin() / "postgres"), "-D", str(data), *flags]

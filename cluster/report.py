@@ -79,7 +79,8 @@ def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: li
     head = (f"seed {seed}: {'PASS' if verdict.ok else 'FAIL'} - lost {c['lost']}, "
             f"doubled {c['doubled']}, over limit {c['over_limit']}")
     rules = table([["rule", "verdict", "checked", "violations"]] + [
-        [r.name, "ok" if r.ok else "VIOLATED", str(r.checked), str(len(r.violations))]
+        [r.name, "ok" if r.ok else "VIOLATED" if r.counted else "violated (reported only)",
+         str(r.checked), str(len(r.violations))]
         for r in verdict.rules])
     details = [f"  {r.name}: {v}" for r in verdict.rules for v in r.violations[:10]]
     kinds = Counter(w.kind for w in windows)

@@ -33,6 +33,7 @@ from cluster.facts import clock_line, gather, nemesis_log, windows
 from cluster.hosts import API_PORT, Topology
 from cluster.layout import ROOT, Layout
 from cluster.nemesis import Nemesis
+from cluster.promise import promise_rule
 from cluster.schedule import Plan, draw
 from cluster.up import down, is_up, up
 
@@ -48,7 +49,7 @@ def results_dir(seed: int) -> Path:
 
 
 def nemesis_run(layout: Layout, topology: Topology, *, seed: int, minutes: float,
-                keep: bool = False) -> int:
+                keep: bool = False, strict_promise: bool = False) -> int:
     plan = draw(seed, minutes, topology)
     out = results_dir(seed)
     (out / "schedule.json").write_text(plan.to_json())
@@ -65,7 +66,7 @@ def nemesis_run(layout: Layout, topology: Topology, *, seed: int, minutes: float
     state["runs"].append({"seed": seed, "results": str(out)})
     layout.write_state(state)
     try:
-        verdict_ok = _run(layout, topology, plan, out)
+        verdict_ok = _run(layout, topology, plan, out, strict_promise)
     finally:
         _keep_logs(layout, out)
         if own and not keep:
@@ -83,7 +84,8 @@ def _keep_logs(layout: Layout, out: Path) -> None:
             shutil.copyfile(log, target)
 
 
-def _run(layout: Layout, topology: Topology, plan: Plan, out: Path) -> bool:
+def _run(layout: Layout, topology: Topology, plan: Plan, out: Path,
+         strict_promise: bool) -> bool:
     nemesis = Nemesis(layout, topology, out / "nemesis.jsonl")
     try:
         nemesis.jump(plan.start_clock)
@@ -96,7 +98,7 @@ def _run(layout: Layout, topology: Topology, plan: Plan, out: Path) -> bool:
         _drain(layout, nemesis)
     finally:
         nemesis.close()
-    return _check(layout, topology, plan, out, started)
+    return _check(layout, topology, plan, out, started, strict_promise)
 
 
 def _start_clients(layout: Layout, topology: Topology, plan: Plan,
@@ -169,7 +171,8 @@ def _drain(layout: Layout, nemesis: Nemesis) -> None:
         time.sleep(1)
 
 
-def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: float) -> bool:
+def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: float,
+           strict_promise: bool) -> bool:
     facts = gather(layout, topology, out)
     events = nemesis_log(out / "nemesis.jsonl")
     ran = windows(events, plan, topology, time.time())
@@ -185,9 +188,12 @@ def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: f
                               checked=len(firings),
                               violations=[] if cleared[0] else [f"still: {cleared[1]}"]))
     latency = report.latencies(facts.ops, facts.payments, ran, facts.clock)
+    samples = report.samples(facts.ops, facts.payments, ran, facts.clock)
     with open(out / "latency.jsonl", "w") as file:
-        for sample in report.samples(facts.ops, facts.payments, ran, facts.clock):
+        for sample in samples:
             file.write(json.dumps(sample) + "\n")
+    verdict.rules.append(promise_rule(samples, ran, {f.id: f for f in plan.faults}, topology,
+                                      counted=strict_promise))
     failed = [f"{e['fault']} {e['phase']}: {e.get('error')}" for e in events
               if e.get("ok") is False]
     episodes = alerts.episodes(ran, firings, started)
