@@ -33,6 +33,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from cluster.control import ask
+
 CHUNK = 64 * 1024
 
 
@@ -243,20 +245,7 @@ def _apply(proxy: Proxy, message: dict) -> dict:
 
 def control(path: Path | str, message: dict, timeout: float = 5.0) -> dict:
     """Send one command to the proxy listening on the control socket `path`."""
-    with socket.socket(socket.AF_UNIX) as sock:
-        sock.settimeout(timeout)
-        sock.connect(str(path))
-        sock.sendall(json.dumps(message).encode() + b"\n")
-        buffer = b""
-        while not buffer.endswith(b"\n"):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            buffer += chunk
-    answer = json.loads(buffer)
-    if not answer.get("ok"):
-        raise RuntimeError(f"proxy {path}: {answer.get('error')}")
-    return answer
+    return ask(path, message, who=f"proxy {path}", timeout=timeout)
 
 
 async def serve(listen: tuple[str, int], target: tuple[str, int], control_path: Path,

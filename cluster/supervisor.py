@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from cluster import netns
+from cluster.control import ask
 from cluster.hosts import Topology
 from cluster.layout import ROOT, Layout
 from cluster.processes import Proc
@@ -232,20 +233,7 @@ class Supervisor:
 
 def request(layout: Layout, message: dict, timeout: float = 10.0) -> dict:
     """Send one command to a running supervisor."""
-    with socket.socket(socket.AF_UNIX) as sock:
-        sock.settimeout(timeout)
-        sock.connect(str(layout.supervisor_socket))
-        sock.sendall(json.dumps(message).encode() + b"\n")
-        buffer = b""
-        while not buffer.endswith(b"\n"):
-            chunk = sock.recv(1 << 20)
-            if not chunk:
-                break
-            buffer += chunk
-    answer = json.loads(buffer)
-    if not answer.get("ok"):
-        raise RuntimeError(f"supervisor: {answer.get('error')}")
-    return answer
+    return ask(layout.supervisor_socket, message, who="supervisor", timeout=timeout)
 
 
 def main() -> None:
