@@ -39,6 +39,7 @@ def connects(host: str, address: str, port: int) -> bool:
     return done.returncode == 0
 
 
+@pytest.mark.timeout(600)
 def test_a_partition_cuts_its_link_the_deadline_ends_it_and_down_leaves_nothing(
     tmp_path: Path,
 ) -> None:
@@ -87,6 +88,7 @@ def _cluster_processes(folder: Path) -> list[str]:
     return found
 
 
+@pytest.mark.timeout(CI_MINUTES * 60 + 1500)
 def test_one_nemesis_seed_for_five_minutes_keeps_the_money() -> None:
     """The CI's seed: overlapping partitions, kills, restarts, lost answers and clock
     jumps for five minutes; its verdict table is printed and kept in chaos/results/."""

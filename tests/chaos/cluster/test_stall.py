@@ -39,6 +39,7 @@ WAITING = ("SELECT a.application_name, a.pid, pg_blocking_pids(a.pid) FROM pg_st
            "WHERE a.wait_event_type = 'Lock' AND a.datname = 'shunfuri'")
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.xfail(strict=True, reason="a worker cut off mid-transaction keeps member locks "
                    "until the partition heals: see the module docstring")
 def test_a_worker_cut_off_mid_transaction_does_not_hold_up_the_others(tmp_path: Path) -> None:
