@@ -7,12 +7,16 @@ UV := .uv/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser
+PROMETHEUS_STAMP := $(VENV)/.prometheus
+CLUSTER_STAMP := $(VENV)/.cluster
+SEED ?= 11
+MINUTES ?= 30
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test test-fast check lint bench loadtest chaos clean screenshots
+.PHONY: install run test test-fast check lint bench loadtest chaos cluster soak clean screenshots
 
-install: $(STAMP) $(BROWSER_STAMP)
+install: $(STAMP) $(BROWSER_STAMP) $(PROMETHEUS_STAMP)
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -33,6 +37,30 @@ $(BROWSER_STAMP): $(STAMP)
 	  || { apt-get update -q && apt-get install -y -q chromium fonts-ipafont-gothic; }; \
 	else $(VENV)/bin/playwright install chromium; fi
 	@touch $(BROWSER_STAMP)
+
+# The alert rules' tests (tests/cluster) run Prometheus' `promtool`, and the cluster runs
+# Prometheus itself: Debian's package, through apt where we are root. Never its service:
+# the cluster starts the program in a namespace of its own (where systemd would start the
+# package's service, it is disabled again at once).
+$(PROMETHEUS_STAMP): $(STAMP)
+	@if command -v promtool >/dev/null 2>&1 && [ -x /usr/bin/prometheus ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends prometheus \
+	  || { apt-get update -q && apt-get install -y -q --no-install-recommends prometheus; }; \
+	  if [ -d /run/systemd/system ]; then systemctl disable --now prometheus || true; fi; \
+	else echo "install Prometheus (Debian: apt-get install prometheus) for promtool" >&2; exit 1; fi
+	@touch $(PROMETHEUS_STAMP)
+
+# The cluster partitions its hosts with nftables (Debian's `nftables`: the `nft` program).
+$(CLUSTER_STAMP): $(PROMETHEUS_STAMP)
+	@if command -v nft >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends nftables \
+	  || { apt-get update -q && apt-get install -y -q --no-install-recommends nftables; }; \
+	else echo "install nftables (the nft program) for the cluster" >&2; exit 1; fi
+	@touch $(CLUSTER_STAMP)
 
 run: install
 	$(VENV)/bin/shunfuri up
@@ -55,8 +83,18 @@ bench: install
 loadtest: install
 	$(VENV)/bin/shunfuri loadtest instant
 
-chaos: install
+# The one-fault-at-a-time scenarios, then the cluster's (tests/chaos/cluster: `cluster
+# down` leaves nothing, and one 5-minute nemesis seed).
+chaos: install $(CLUSTER_STAMP)
 	$(VENV)/bin/python -m pytest tests/chaos -p no:cacheprovider -s --profile=$(or $(PROFILE),full)
+
+# The system as hosts in network namespaces (root, Linux); `shunfuri cluster down` ends it.
+cluster: install $(CLUSTER_STAMP)
+	$(VENV)/bin/shunfuri cluster up
+
+# One long nemesis run on a fresh cluster: `make soak SEED=7 MINUTES=30`.
+soak: install $(CLUSTER_STAMP)
+	$(VENV)/bin/shunfuri nemesis --seed $(SEED) --minutes $(MINUTES)
 
 screenshots: install
 	@$(VENV)/bin/python -m tests.preflight

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     doubt_max_attempts: int = Field(
         default=100, ge=1, validation_alias="SHUNFURI_DOUBT_MAX_ATTEMPTS"
     )
+    # PostgreSQL ends a session of ours left idle inside a transaction this long, and
+    # frees its row locks (`db.session.server_options`): about a worker's lease, so a
+    # host cut off mid-transaction holds up others no longer than a dead worker does.
+    db_idle_in_transaction_seconds: float = Field(
+        default=10.0, ge=1, le=600, validation_alias="SHUNFURI_DB_IDLE_IN_TRANSACTION_TIMEOUT"
+    )
     max_body_bytes: int = 64 * 1024
     # Where mail goes (`shunfuri.smtp_url`: smtps://, smtp+starttls:// or smtp://); a
     # SecretStr because the URL may carry the relay's password.

@@ -19,9 +19,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.deps import SettingsDep
 from shunfuri import metrics
+from shunfuri.clock import get_clock
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.operations import readiness
+from shunfuri.services.operations import queue_view, readiness
 from shunfuri.services.orders import doubts
 from shunfuri.settings import Settings
 
@@ -72,15 +73,23 @@ def prometheus(request: Request, settings: SettingsDep) -> Response:
 
 
 def _doubt_gauges() -> dict[str, tuple[str, float]]:
-    """Read from the database at scrape time; left out (logged) if it does not answer,
-    so /metrics still serves the process metrics during a database outage."""
+    """Doubts and stalls (the alert rules' inputs: docs/operations.md), read from the
+    database at scrape time; left out (logged) if it does not answer, so /metrics still
+    serves the process metrics during a database outage."""
     try:
         with session_factory()() as session:
             found = doubts.counts(session)
+            waiting = queue_view.waiting_oldest(session, now=get_clock().now())
     except Exception as exc:  # noqa: BLE001 - a scrape must not fail with the database
         logging.getLogger("shunfuri.api").warning("doubt gauges skipped: %s", type(exc).__name__)
         return {}
     return {
+        "shunfuri_transfers_instant_waiting_oldest_seconds": (
+            "Business seconds the oldest instant transfer has waited unsent (a stalled drain)",
+            waiting["instant"]),
+        "shunfuri_transfers_due_waiting_oldest_seconds": (
+            "Business seconds the oldest due transfer has waited unsent (a stalled batch)",
+            waiting["due"]),
         "shunfuri_transfers_needs_attention": (
             "Transfers in doubt past the retry budget, waiting for staff (hold kept)",
             found["needs_attention"]),

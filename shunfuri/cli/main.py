@@ -141,6 +141,7 @@ def main() -> None:
     for module in (
         "shunfuri.cli.quote", "shunfuri.cli.reconcile", "shunfuri.cli.members",
         "shunfuri.cli.doubts", "shunfuri.cli.mail", "shunfuri.cli.staff", "loadtests.cli",
+        "cluster.cli",
     ):
         try:
             __import__(module)

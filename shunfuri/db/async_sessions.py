@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from shunfuri.db.server_closed import replace_server_closed_connections
-from shunfuri.db.session import normalise_url, pool_options
+from shunfuri.db.session import normalise_url, pool_options, server_options
 
 T = TypeVar("T")
 
@@ -28,6 +28,7 @@ class AsyncSessions:
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.engine = create_async_engine(normalise_url(url), **pool_options(pool_size),
+                                          connect_args={"options": server_options()},
                                           hide_parameters=True)
         replace_server_closed_connections(self.engine.sync_engine)
 

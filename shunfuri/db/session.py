@@ -21,14 +21,33 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def server_options(options: str | None = None) -> str:
+    """libpq `options` for every connection of ours: `options` (`-c name=value ...`) and
+    the idle-in-transaction limit.
+
+    Why the limit: a host cut off from PostgreSQL in the middle of a transaction (a
+    partition, not a crash: no FIN reaches the server) leaves its session idle in
+    transaction with its row locks held until TCP gives up, two hours by default, and every
+    claim and accept for those members waits behind it. With the limit the server ends
+    such a session and releases its locks; nothing of ours keeps a transaction open
+    across a wait (bank calls, long-polls and argon2 happen outside, or take far less).
+    Found by the nemesis (seed 11); `tests/chaos/cluster/test_stall.py` performs it."""
+    from shunfuri.settings import get_settings
+
+    limit_ms = int(get_settings().db_idle_in_transaction_seconds * 1000)
+    guard = f"-c idle_in_transaction_session_timeout={limit_ms}"
+    return f"{options} {guard}" if options else guard
+
+
 def make_engine(url: str, *, pool_size: int = 10, options: str | None = None) -> Engine:
-    """`options`: server settings for every connection (libpq `options`, `-c name=value`).
+    """`options`: server settings for every connection (libpq `options`, `-c name=value`),
+    beside the idle-in-transaction limit (`server_options`).
 
     `hide_parameters`: a database error's message (which the API's error handler logs)
     names the statement but never the values bound to it - an applicant's personal data
     among them."""
-    extra = {"connect_args": {"options": options}} if options else {}
-    engine = create_engine(normalise_url(url), **pool_options(pool_size), **extra,
+    engine = create_engine(normalise_url(url), **pool_options(pool_size),
+                           connect_args={"options": server_options(options)},
                            hide_parameters=True)
     replace_server_closed_connections(engine)
     return engine

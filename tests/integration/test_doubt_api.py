@@ -87,6 +87,9 @@ def test_staff_see_count_and_resolve_a_transfer_needing_attention(
 ):
     transfer_id, clocks, ctx = in_doubt(client, with_bank, member, budget=Budget(max_attempts=2))
     assert gauge(client, "shunfuri_transfers_in_doubt") == 1
+    # Sent, so it waits on the bank, not on us: no stall to alert about.
+    assert gauge(client, "shunfuri_transfers_instant_waiting_oldest_seconds") == 0
+    assert gauge(client, "shunfuri_transfers_due_waiting_oldest_seconds") == 0
     clocks.real += timedelta(minutes=1)
     pipeline.drain(ctx)  # asked again: the answer is lost again, and the budget is spent
     got = client.get(f"/v1/transfers/{transfer_id}", headers=member["headers"]).json()

@@ -74,3 +74,27 @@ def test_an_empty_board_still_names_the_next_batch(db):
         board = queue_view.board(session, now=NOW, wall=NOW)
     assert board.next_batch.settle_at == BATCH_NEXT and board.next_batch.count == 0
     assert board.last_batch is None and board.latency == []
+
+
+def test_the_stall_gauges_count_only_what_waits_on_us(db):
+    member = factories.member()
+    payee = factories.payee(member)
+    with session_factory()() as session:
+        assert queue_view.waiting_oldest(session, now=NOW) == {"instant": 0.0, "due": 0.0}
+    # Waits on us: accepted 40 s ago; claimed (processing) 20 s ago, not sent yet.
+    add(member, payee, accepted_at=NOW - timedelta(seconds=40))
+    add(member, payee, status="processing", accepted_at=NOW - timedelta(seconds=20))
+    # Waits on the bank (sent), or on its time (not due yet): not counted.
+    add(member, payee, status="processing", accepted_at=NOW - timedelta(hours=1),
+        sent_at=NOW - timedelta(hours=1))
+    add(member, payee, status="scheduled", decision="scheduled", settle_at=BATCH_NEXT)
+    # Due at 09:30 and still scheduled (the batch did not run), and a due one dispatched
+    # to the batch workers but not sent; one sent and in doubt is the bank's.
+    add(member, payee, status="scheduled", decision="scheduled", settle_at=BATCH_TODAY)
+    add(member, payee, status="processing", decision="scheduled",
+        settle_at=BATCH_TODAY + timedelta(minutes=5))
+    add(member, payee, status="processing", decision="scheduled",
+        settle_at=BATCH_TODAY - timedelta(days=1), sent_at=BATCH_TODAY)
+    with session_factory()() as session:
+        waiting = queue_view.waiting_oldest(session, now=NOW)
+    assert waiting == {"instant": 40.0, "due": (NOW - BATCH_TODAY).total_seconds()}

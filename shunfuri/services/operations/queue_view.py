@@ -147,3 +147,20 @@ def latency(session: Session, *, now: datetime) -> list[Point]:
         Point(since + LATENCY_BUCKET * int(b), n, float(p50), float(p99))
         for b, n, p50, p99 in rows
     ]
+
+
+def waiting_oldest(session: Session, *, now: datetime) -> dict[str, float]:
+    """Seconds of business time the oldest transfer has waited on us, for the stall
+    alerts (docs/operations.md): `instant`, an instant transfer accepted and not yet sent
+    (a drain that stopped); `due`, a transfer whose `settle_at` has come and that is not
+    yet sent (a 09:30 batch, or a bank's end of maintenance, that did not run). Transfers
+    already sent wait on the bank, not on us: the in-doubt gauges count those. 0: none."""
+    unsent = Transfer.sent_at.is_(None)
+    instant = session.scalar(select(func.min(Transfer.accepted_at)).where(
+        Transfer.decision == "instant", Transfer.status.in_((ACCEPTED, PROCESSING)), unsent))
+    due = session.scalar(select(func.min(Transfer.settle_at)).where(
+        unsent, Transfer.settle_at <= now,
+        (Transfer.status == SCHEDULED)
+        | ((Transfer.status == PROCESSING) & (Transfer.decision == "scheduled"))))
+    return {kind: max(0.0, (now - aware(oldest)).total_seconds()) if oldest else 0.0
+            for kind, oldest in (("instant", instant), ("due", due))}
