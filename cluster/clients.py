@@ -120,7 +120,8 @@ class Clients:
             for bank, branch in BANKS.items():
                 payee = self._must(api, "POST", "/v1/payees", self.auth(member), {
                     "bank_code": bank, "branch_code": branch, "account_type": "ordinary",
-                    "account_number": f"{1000000 + n:07d}", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}, 201)
+                    "account_number": f"{1000000 + n:07d}", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
+                    "pin": pin}, 201)
                 member.payees[bank] = payee["id"]
             self.members.append(member)
             self.recorder.record(-1, "setup", "member", {

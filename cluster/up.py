@@ -188,8 +188,10 @@ def _start_in_order(layout: Layout, topology: Topology, state: dict) -> None:
             wait_for(f"{host.name}'s exporter",
                      lambda url=url: httpx.get(url, timeout=3).status_code == 200)
     api = f"http://{topology.address(topology.first('api').name)}:{API_PORT}"
+    # The deep check is for operators: it takes the same bearer token as /metrics.
+    operators = {"Authorization": f"Bearer {layout.secret('metrics-token').read_text().strip()}"}
     wait_for("a worker round trip (/readyz?deep=1)", lambda: httpx.get(
-        f"{api}/readyz?deep=1", timeout=10).status_code == 200)
+        f"{api}/readyz?deep=1", headers=operators, timeout=10).status_code == 200)
     prom = f"{topology.url('prometheus')}/-/ready"
     wait_for("Prometheus", lambda: httpx.get(prom, timeout=3).status_code == 200)
 
