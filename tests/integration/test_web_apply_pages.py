@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from shunfuri.db.models import Base
 from shunfuri.db.session import session_factory
 from tests.integration import application_helpers as helpers
+from tests.integration.application_helpers import count_applications
 from tests.integration.apply_page_helpers import (
     STEP_VALUES,
     STEPS,
@@ -23,7 +24,6 @@ from tests.integration.apply_page_helpers import (
     submit,
     walk_to_confirm,
 )
-from tests.integration.application_helpers import count_applications
 
 at = helpers.at
 
