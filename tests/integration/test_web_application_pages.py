@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -149,3 +150,15 @@ def test_contract_pages_refuse_field_by_field_then_show_the_card_once(client, at
     login = send(client, done.text, "/login/card", {"pin": "2580"})
     assert login.status_code == 303 and login.headers["location"] == "/"
     assert "ご利用可能額" in client.get("/").text
+
+
+def test_an_offer_left_past_its_days_is_ended_politely(client, at, bureau):
+    location = apply_by_page(client)
+    assert screened(bureau, location) == "approved"
+    at(helpers.TUESDAY + timedelta(days=15))  # open through 15 Dec, ended from 16 Dec
+    refused = client.get(f"{location}/contract")
+    assert refused.status_code == 409 and "期限が過ぎています" in refused.text
+    assert f'href="{location}"' in refused.text  # the way back to the status page
+    page = client.get(location).text
+    assert 'id="status-label">お手続きの期限切れ<' in page and 'href="/apply"' in page
+    assert "data-follow" not in page
