@@ -109,10 +109,10 @@ async def apply_step(request: Request) -> Response:
     if target.step is None:
         assert target.form is not None
         return _confirm_page(request, values, target.form)
-    editing_next = editing or go.startswith("edit:")
-    status = 422 if target.errors else 200
-    return _step_page(request, target.step, values, errors=target.errors,
-                      editing=editing_next and not go == "back", status=status)
+    # 修正する from the confirmation: the step then leads straight back to it.
+    editing = (editing or go.startswith("edit:")) and go != "back"
+    return _step_page(request, target.step, values, errors=target.errors, editing=editing,
+                      status=422 if target.errors else 200)
 
 
 @router.post("/apply/submit")
