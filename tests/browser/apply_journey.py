@@ -29,9 +29,14 @@ STEPS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+USED_PHONES: list[str] = []  # every number typed, to look for in the logs afterwards
+
+
 def new_phone() -> str:
     """A mobile number of this run alone (the bureau simulator answers 'no record')."""
-    return f"090-{os.getpid() % 10_000:04d}-{next(_phones):04d}"
+    number = f"090-{os.getpid() % 10_000:04d}-{next(_phones):04d}"
+    USED_PHONES.append(number)
+    return number
 
 
 def fill(page, fields: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]

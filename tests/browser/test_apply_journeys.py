@@ -173,3 +173,16 @@ def test_a_declined_application_is_answered_politely_and_never_says_why(page, sy
     for secret in ("無職", "employment", "規則", "信用情報"):
         expect(panel).not_to_contain_text(secret)
     checked(page)
+
+
+def test_no_applicant_field_in_any_log_of_the_system(system):
+    """Last in the module: the journeys above typed these into the pages."""
+    assert aj.USED_PHONES
+    traces = {"hanako@example.jp", "株式会社サンプル", "神宮前", "やまだ", "ヤマダ ハナコ"}
+    traces |= {p for phone in aj.USED_PHONES for p in (phone, phone.replace("-", ""))}
+    logs = {path: path.read_text(errors="replace") for path in system.data_dir.rglob("*.log")}
+    assert system.up.log in logs and "/apply" in logs[system.up.log]
+    for path, content in logs.items():
+        for trace in traces:
+            assert trace not in content, f"{trace} in {path}"
+        assert not re.search(r"(/shindan|/apply)[^ \"]*\?(?!\[query not logged\])", content)
