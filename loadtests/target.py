@@ -89,6 +89,9 @@ def started_target(opts: Options, out: Path, environ: Mapping[str, str]) -> Iter
         "SHUNFURI_ENV": "development",
         "SHUNFURI_CLOCK": clock_spec,
         "SHUNFURI_LOGIN_RATE_LIMIT": "0",
+        "SHUNFURI_ELIGIBILITY_RATE_LIMIT": "0",
+        "SHUNFURI_APPLICATION_RATE_LIMIT": "0",
+        "SHUNFURI_APPLY_PAGES_RATE_LIMIT": "0",
         "SHUNFURI_ADMIN_KEY": admin_key,
         "PYTHONUNBUFFERED": "1",
     })

@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     # Asking whether a Web-ID is free (PUT /v1/me/web-id, the Web-ID page), per member
     # and per client address.
     web_id_rate_limit: str = Field(default="10/hour", validation_alias="SHUNFURI_WEB_ID_RATE_LIMIT")
+    # Becoming a member, per client address (`services.applications.throttle`): お試し診断
+    # (API and page), new applications (API and page: each one costs a bureau inquiry),
+    # and every other post of the applicant's pages (the form's steps, 続きから, documents,
+    # the contract).
+    eligibility_rate_limit: str = Field(
+        default="30/minute", validation_alias="SHUNFURI_ELIGIBILITY_RATE_LIMIT")
+    application_rate_limit: str = Field(
+        default="10/hour", validation_alias="SHUNFURI_APPLICATION_RATE_LIMIT")
+    apply_pages_rate_limit: str = Field(
+        default="60/minute", validation_alias="SHUNFURI_APPLY_PAGES_RATE_LIMIT")
     data_dir: Path = Field(
         default=Path(".shunfuri"),
         validation_alias=AliasChoices("SHUNFURI_DATA_DIR", "DATA_DIR"),
@@ -138,7 +148,8 @@ class Settings(BaseSettings):
         # Compose passes `${VAR:-}` through as an empty string: the same as not set.
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("login_rate_limit", "web_id_rate_limit")
+    @field_validator("login_rate_limit", "web_id_rate_limit", "eligibility_rate_limit",
+                     "application_rate_limit", "apply_pages_rate_limit")
     @classmethod
     def _rate_parses(cls, value: str) -> str:
         if value.strip() != "0" and not _RATE.match(value):
@@ -171,6 +182,10 @@ class Settings(BaseSettings):
             problems.append("SHUNFURI_LOGIN_RATE_LIMIT=0 (no rate limit) is refused in production")
         if self.web_id_rate_limit.strip() == "0":
             problems.append("SHUNFURI_WEB_ID_RATE_LIMIT=0 (no rate limit) is refused in production")
+        for name in ("eligibility", "application", "apply_pages"):
+            if getattr(self, f"{name}_rate_limit").strip() == "0":
+                problems.append(f"SHUNFURI_{name.upper()}_RATE_LIMIT=0 (no rate limit) is "
+                                "refused in production")
         if self.untrusted_lockout_seconds < 60:
             problems.append("SHUNFURI_UNTRUSTED_LOCKOUT_SECONDS below 60 is refused in "
                             "production (it bounds PIN guessing)")
@@ -230,6 +245,18 @@ class Settings(BaseSettings):
     @property
     def web_id_rate(self) -> tuple[int, int] | None:
         return _rate(self.web_id_rate_limit)
+
+    @property
+    def eligibility_rate(self) -> tuple[int, int] | None:
+        return _rate(self.eligibility_rate_limit)
+
+    @property
+    def application_rate(self) -> tuple[int, int] | None:
+        return _rate(self.application_rate_limit)
+
+    @property
+    def apply_pages_rate(self) -> tuple[int, int] | None:
+        return _rate(self.apply_pages_rate_limit)
 
     @property
     def untrusted_policy(self) -> UntrustedPolicy:

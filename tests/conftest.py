@@ -62,15 +62,20 @@ def broker_url() -> Iterator[str]:
         yield url
 
 
+RATE_LIMITS = ("SHUNFURI_LOGIN_RATE_LIMIT", "SHUNFURI_ELIGIBILITY_RATE_LIMIT",
+               "SHUNFURI_APPLICATION_RATE_LIMIT", "SHUNFURI_APPLY_PAGES_RATE_LIMIT")
+
+
 @pytest.fixture(scope="session")
 def configured(database_url: str, broker_url: str) -> Iterator[None]:
     """Point the settings (and so every service) at the test database and broker."""
     from shunfuri.settings import get_settings
 
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BROKER_URL", "SHUNFURI_LOGIN_RATE_LIMIT")}
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BROKER_URL", *RATE_LIMITS)}
     os.environ["DATABASE_URL"] = database_url
     os.environ["BROKER_URL"] = broker_url
-    os.environ["SHUNFURI_LOGIN_RATE_LIMIT"] = "0"
+    for limit in RATE_LIMITS:  # a test of a limit sets its own
+        os.environ[limit] = "0"
     get_settings.cache_clear()
     yield
     for key, value in saved.items():

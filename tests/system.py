@@ -118,6 +118,9 @@ def running_system(
             **os.environ,
             "SHUNFURI_DATA_DIR": str(data_dir),
             "SHUNFURI_LOGIN_RATE_LIMIT": "0",
+            "SHUNFURI_ELIGIBILITY_RATE_LIMIT": "0",
+            "SHUNFURI_APPLICATION_RATE_LIMIT": "0",
+            "SHUNFURI_APPLY_PAGES_RATE_LIMIT": "0",
             "SHUNFURI_RECOVERY_AFTER": "1",
             **extra_env,
         }

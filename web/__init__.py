@@ -31,11 +31,29 @@ def mount(app: FastAPI, *, waiter: Waiter) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from web import live, staff
-    from web.routes import account, auth, dues, home, mail, payees, repay, transfer, transfers
+    from web.routes import (
+        account,
+        application,
+        apply,
+        auth,
+        contract,
+        dues,
+        home,
+        mail,
+        payees,
+        repay,
+        shindan,
+        transfer,
+        transfers,
+    )
     from web.security import production
 
     live.use(waiter)
     for module in (auth, home, account, mail, payees, transfer, transfers, repay, dues):
+        app.include_router(module.router)
+    # Becoming a member (no login): `application` before `contract`, and its
+    # /apply/continue before /apply/{id}.
+    for module in (shindan, apply, application, contract):
         app.include_router(module.router)
     staff.mount(app)
     if not production():

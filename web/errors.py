@@ -42,6 +42,11 @@ TITLES_JA = {
     "internal_error": "システムエラーが発生しました",
     "method_not_allowed": "この操作はできません",
     "payload_too_large": "送信データが大きすぎます",
+    "application_expired": "お申し込みの期限が過ぎています",
+    "offer_not_open": "ご契約いただけるご提案がありません",
+    "already_contracted": "ご契約の手続きは完了しています",
+    "documents_not_requested": "収入証明書のご提出は不要です",
+    "guessable_pin": "暗証番号を変更してください",
 }
 GENERIC_TITLE = "お手続きできませんでした"
 
@@ -83,6 +88,8 @@ def title_ja(code: str) -> str:
 
 def detail_ja(error: ShunfuriError) -> str:
     code = error.code
+    if code == "too_many_requests" and error.detail_ja != error.entry.detail_ja:
+        return error.detail_ja  # a limit that says its own words (the applicant's pages)
     if code == "too_many_requests":
         wait = error.extra.get("retry_after")
         seconds = f"{wait}秒ほど" if wait else "しばらく"
@@ -106,9 +113,15 @@ def detail_ja(error: ShunfuriError) -> str:
     return error.entry.detail_ja if entry is None else entry.detail_ja
 
 
-def error_page(request: Request, error: ShunfuriError, **context: Any) -> Response:
+def error_page(request: Request, error: ShunfuriError, *, detail: str | None = None,
+               **context: Any) -> Response:
+    """The refusal's page; `detail` says it in the page's own words instead, and a
+    `back=(href, label)` in `context` is the way on it offers."""
     from web.site import render
 
+    # The applicant's pages keep their own header and menu on a refusal.
+    applying = request.url.path.startswith(("/apply", "/shindan"))
+    context.setdefault("layout", "apply_base.html" if applying else "base.html")
     headers = {}
     if "retry_after" in error.extra:
         headers["Retry-After"] = str(error.extra["retry_after"])
@@ -118,7 +131,7 @@ def error_page(request: Request, error: ShunfuriError, **context: Any) -> Respon
         status=error.status,
         code=error.code,
         title=title_ja(error.code),
-        detail=detail_ja(error),
+        detail=detail or detail_ja(error),
         remedies=REMEDIES_JA.get(error.code, []),
         **context,
     )

@@ -11,10 +11,11 @@ import re
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import NowDep, SessionDep, SettingsDep, TokenDep, WallDep
+from api.routes.auth import client_address
 from api.schemas.applications import (
     ApplicationCreated,
     ApplicationIn,
@@ -28,7 +29,7 @@ from api.schemas.applications import (
 from shunfuri.db.session import session_factory
 from shunfuri.domain.application_states import FINAL
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.applications import access, contract, documents, intake
+from shunfuri.services.applications import access, contract, documents, intake, throttle
 
 router = APIRouter(tags=["applications"])
 
@@ -36,7 +37,25 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 ApplicationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
+def eligibility_rate_limit(request: Request) -> None:
+    """Per address, before the body is read (`SHUNFURI_ELIGIBILITY_RATE_LIMIT`; the page
+    /shindan shares the budget)."""
+    throttle.check(client_address(request), throttle.ELIGIBILITY)
+
+
+def application_rate_limit(request: Request) -> None:
+    """Per address, before the body is read (`SHUNFURI_APPLICATION_RATE_LIMIT`; the page
+    /apply's submission shares the budget): each application costs a bureau inquiry."""
+    throttle.check(client_address(request), throttle.APPLICATION)
+
+
+_RATE_LIMITED = {429: {"description": "too_many_requests: per-address rate limit; see "
+                                      "Retry-After",
+                       "content": {"application/problem+json": {}}}}
+
+
 @router.post("/v1/eligibility", response_model=EligibilityOut,
+             dependencies=[Depends(eligibility_rate_limit)], responses=_RATE_LIMITED,
              summary="お試し診断: a quick estimate; nothing is stored or logged")
 def eligibility(body: EligibilityIn, now: NowDep) -> dict:
     answer = intake.check_eligibility(body.model_dump(), now=now)
@@ -44,6 +63,7 @@ def eligibility(body: EligibilityIn, now: NowDep) -> dict:
 
 
 @router.post("/v1/applications", status_code=202, response_model=ApplicationCreated,
+             dependencies=[Depends(application_rate_limit)], responses=_RATE_LIMITED,
              summary="Apply to become a member; screening follows in seconds")
 def apply(
     body: ApplicationIn, session: SessionDep, now: NowDep, wall: WallDep,

@@ -2,7 +2,7 @@
 (1280 px) and phone (360 px)
 width, into `docs/screenshots/` (or the folder given), from a real running system.
 
-    python -m tests.browser.screenshots docs/screenshots [--only mail|site|staff]
+    python -m tests.browser.screenshots docs/screenshots [--only mail|site|staff|apply]
 
 It starts `shunfuri up` on a fresh test database (like the browser tests), walks one
 member through the site per width, and writes `<page>-pc.png` / `<page>-phone.png`.
@@ -16,6 +16,7 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import journey
+from tests.browser.apply_screens import APPLY_PAGES, apply_tour
 from tests.system import poll, running_system
 
 # (file name, what it shows): the order of the tour and of the README's gallery.
@@ -259,8 +260,8 @@ def staff_tour(page, system, folder: Path, size: str, clock) -> None:  # type: i
 
 def main(folder: Path, only: str | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
-    tours = {"site": (tour,), "mail": (mail_tour,), "staff": (staff_tour,)}.get(
-        only or "", (tour, mail_tour, staff_tour))
+    tours = {"site": (tour,), "mail": (mail_tour,), "staff": (staff_tour,),
+             "apply": (apply_tour,)}.get(only or "", (tour, mail_tour, staff_tour, apply_tour))
     with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=11,
                         SHUNFURI_DOUBT_MAX_ATTEMPTS="3") as system:
 
@@ -290,8 +291,8 @@ def main(folder: Path, only: str | None = None) -> int:
                 context.close()
             browser.close()
     made = sorted(p.name for p in folder.glob("*.png"))
-    chosen = {"mail": MAIL_PAGES, "site": PAGES, "staff": STAFF_PAGES}.get(
-        only or "", PAGES + MAIL_PAGES + STAFF_PAGES)
+    chosen = {"mail": MAIL_PAGES, "site": PAGES, "staff": STAFF_PAGES,
+              "apply": APPLY_PAGES}.get(only or "", PAGES + MAIL_PAGES + STAFF_PAGES + APPLY_PAGES)
     pages = [name for name, *_ in chosen]
     expected = {f"{name}-{size}.png" for name in pages for size in ("pc", "phone")}
     missing = expected - set(made)
@@ -302,7 +303,7 @@ def main(folder: Path, only: str | None = None) -> int:
 def gallery() -> str:
     """The README's table of screenshots (printed by `--gallery`)."""
     rows = ["| page | PC (1280 px) | phone (360 px) |", "|---|---|---|"]
-    for name, label, *_ in PAGES + MAIL_PAGES + STAFF_PAGES:
+    for name, label, *_ in PAGES + MAIL_PAGES + STAFF_PAGES + APPLY_PAGES:
         rows.append(
             f"| {label} | ![{label}](docs/screenshots/{name}-pc.png) "
             f"| ![{label}](docs/screenshots/{name}-phone.png) |"
@@ -316,7 +317,7 @@ if __name__ == "__main__":
         sys.exit(0)
     args = sys.argv[1:]
     only = None
-    if "--only" in args:  # `--only mail`: just the mail pages (or `site`, `staff`)
+    if "--only" in args:  # `--only mail`: just the mail pages (or `site`, `staff`, `apply`)
         at = args.index("--only")
         only = args[at + 1]
         del args[at:at + 2]

@@ -251,6 +251,8 @@ def test_the_admin_key_api_is_off_in_production_unless_configured(client):
 
     production = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 20,
                   "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "100/minute",
+                  "SHUNFURI_ELIGIBILITY_RATE_LIMIT": "100/minute", "SHUNFURI_APPLICATION_RATE_LIMIT": "100/minute",
+                  "SHUNFURI_APPLY_PAGES_RATE_LIMIT": "100/minute",
                   "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
     saved = {k: os.environ.get(k) for k in (*production, "SHUNFURI_ADMIN_KEY")}
     os.environ.update(production)

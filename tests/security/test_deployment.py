@@ -76,6 +76,8 @@ def test_the_image_refuses_to_start_without_its_secrets(argv):
 
 PRODUCTION = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 40,
               "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "100/minute",
+              "SHUNFURI_ELIGIBILITY_RATE_LIMIT": "100/minute", "SHUNFURI_APPLICATION_RATE_LIMIT": "100/minute",
+              "SHUNFURI_APPLY_PAGES_RATE_LIMIT": "100/minute",
               "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
 
 
@@ -128,6 +130,8 @@ def test_production_refuses_a_host_wildcard_and_a_short_metrics_token(monkeypatc
     base = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 40,
             "DATABASE_URL": "postgresql://db/x", "BROKER_URL": "redis://r:6379/0",
             "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "10/minute",
+            "SHUNFURI_ELIGIBILITY_RATE_LIMIT": "10/minute", "SHUNFURI_APPLICATION_RATE_LIMIT": "10/minute",
+            "SHUNFURI_APPLY_PAGES_RATE_LIMIT": "10/minute",
             "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
     for key in (*base, "SHUNFURI_CLOCK", "SHUNFURI_ALLOWED_HOSTS", "SHUNFURI_METRICS_TOKEN"):
         monkeypatch.delenv(key, raising=False)

@@ -11,6 +11,8 @@ from shunfuri.settings import DEV_ADMIN_KEY, Settings
 PRODUCTION = {"SHUNFURI_ENV": "production", "SHUNFURI_PIN_PEPPER": "p" * 20,
               "DATABASE_URL": "postgresql://db/x", "BROKER_URL": "redis://r:6379/0",
               "SHUNFURI_SMTP_ALLOW_INSECURE": "true", "SHUNFURI_LOGIN_RATE_LIMIT": "10/minute",
+              "SHUNFURI_ELIGIBILITY_RATE_LIMIT": "10/minute", "SHUNFURI_APPLICATION_RATE_LIMIT": "10/minute",
+              "SHUNFURI_APPLY_PAGES_RATE_LIMIT": "10/minute",
               "SHUNFURI_PUBLIC_URL": "https://shunfuri.example"}
 
 

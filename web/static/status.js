@@ -1,7 +1,7 @@
-// Follows a transfer on its status page: asks the server for the status panel, which
-// answers as soon as the transfer changes (or after 10 s), and swaps it in, until the
-// panel says there is nothing more to follow. Without JavaScript the panel's link
-// shows the latest state instead.
+// Follows a transfer (or an application) on its status page: asks the server for the
+// status panel, which answers as soon as it changes (or after 10 s), and swaps it in,
+// until the panel says there is nothing more to follow. Without JavaScript the panel's
+// link shows the latest state instead.
 (function () {
   "use strict";
   var panel = document.getElementById("status-panel");
