@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from shunfuri.services.applications.screening import Context as ScreeningContext
+from shunfuri.services.credit_review.worker import Context as ReviewContext
 from shunfuri.services.mail.outbox import MailContext
 from shunfuri.services.orders.pipeline import Context
 
@@ -66,4 +67,22 @@ def screening_context() -> ScreeningContext:
         bureau=HttpBureauGateway(settings.bureau_url, timeout=settings.bureau_timeout_seconds),
         now=get_clock().now,
         wall=SystemClock().now,
+    )
+
+
+@lru_cache(maxsize=1)
+def review_context() -> ReviewContext:
+    """The ongoing review's: sessions, the credit bureau, both clocks, the interval."""
+    from shunfuri.clock import SystemClock, get_clock
+    from shunfuri.db.session import session_factory
+    from shunfuri.gateway.bureau import HttpBureauGateway
+    from shunfuri.settings import get_settings
+
+    settings = get_settings()
+    return ReviewContext(
+        sessions=session_factory(),
+        bureau=HttpBureauGateway(settings.bureau_url, timeout=settings.bureau_timeout_seconds),
+        now=get_clock().now,
+        wall=SystemClock().now,
+        policy=settings.review_policy,
     )

@@ -465,5 +465,5 @@ class MailRun(Base):
 
 # The application table lives in a module of its own; importing it here puts it in
 # `Base.metadata` for the migrations and for whoever reads the tables from this module.
-import shunfuri.db.applications  # noqa: E402,F401
+import shunfuri.db.applications  # noqa: E402
 import shunfuri.db.credit_reviews  # noqa: E402,F401

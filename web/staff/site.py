@@ -32,7 +32,8 @@ from web.security import (
 from web.site import environment
 
 PREFIX = "/staff"
-ROLES_JA = {"desk": "窓口", "operator": "オペレーター", "supervisor": "責任者"}
+ROLES_JA = {"desk": "窓口", "operator": "オペレーター", "screener": "審査担当",
+            "supervisor": "責任者"}
 ACTIONS_JA = {
     "create_member": "会員登録", "view_member": "会員照会", "search_member": "会員検索", "reset_pin": "暗証番号の再設定",
     "suspend": "利用停止", "reinstate": "利用再開", "report_card_lost": "カード紛失・盗難の登録",

@@ -21,6 +21,8 @@ What it offers, by module (each function's docstring says what it commits and re
 - `screening` (the worker): `Context`, `screen(ctx, id)`.
 - `sweep` (the beat): `redrive_and_wake(sessions, wall=, redrive_after=)`,
   `expire(sessions, now=, wall=)`.
+- `erasure` (the beat): `erase(sessions, now=, wall=)` - the 180-day erasure of declined
+  and expired applications' personal fields, keeping the decision.
 - `transitions`: `move(row, Move, now=, wall=)`, `expire_due(session, now=, wall=)` - the
   one door for every status change.
 - `facts`: `known_person(session, member_id)` (birth date and phones, for the PIN rule).
