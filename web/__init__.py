@@ -31,11 +31,23 @@ def mount(app: FastAPI, *, waiter: Waiter) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from web import live, staff
-    from web.routes import account, auth, dues, home, mail, payees, repay, transfer, transfers
+    from web.routes import (
+        account,
+        auth,
+        dues,
+        home,
+        mail,
+        payees,
+        repay,
+        suspended,
+        transfer,
+        transfers,
+    )
     from web.security import production
 
     live.use(waiter)
-    for module in (auth, home, account, mail, payees, transfer, transfers, repay, dues):
+    for module in (auth, home, account, mail, payees, transfer, transfers, repay, dues,
+                   suspended):
         app.include_router(module.router)
     staff.mount(app)
     if not production():

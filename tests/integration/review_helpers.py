@@ -34,11 +34,22 @@ def new_phone() -> str:
 
 def joined_member(*, credit_limit: int = 300_000, income: int = 3_000_000,
                   proof_income: int | None = None, principal: int = 100_000,
-                  phone: str | None = None) -> tuple[int, str]:
+                  phone: str | None = None, pin: str | None = None) -> tuple[int, str]:
     """A member made by a contracted application (income `income`, or the proof's), owing
-    `principal` from one advance in November; returns (member id, phone)."""
+    `principal` from one advance in November; returns (member id, phone). With `pin`,
+    the member can log in with their card number and it."""
     phone = phone or new_phone()
     member_id = factories.member(credit_limit=credit_limit, name_kana=KANA)
+    if pin is not None:
+        from shunfuri.services.members import passwords
+        from shunfuri.services.members.accounts import new_card_number
+        from shunfuri.settings import get_settings
+
+        with session_factory().begin() as session:
+            row = session.get(Member, member_id)
+            row.card_number = new_card_number()  # a check digit a login accepts
+            row.pin_hash = passwords.hash_pin(
+                pin, pepper=get_settings().pin_pepper.get_secret_value())
     at = datetime(2026, 11, 2, 10, tzinfo=JST)
     with session_factory().begin() as session:
         session.add(Application(
@@ -102,3 +113,21 @@ def audit_rows(action: str) -> list[AuditEntry]:
     with session_factory()() as session:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)
                                     .order_by(AuditEntry.id)))
+
+
+def stop(member_id: int, reasons: str = "over_total_volume", *, since: datetime = JAN_4) -> None:
+    """The review's stop written straight to the member row (the worker's path has tests
+    of its own)."""
+    with session_factory().begin() as session:
+        row = session.get(Member, member_id)
+        row.credit_review_since, row.credit_review_reasons = since, reasons
+
+
+def unstop(member_id: int) -> None:
+    with session_factory().begin() as session:
+        row = session.get(Member, member_id)
+        row.credit_review_since = row.credit_review_reasons = None
+
+
+def card_of(member_id: int) -> str:
+    return member(member_id).card_number
