@@ -72,17 +72,11 @@ def screening_context() -> ScreeningContext:
 
 @lru_cache(maxsize=1)
 def review_context() -> ReviewContext:
-    """The ongoing review's: sessions, the credit bureau, both clocks, the interval."""
-    from shunfuri.clock import SystemClock, get_clock
-    from shunfuri.db.session import session_factory
-    from shunfuri.gateway.bureau import HttpBureauGateway
+    """The ongoing review's: screening's sessions, bureau client and clocks (the review
+    runs in the same worker process), and the review interval."""
     from shunfuri.settings import get_settings
 
-    settings = get_settings()
-    return ReviewContext(
-        sessions=session_factory(),
-        bureau=HttpBureauGateway(settings.bureau_url, timeout=settings.bureau_timeout_seconds),
-        now=get_clock().now,
-        wall=SystemClock().now,
-        policy=settings.review_policy,
-    )
+    screening = screening_context()
+    return ReviewContext(sessions=screening.sessions, bureau=screening.bureau,
+                         now=screening.now, wall=screening.wall,
+                         policy=get_settings().review_policy)
