@@ -180,3 +180,21 @@ def test_only_a_stopped_member_sends_proof(db):
                           now=JAN_5, wall=Clocks().wall())
     assert refused.value.code == "documents_not_requested"
     assert reviews(member_id) == []
+
+
+def test_a_newer_answer_replaces_one_still_waiting_for_a_screener(db, bureau):
+    member_id, phone = stopped_member(bureau)
+    review_id = proof(member_id, 6_000_000)
+    bureau.record(kana_name=KANA, birth_date=BIRTH, phone=phone, other_balance=0)
+    worker.run(context(bureau, Clocks()))
+    with session_factory()() as session:
+        assert lifts.item(session, review_id).can_lift
+    # A month on, before any screener looked: the other lender's balance is back up, and
+    # the periodic answer (on the income a screener has seen) is the one that counts.
+    bureau.record(kana_name=KANA, birth_date=BIRTH, phone=phone, other_balance=2_000_000)
+    february = Clocks(datetime(2027, 2, 2, 10, tzinfo=JST), datetime(2027, 2, 2, 1, tzinfo=JST))
+    assert dict(worker.run(context(bureau, february)).outcomes) == {"suspended": 1}
+    assert {r.id: r.status for r in reviews(member_id)}[review_id] == "superseded"
+    with session_factory()() as session, pytest.raises(ShunfuriError) as stale:
+        lifts.lift(session, review_id, actor=SCREENER, now=JAN_5, wall=Clocks().wall())
+    assert stale.value.code == "not_in_review" and stops.is_stopped(member(member_id))

@@ -12,8 +12,9 @@ proof, else the member's known income). Then, by the kind of review:
 - a lift request: `ready` for a screener, whatever the rule says (the screener sees it,
   and may lift only when it holds).
 
-Nothing here lifts a stop. The audit row names the review and the reason codes, never a
-figure: the desk reads a member's audit rows.
+An earlier answer still waiting for a screener is closed (`superseded`): a screener
+judges the newest one. Nothing here lifts a stop. The audit row names the review and the
+reason codes, never a figure: the desk reads a member's audit rows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shunfuri.db.credit_reviews import LIFT, CreditReview
 from shunfuri.db.models import Member
 from shunfuri.domain.credit_review import suspension_reasons
 from shunfuri.domain.screening import BureauAnswer
+from shunfuri.services.credit_review.proofs import supersede_open
 from shunfuri.services.staff.audit import Actor, audit
 
 SYSTEM = Actor("system:credit_review", source="worker")
@@ -50,6 +52,8 @@ def record_answer(session: Session, row: CreditReview, member: Member, answer: B
     reasons = judged(row, member.credit_limit)
     row.reasons = ",".join(reasons)
     row.next_attempt_at, row.last_error, row.updated_at = None, None, wall
+    # The newest answer is the one a screener judges: answers waiting before it are stale.
+    supersede_open(session, member.id, wall=wall, keep=row.id, statuses=("ready",))
     if row.kind == LIFT:
         row.status = "ready"
     elif reasons:

@@ -52,10 +52,11 @@ def send_proof(session: Session, member_id: int, raw: Any, *, now: datetime, wal
 
 
 def supersede_open(session: Session, member_id: int, *, wall: datetime,
-                   keep: int | None = None) -> None:
-    """Close the member's open reviews (but `keep`): a newer request or a decision has
-    replaced them. A worker still asking about one records nothing (its fence)."""
-    where = [CreditReview.member_id == member_id, CreditReview.status.in_(OPEN)]
+                   keep: int | None = None, statuses: tuple[str, ...] = OPEN) -> None:
+    """Close the member's open reviews (but `keep`): a newer request, a newer answer or a
+    decision has replaced them. A worker still asking about one records nothing (its
+    fence)."""
+    where = [CreditReview.member_id == member_id, CreditReview.status.in_(statuses)]
     if keep is not None:
         where.append(CreditReview.id != keep)
     session.execute(update(CreditReview).where(*where)
