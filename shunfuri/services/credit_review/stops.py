@@ -48,6 +48,15 @@ def refusal() -> ShunfuriError:
                          suspension="credit_review")
 
 
+def check_may_borrow(member: Any) -> None:
+    """Refuse a new advance to a member suspended by staff (`account_suspended`) or stopped
+    by the ongoing review (the same code, in the review's words)."""
+    if getattr(member, "status", None) == "suspended":
+        raise ShunfuriError("account_suspended")
+    if is_stopped(member):
+        raise refusal()
+
+
 def reasons_of(text: str | None) -> tuple[str, ...]:
     return tuple(code for code in (text or "").split(",") if code)
 

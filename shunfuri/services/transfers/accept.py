@@ -158,11 +158,10 @@ def try_accept_fast(
     transfer_id: str | None = None,
 ) -> dict | None:
     """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
-    inserts when the token is live, the member active (not suspended by staff nor stopped
-    by the ongoing review), the payee theirs (and in their
-    own name, once their kana name is known) and the credit enough. None means "not the
-    common case": `submit` then takes the full path, which gives the precise refusal (or
-    the idempotent replay). Same rules, fewer round trips: on the hot path each round
+    inserts when the token is live, the member active and not stopped (the review), the
+    payee theirs (in their own name, once it is known) and the credit enough. None means
+    "not the common case": `submit` then takes the full path, which gives the precise
+    refusal (or the idempotent replay). Same rules, fewer round trips: on the hot path each round
     trip costs more than the work it carries."""
     settings = get_settings()
     if service_reopens_at(now) is not None:
@@ -265,10 +264,7 @@ def accept(
         replay = _replay(session, member.id, idempotency_key, digest)
         if replay:
             return replay
-    if member.status == "suspended":
-        raise ShunfuriError("account_suspended")
-    if stops.is_stopped(member):
-        raise stops.refusal()
+    stops.check_may_borrow(member)
     check_not_overdue(session, member, now)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     payee = payee_bank(session, member.id, payee_id)

@@ -70,10 +70,7 @@ def review(session: Session, *, member: Member, payee_id: int, amount: int,
     payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
     own_name.check(member.name_key, payee.holder_name)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-    if member.status == "suspended":
-        raise ShunfuriError("account_suspended")
-    if stops.is_stopped(member):
-        raise stops.refusal()
+    stops.check_may_borrow(member)
     transfers.check_not_overdue(session, member, now)
     bank = get_bank(payee.bank_code)
     decided = quote(bank, now)
