@@ -88,3 +88,18 @@ def test_the_highest_limit_the_rule_allows() -> None:
     assert suspension_reasons(credit_limit=500_000, other_balance=500_000,
                               annual_income=3_000_000, delinquent=False) == ()
     assert highest_limit_within(other_balance=1_200_000, annual_income=3_000_000) == 0
+
+
+def test_the_interval_is_a_setting_within_the_law(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from shunfuri.settings import Settings
+
+    monkeypatch.delenv("SHUNFURI_REVIEW_INTERVAL_MONTHS", raising=False)
+    assert Settings().review_policy == ReviewPolicy(interval_months=1)  # ours: monthly
+    monkeypatch.setenv("SHUNFURI_REVIEW_INTERVAL_MONTHS", "3")
+    assert Settings().review_policy == ReviewPolicy(interval_months=3)
+    for months in ("0", "4"):
+        monkeypatch.setenv("SHUNFURI_REVIEW_INTERVAL_MONTHS", months)
+        with pytest.raises(ValidationError):
+            Settings()
