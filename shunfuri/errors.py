@@ -277,9 +277,17 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "not_in_review": Entry(
         409, "Not in review",
-        "This application is not waiting for a screener (`manual_review`); its `status` "
-        "says where it stands. Nothing was changed.",
-        "このお申し込みは審査担当者の判断待ちではないため、操作できません（変更はありません）。",
+        "This application (or request to lift a review's stop) is not waiting for a "
+        "screener; its status says where it stands. Nothing was changed.",
+        "このお申し込み（またはご利用再開の審査）は審査担当者の判断待ちではないため、"
+        "操作できません（変更はありません）。",
+    ),
+    "lift_not_allowed": Entry(
+        409, "Lift not allowed",
+        "On this request's bureau answer the ongoing-review rule still fails for the "
+        "member's limit (`reasons`), so the stop stays; nothing was changed.",
+        "信用情報の回答に照らすと、現在の利用限度額では基準を満たさないため、"
+        "利用停止を解除できません（変更はありません）。",
     ),
     "limit_not_allowed": Entry(
         422, "Limit not allowed",

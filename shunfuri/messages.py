@@ -44,6 +44,12 @@ SCREENING_REASONS_JA = {
     "income_proof_required": "規則4：収入証明書が必要",
     "many_other_lenders": "規則5：他社借入件数が多い",
 }
+# Why the ongoing review (途上与信) stopped a member's new advances, for the staff pages
+# (the desk's member page, the screener's queue). The member is never told these.
+CREDIT_REVIEW_REASONS_JA = {
+    "bureau_delinquent": "信用情報に異動あり",
+    "over_total_volume": "ご利用限度額と他社借入残高の合計が年収の3分の1を超過（総量規制）",
+}
 # The reason code of a screener's decline (`screener_declined`), for the staff pages.
 SCREENER_DECLINED_JA = "審査担当者の判断による否決"
 

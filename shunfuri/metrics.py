@@ -74,6 +74,10 @@ APPLICATION_DECISION_SECONDS = Histogram(
 )
 BUREAU_ERRORS = Counter("shunfuri_bureau_errors",
                         "Credit bureau calls that gave no usable answer", ["kind"])
+# The ongoing review (途上与信): each answer recorded, by what it led to (clear, suspended,
+# ready for a screener, unreviewable), and each screener's decision (lifted, kept).
+CREDIT_REVIEWS = Counter("shunfuri_credit_reviews", "Ongoing reviews by outcome",
+                         ["outcome"])
 
 
 class _Gauges:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shunfuri.domain.credit_review import ReviewPolicy
 from shunfuri.domain.lockout import UntrustedPolicy
 from shunfuri.domain.orders import Budget
 
@@ -86,6 +87,14 @@ class Settings(BaseSettings):
                             validation_alias="SHUNFURI_BUREAU_URL")
     bureau_timeout_seconds: float = Field(default=5.0, gt=0,
                                           validation_alias="SHUNFURI_BUREAU_TIMEOUT")
+    # The ongoing review (途上与信): every this many calendar months (1-3; the law's
+    # minimum is a check each 3 months), each member with a balance is asked about.
+    review_interval_months: int = Field(default=1, ge=1, le=3,
+                                        validation_alias="SHUNFURI_REVIEW_INTERVAL_MONTHS")
+    # How a member whose use is stopped reaches us (the suspended page says it).
+    contact_phone: str = Field(default="0120-000-000", validation_alias="SHUNFURI_CONTACT_PHONE")
+    contact_hours: str = Field(default="平日 9:00〜18:00",
+                               validation_alias="SHUNFURI_CONTACT_HOURS")
     token_ttl_seconds: int = Field(default=900, validation_alias="SHUNFURI_TOKEN_TTL_SECONDS")
     amount_step: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_STEP")
     amount_minimum: int = Field(default=1000, validation_alias="SHUNFURI_AMOUNT_MINIMUM")
@@ -236,6 +245,10 @@ class Settings(BaseSettings):
     def doubt_budget(self) -> Budget:
         return Budget(after=timedelta(seconds=self.doubt_attention_after_seconds),
                       max_attempts=self.doubt_max_attempts)
+
+    @property
+    def review_policy(self) -> ReviewPolicy:
+        return ReviewPolicy(interval_months=self.review_interval_months)
 
     @property
     def login_rate(self) -> tuple[int, int] | None:

@@ -43,13 +43,15 @@ def mount(app: FastAPI, *, waiter: Waiter) -> None:
         payees,
         repay,
         shindan,
+        suspended,
         transfer,
         transfers,
     )
     from web.security import production
 
     live.use(waiter)
-    for module in (auth, home, account, mail, payees, transfer, transfers, repay, dues):
+    for module in (auth, home, account, mail, payees, transfer, transfers, repay, dues,
+                   suspended):
         app.include_router(module.router)
     # Becoming a member (no login): `application` before `contract`, and its
     # /apply/continue before /apply/{id}.

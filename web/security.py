@@ -83,6 +83,14 @@ def production() -> bool:
     return get_settings().env == "production"
 
 
+class Redirect(Exception):  # a signal, not an error
+    """The page is not for this visitor now; they go to `location` (303) instead."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
 class LoginRequired(Exception):  # a signal to redirect, not an error
     """The page needs a live session; the visitor goes to the login page."""
 
@@ -224,6 +232,8 @@ def route_class(site: Site, render_error: Callable[..., Response]) -> type[APIRo
                     response = await original(request)
                 except LoginRequired as exc:
                     response = login_redirect(request, site, expired=exc.expired)
+                except Redirect as exc:
+                    response = RedirectResponse(exc.location, status_code=303)
                 except ShunfuriError as exc:
                     response = render_error(request, exc)
                 except RequestValidationError:

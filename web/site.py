@@ -14,10 +14,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member
+from shunfuri.services.credit_review import stops
 from shunfuri.services.members import tokens
 from shunfuri.settings import get_settings
 from web import filters
-from web.security import Site, csrf_token, principal, route_class
+from web.security import Redirect, Site, csrf_token, principal, route_class
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -58,6 +59,28 @@ NAV: list[NavItem] = [
 ]
 
 
+# While the ongoing review (途上与信) has stopped a member's new advances, their session is
+# restricted to these pages: the suspended page, sending new income proof, repaying and
+# what they need to repay (what is due, the statement). Decided per request from the
+# member row, so a stop recorded (or lifted) mid-session applies at the next page.
+STOPPED_NAV: list[NavItem] = [
+    NavItem("/suspended", "ご利用停止のお知らせ", "suspended"),
+    NavItem("/repay", "ご返済", "repay"),
+    NavItem("/dues", "返済予定", "dues"),
+    NavItem("/statement", "ご利用明細", "statement"),
+]
+_STOPPED_READS = frozenset({"/dues", "/statement", "/statement.csv"})
+
+
+def stopped_may(method: str, path: str) -> bool:
+    """Whether a member stopped by the review may open this page."""
+    if path in ("/suspended", "/suspended/income", "/repay"):
+        return True
+    if path.startswith(("/repay/", "/repayments/")):
+        return True
+    return method == "GET" and path in _STOPPED_READS
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -79,7 +102,7 @@ def render(
     page = environment().get_template(template).render(
         request=request,
         member=member,
-        nav=NAV if member is not None else [],
+        nav=[] if member is None else STOPPED_NAV if stops.is_stopped(member) else NAV,
         section=context.pop("section", ""),
         csrf_field="csrf_token",
         csrf_token=csrf_token(request, site),
@@ -100,7 +123,12 @@ def router() -> APIRouter:
 
 
 def current_member(request: Request) -> Member:
-    return principal(request, MEMBER_SITE)
+    """The signed-in member; a member stopped by the ongoing review is sent to the
+    suspended page from any page they may not open (`stopped_may`)."""
+    member = principal(request, MEMBER_SITE)
+    if stops.is_stopped(member) and not stopped_may(request.method, request.url.path):
+        raise Redirect("/suspended")
+    return member
 
 
 SignedIn = Annotated[Member, Depends(current_member)]

@@ -51,6 +51,10 @@ app.conf.update(
         "applications.screen": {"queue": "applications"},
         "applications.sweep": {"queue": "maintenance"},
         "applications.expire": {"queue": "maintenance"},
+        "applications.erase": {"queue": "maintenance"},
+        # It waits on the credit bureau, like screening: never on the maintenance queue,
+        # where a slow bureau would delay the 09:30 batch's sweep.
+        "credit_review.run": {"queue": "applications"},
     },
     worker_hijack_root_logger=False,
     task_time_limit=120,
@@ -97,6 +101,20 @@ app.conf.update(
             "task": "applications.expire",
             "schedule": 10.0,
             "options": {"queue": "maintenance", "expires": 20},
+        },
+        # Declined and expired applications' personal fields, 180 days on (business
+        # clock): one conditional UPDATE, so a second beat erases nothing twice.
+        "applications-erase": {
+            "task": "applications.erase",
+            "schedule": 60.0,
+            "options": {"queue": "maintenance", "expires": 120},
+        },
+        # The ongoing review (途上与信): asked often, it opens each review month once and
+        # asks the bureau about what is due (lift requests within seconds).
+        "credit-review": {
+            "task": "credit_review.run",
+            "schedule": 10.0,
+            "options": {"queue": "applications", "expires": 20},
         },
         # The daily overdue job, on the business clock: asked often, it runs once the
         # JST day (simulated or not) has changed since its last complete run.

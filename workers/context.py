@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from shunfuri.services.applications.screening import Context as ScreeningContext
+from shunfuri.services.credit_review.worker import Context as ReviewContext
 from shunfuri.services.mail.outbox import MailContext
 from shunfuri.services.orders.pipeline import Context
 
@@ -67,3 +68,15 @@ def screening_context() -> ScreeningContext:
         now=get_clock().now,
         wall=SystemClock().now,
     )
+
+
+@lru_cache(maxsize=1)
+def review_context() -> ReviewContext:
+    """The ongoing review's: screening's sessions, bureau client and clocks (the review
+    runs in the same worker process), and the review interval."""
+    from shunfuri.settings import get_settings
+
+    screening = screening_context()
+    return ReviewContext(sessions=screening.sessions, bureau=screening.bureau,
+                         now=screening.now, wall=screening.wall,
+                         policy=get_settings().review_policy)

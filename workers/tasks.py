@@ -182,3 +182,41 @@ def expire_applications() -> None:
     expired = sweep.expire(session_factory(), now=get_clock().now(), wall=wall_now())
     if expired:
         log.info("%d applications expired", expired)
+
+
+@app.task(name="applications.erase", ignore_result=True)
+def erase_applications() -> None:
+    """Declined and expired applications' personal fields, once their 180 days are over
+    (one conditional UPDATE: a second beat finds nothing left)."""
+    from shunfuri.clock import get_clock, wall_now
+    from shunfuri.db.session import session_factory
+    from shunfuri.services.applications import erasure
+
+    erased = erasure.erase(session_factory(), now=get_clock().now(), wall=wall_now())
+    if erased:
+        log.info("%d applications' personal fields erased", erased)
+
+
+REVIEW_OPENED_KEY = "shunfuri:credit-review:opened-month"
+
+
+@app.task(name="credit_review.run", ignore_result=True)
+def review_credit() -> None:
+    """The ongoing review: open this review month once (the database keeps one review per
+    member per month; the Redis mark only spares re-reading the members every beat),
+    then ask the bureau about what is due. Two beats or a redelivery decide nothing twice
+    (`services.credit_review.worker`)."""
+    from shunfuri.broker import get_redis
+    from shunfuri.services.credit_review import worker
+    from workers.context import review_context
+
+    client = get_redis()
+
+    def month_opened(key: str) -> bool:
+        raw = client.get(REVIEW_OPENED_KEY)
+        return raw is not None and raw.decode() == key
+
+    ran = worker.run(review_context(), budget_s=8.0, month_opened=month_opened,
+                     opened=lambda key: client.set(REVIEW_OPENED_KEY, key))
+    if ran.opened or ran.outcomes:
+        log.info("credit review: %d opened, %s", ran.opened, dict(ran.outcomes))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, TokenDep, WallDep
 from api.routes.auth import client_address
 from api.schemas.members import MeOut, WebIdIn, WebIdOut
+from shunfuri.services.credit_review import stops
 from shunfuri.services.members import login_rate
 from shunfuri.services.members import security as member_security
 from shunfuri.services.members.accounts import available
@@ -34,7 +35,8 @@ def me(member: CurrentMember, session: SessionDep, now: NowDep) -> MeOut:
     session.rollback()
     return MeOut(
         member_id=member.id,
-        status=member.status,
+        # The ongoing review's stop is a 利用停止 to the member (new advances refused).
+        status="suspended" if stops.is_stopped(member) else member.status,
         credit_limit=member.credit_limit,
         outstanding=member.outstanding,
         held=member.held,

@@ -27,7 +27,8 @@ app.add_typer(staff_app, name="staff")
 def add(
     login_id: Annotated[str, typer.Argument(help="Login ID: 3-48 of a-z 0-9 . _ -")],
     name: Annotated[str, typer.Option(help="The person's name as shown in the console")],
-    role: Annotated[str, typer.Option(help="desk, operator or supervisor")] = "supervisor",
+    role: Annotated[
+        str, typer.Option(help="desk, operator, screener or supervisor")] = "supervisor",
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin")
     ] = False,

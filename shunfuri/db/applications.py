@@ -72,6 +72,9 @@ class Application(Base):
         Index("ix_applications_expiring", "expires_at",
               postgresql_where=text("status IN ('approved', 'documents_needed')")),
         Index("ix_applications_status", "status", "status_at"),
+        # The erasure job's look-up: ended rows whose personal fields are still there.
+        Index("ix_applications_erasable", "ended_at",
+              postgresql_where=text("status IN ('declined', 'expired') AND erased_at IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

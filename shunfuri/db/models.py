@@ -43,6 +43,8 @@ class Member(Base):
         CheckConstraint("rate_bp >= 0", name="rate_bp_non_negative"),
         CheckConstraint("due_day IN (5, 15, 25, 31)", name="due_day_allowed"),
         CheckConstraint("(name_kana IS NULL) = (name_key IS NULL)", name="name_kana_keyed"),
+        CheckConstraint("(credit_review_since IS NULL) = (credit_review_reasons IS NULL)",
+                        name="credit_review_whole"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -69,6 +71,12 @@ class Member(Base):
     # key in SQL, so it is kept beside the name rather than worked out per request.
     name_kana: Mapped[str | None] = mapped_column(String(64))
     name_key: Mapped[str | None] = mapped_column(String(32))
+    # The ongoing review's stop (途上与信, `services.credit_review`): since when (business
+    # time) and why (`domain.credit_review` codes, comma-separated). Apart from `status`:
+    # a member may be suspended by staff and stopped by the review at once, and only a
+    # screener lifts this one. The transfer path reads the column, as `overdue_since`.
+    credit_review_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    credit_review_reasons: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -240,7 +248,8 @@ class StaffAccount(Base):
 
     __tablename__ = "staff_accounts"
     __table_args__ = (
-        CheckConstraint("role IN ('desk', 'operator', 'supervisor')", name="staff_role"),
+        CheckConstraint("role IN ('desk', 'operator', 'screener', 'supervisor')",
+                        name="staff_role"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -456,4 +465,5 @@ class MailRun(Base):
 
 # The application table lives in a module of its own; importing it here puts it in
 # `Base.metadata` for the migrations and for whoever reads the tables from this module.
-import shunfuri.db.applications  # noqa: E402,F401
+import shunfuri.db.applications  # noqa: E402
+import shunfuri.db.credit_reviews  # noqa: E402,F401

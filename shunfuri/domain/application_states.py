@@ -129,3 +129,13 @@ def erasable_from(ended_at: datetime, policy: ScreeningPolicy = DEFAULT_POLICY) 
     """When a declined or expired application's personal fields are to be erased, counting
     days as for expiry from the day it was declined or expired."""
     return period_end(ended_at, policy.erase_after_days)
+
+
+def erasure_cutoff(now: datetime, policy: ScreeningPolicy = DEFAULT_POLICY) -> datetime:
+    """The instant (UTC) before which an application must have ended for its personal
+    fields to be erasable at `now`: `ended_at < erasure_cutoff(now)` exactly when
+    `erasable_from(ended_at) <= now`, so the erasure job can select in one comparison.
+    An end on JST day D is erasable from the start of D + days + 1; at `now` on JST day
+    N that holds for every D before N - days."""
+    first_kept_day = jst_day(aware(now)) - timedelta(days=policy.erase_after_days)
+    return datetime.combine(first_kept_day, time(0), JST).astimezone(UTC)

@@ -64,6 +64,26 @@ def due_for_review(
     return months >= policy.interval_months
 
 
+def review_month(today: date) -> date:
+    """The key of the periodic review opened on `today` (JST): its calendar month's first
+    day. One review per member per key, so two beats in a month open one."""
+    return today.replace(day=1)
+
+
+def reviewed_recently_from(today: date, policy: ReviewPolicy = DEFAULT_REVIEW_POLICY) -> date:
+    """The first month whose review still counts on `today`: a member with a periodic
+    review keyed on this month or later is not due (`due_for_review` in one comparison,
+    so the database can select the due members)."""
+    months = today.year * 12 + today.month - 1 - (policy.interval_months - 1)
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def highest_limit_within(*, other_balance: int, annual_income: int) -> int:
+    """The largest credit limit the total-volume rule allows beside `other_balance` (0
+    when none): what a supervisor may lower a line to so that it holds again."""
+    return max(0, annual_income // 3 - other_balance)
+
+
 def law_requires_check(advanced_in_period: int, owed_at_end: int) -> bool:
     """The law's own trigger for a three-month period (for documentation and audits)."""
     return advanced_in_period > LAW_ADVANCED_OVER and owed_at_end > LAW_OWED_OVER

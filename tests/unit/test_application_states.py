@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shunfuri.domain import application_states as states
 from shunfuri.domain.application_states import (
@@ -14,6 +16,7 @@ from shunfuri.domain.application_states import (
     Move,
     MoveRefused,
     erasable_from,
+    erasure_cutoff,
     expires_at,
     is_expired,
     period_end,
@@ -118,3 +121,19 @@ def test_a_period_is_at_least_one_whole_day(days: int) -> None:
 def test_erasure_180_days_after_the_end() -> None:
     assert states.ERASABLE == {"declined", "expired"}
     assert erasable_from(DEC_1_NOON) == datetime(2027, 5, 31, tzinfo=JST)  # 2 Dec + 179 days
+
+
+@settings(max_examples=300)
+@given(ended=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1),
+                          timezones=st.just(UTC)),
+       later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))
+def test_the_erasure_cutoff_is_erasable_from_in_one_comparison(ended, later) -> None:
+    now = ended + later
+    assert (ended < erasure_cutoff(now)) == (erasable_from(ended) <= now)
+
+
+def test_the_erasure_cutoff_at_its_edges() -> None:
+    # Ended 1 Dec (any hour): the 180 days are 2 Dec .. 30 May; erased from 31 May.
+    assert erasure_cutoff(datetime(2027, 5, 31, tzinfo=JST)) == datetime(2026, 12, 2, tzinfo=JST)
+    assert erasure_cutoff(datetime(2027, 5, 30, 23, 59, 59, tzinfo=JST)) == datetime(
+        2026, 12, 1, tzinfo=JST)

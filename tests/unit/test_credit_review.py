@@ -11,7 +11,10 @@ import pytest
 from shunfuri.domain.credit_review import (
     ReviewPolicy,
     due_for_review,
+    highest_limit_within,
     law_requires_check,
+    review_month,
+    reviewed_recently_from,
     suspension_reasons,
 )
 
@@ -66,3 +69,37 @@ def test_a_longer_interval_but_never_longer_than_the_law() -> None:
 )
 def test_the_laws_own_trigger(advanced: int, owed: int, required: bool) -> None:
     assert law_requires_check(advanced, owed) is required
+
+
+@pytest.mark.parametrize("months", [1, 2, 3])
+def test_the_recent_month_is_due_for_review_in_one_comparison(months: int) -> None:
+    policy = ReviewPolicy(interval_months=months)
+    for today in (date(2026, 12, 31), date(2027, 1, 1), date(2027, 3, 15)):
+        recent = reviewed_recently_from(today, policy)
+        for back in range(0, 8):
+            key = date(today.year - (back > today.month - 1),
+                       (today.month - 1 - back) % 12 + 1, 1)
+            assert (key < recent) == due_for_review(key, today, policy), (today, key)
+    assert review_month(date(2026, 12, 31)) == date(2026, 12, 1)
+
+
+def test_the_highest_limit_the_rule_allows() -> None:
+    assert highest_limit_within(other_balance=500_000, annual_income=3_000_000) == 500_000
+    assert suspension_reasons(credit_limit=500_000, other_balance=500_000,
+                              annual_income=3_000_000, delinquent=False) == ()
+    assert highest_limit_within(other_balance=1_200_000, annual_income=3_000_000) == 0
+
+
+def test_the_interval_is_a_setting_within_the_law(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from shunfuri.settings import Settings
+
+    monkeypatch.delenv("SHUNFURI_REVIEW_INTERVAL_MONTHS", raising=False)
+    assert Settings().review_policy == ReviewPolicy(interval_months=1)  # ours: monthly
+    monkeypatch.setenv("SHUNFURI_REVIEW_INTERVAL_MONTHS", "3")
+    assert Settings().review_policy == ReviewPolicy(interval_months=3)
+    for months in ("0", "4"):
+        monkeypatch.setenv("SHUNFURI_REVIEW_INTERVAL_MONTHS", months)
+        with pytest.raises(ValidationError):
+            Settings()

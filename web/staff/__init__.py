@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
 
 def mount(app: FastAPI) -> None:
-    from web.staff import accounts, audit, auth, desk, operations, password
+    from web.staff import accounts, audit, auth, desk, operations, password, review
 
     for router in (auth.public, auth.enrolment, password.pages, desk.pages, operations.pages,
-                   audit.pages, accounts.pages):
+                   review.pages, audit.pages, accounts.pages):
         app.include_router(router)

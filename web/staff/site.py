@@ -32,7 +32,8 @@ from web.security import (
 from web.site import environment
 
 PREFIX = "/staff"
-ROLES_JA = {"desk": "窓口", "operator": "オペレーター", "supervisor": "責任者"}
+ROLES_JA = {"desk": "窓口", "operator": "オペレーター", "screener": "審査担当",
+            "supervisor": "責任者"}
 ACTIONS_JA = {
     "create_member": "会員登録", "view_member": "会員照会", "search_member": "会員検索", "reset_pin": "暗証番号の再設定",
     "suspend": "利用停止", "reinstate": "利用再開", "report_card_lost": "カード紛失・盗難の登録",
@@ -48,6 +49,10 @@ ACTIONS_JA = {
     "staff_password_change": "パスワードの変更", "staff_disable": "スタッフの無効化",
     "staff_enable": "スタッフの再有効化", "staff_totp_reset": "確認コードのリセット",
     "set_name_kana": "お名前（カナ）の登録", "add_payee": "振込先口座の登録（会員）",
+    "view_application": "お申し込みの照会（審査）", "screener_approve": "お申し込みの承認",
+    "screener_decline": "お申し込みの否決", "view_credit_review": "途上与信の照会",
+    "credit_review_suspend": "途上与信による利用停止", "credit_review_lift": "利用停止の解除（途上与信）",
+    "credit_review_keep": "利用停止の継続（途上与信）", "send_income_proof": "収入証明書の提出（会員）",
 }
 # The staff console's own device cookie (OWASP's "device cookie"): which browsers have
 # signed in as which staff member. Path /staff, never sent to the member site; the
@@ -134,6 +139,7 @@ NAV = [
     NavItem(f"{PREFIX}/members", "会員検索", "members", "member.view"),
     NavItem(f"{PREFIX}/queue", "振込キュー", "queue", "queue.view"),
     NavItem(f"{PREFIX}/doubts", "要確認の振込", "doubts", "transfer.inquire"),
+    NavItem(f"{PREFIX}/applications", "審査", "applications", "application.review"),
     NavItem(f"{PREFIX}/audit", "操作記録", "audit", "audit.view"),
     NavItem(f"{PREFIX}/accounts", "スタッフ管理", "accounts", "staff.manage"),
     NavItem(f"{PREFIX}/password", "パスワード変更", "password", ""),

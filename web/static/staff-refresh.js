@@ -1,10 +1,11 @@
-// The operator's queue page refreshes itself: every `data-every` seconds it fetches the
-// live part from `data-refresh` and swaps it in. A redirect (the session ended) or
+// The operator's queue page and the screener's 審査 page refresh themselves: every
+// `data-every` seconds the element with `data-refresh` fetches its live part from there
+// and swaps it in (the forms live on other pages, so nothing typed is swapped away). A redirect (the session ended) or
 // repeated failures reload the whole page, which then shows the login. Without
 // JavaScript the page says to reload it.
 (function () {
   "use strict";
-  var box = document.getElementById("queue-live");
+  var box = document.querySelector("[data-refresh]");
   if (!box) { return; }
   var every = Math.max(2, Number(box.getAttribute("data-every")) || 10) * 1000;
   var failures = 0;

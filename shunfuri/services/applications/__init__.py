@@ -15,12 +15,15 @@ What it offers, by module (each function's docstring says what it commits and re
 - `contract`: `terms(session, id, token, now=, wall=)` -> `OpenOffer` (the page before
   acceptance), `contract(session, id, token, agree=, pin=, due_day=, web_id=, password=,
   now=, wall=, pepper=)` -> `Contracted(member_id, card_number)`.
-- `review` (the screener): `queue(session)`, `review_item(session, id)` -> `ReviewItem`,
+- `review` (the screener): `queue(session)`, `waiting_documents(session)`,
+  `review_item(session, id)` -> `ReviewItem`,
   `approve(session, id, credit_limit=, actor=, now=, wall=)`,
   `decline(session, id, reason=, actor=, now=, wall=)`.
 - `screening` (the worker): `Context`, `screen(ctx, id)`.
 - `sweep` (the beat): `redrive_and_wake(sessions, wall=, redrive_after=)`,
   `expire(sessions, now=, wall=)`.
+- `erasure` (the beat): `erase(sessions, now=, wall=)` - the 180-day erasure of declined
+  and expired applications' personal fields, keeping the decision.
 - `transitions`: `move(row, Move, now=, wall=)`, `expire_due(session, now=, wall=)` - the
   one door for every status change.
 - `facts`: `known_person(session, member_id)` (birth date and phones, for the PIN rule).

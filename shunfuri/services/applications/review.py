@@ -81,6 +81,14 @@ def queue(session: Session, *, limit: int = 100) -> list[ReviewItem]:
     return [item_of(row) for row in rows]
 
 
+def waiting_documents(session: Session, *, limit: int = 100) -> list[Application]:
+    """Applications waiting for the applicant's income proof (for the screener's
+    information: nobody at the lender acts on them), the longest-waiting first."""
+    return list(session.scalars(
+        select(Application).where(Application.status == states.DOCUMENTS_NEEDED)
+        .order_by(Application.status_at, Application.id).limit(limit)))
+
+
 def review_item(session: Session, application_id: str) -> ReviewItem:
     row = session.get(Application, application_id) if len(application_id) <= 36 else None
     if row is None:

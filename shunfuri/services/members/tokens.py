@@ -112,13 +112,14 @@ def slide(auth: Any, *, now: datetime, ttl_seconds: int, session: Session) -> No
 # The columns the transfer hot path needs, read without building ORM objects.
 _CREDIT = select(
     Member.id, Member.status, Member.credit_limit, Member.outstanding, Member.held,
-    Member.overdue_since, Member.name_key, AuthSession.expires_at, AuthSession.revoked_at,
+    Member.overdue_since, Member.name_key, Member.credit_review_since,
+    AuthSession.expires_at, AuthSession.revoked_at,
 ).join(Member, Member.id == AuthSession.member_id)
 
 
 def credit_for(session: Session, *, token: str, now: datetime) -> Any:
     """Like `member_for` (API tokens only), as a plain row (id, status, credit_limit,
-    outstanding, held, overdue_since, name_key)."""
+    outstanding, held, overdue_since, name_key, credit_review_since)."""
     row = session.execute(
         _CREDIT.where(AuthSession.token_hash == digest(token), AuthSession.kind == API)
     ).first()

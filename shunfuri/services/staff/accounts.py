@@ -12,7 +12,9 @@ typed as a secret).
 
 Roles (`PERMISSIONS`): `desk` finds members, resets a PIN after an identity check,
 reports a lost card and reissues one; `operator` watches the queue and resolves
-transfers in doubt with the bank; `supervisor` may do all of that, suspends and
+transfers in doubt with the bank; `screener` works the 審査 queue (applications in manual
+review, requests to lift the ongoing review's stop) and alone with the supervisor sees
+the personal data screening uses; `supervisor` may do all of that, suspends and
 reinstates members, changes credit limits, manages staff accounts and reads the whole
 audit log. The pages check the permission of every request on the server.
 """
@@ -37,13 +39,16 @@ from shunfuri.services.staff.audit import Actor, audit
 
 log = logging.getLogger("shunfuri.staff")
 
-ROLES = ("desk", "operator", "supervisor")
+ROLES = ("desk", "operator", "screener", "supervisor")
 DESK = frozenset({"member.view", "member.reset_pin", "member.card", "member.name"})
 OPERATOR = frozenset({"queue.view", "transfer.inquire"})
-SUPERVISOR = DESK | OPERATOR | frozenset(
+# Applicants' and members' personal data for screening (income, employer, the bureau's
+# answers): the screener and the supervisor only (貸金業法 第41条の38).
+SCREENER = frozenset({"application.review"})
+SUPERVISOR = DESK | OPERATOR | SCREENER | frozenset(
     {"member.suspend", "member.limit", "audit.view", "staff.manage"})
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "desk": DESK, "operator": OPERATOR, "supervisor": SUPERVISOR,
+    "desk": DESK, "operator": OPERATOR, "screener": SCREENER, "supervisor": SUPERVISOR,
 }
 KINDS = ("password", "enrol", "full")
 

@@ -19,6 +19,7 @@ from shunfuri.domain.ids import MAX_ID
 from shunfuri.domain.instants import aware
 from shunfuri.domain.pins import guessable_reason
 from shunfuri.services.applications.facts import KnownPerson, known_person
+from shunfuri.services.credit_review.stops import Stop, stop_of
 from shunfuri.services.members import accounts as members
 from shunfuri.services.staff.audit import for_member
 
@@ -66,6 +67,7 @@ class Overview:
     transfers: list[Transfer]
     logins: list[AuthSession]
     audit: list[AuditEntry]
+    stop: Stop | None = None  # the ongoing review's stop (途上与信), with its reasons
 
 
 def overview(session: Session, member_id: int, *, pepper: str) -> Overview:
@@ -89,6 +91,7 @@ def overview(session: Session, member_id: int, *, pepper: str) -> Overview:
         locked=member.status == "locked" or lock is not None,
         locked_since=aware(lock) if lock is not None else None,
         transfers=list(transfers), logins=list(logins), audit=for_member(session, member_id),
+        stop=stop_of(session, member),
     )
 
 

@@ -30,6 +30,7 @@ from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.overdue import overdue_refusal
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
+from shunfuri.services.credit_review import stops
 from shunfuri.services.members import own_name, tokens
 from shunfuri.services.orders.transitions import Move, MoveRefused, move
 from shunfuri.services.repayments import dues
@@ -157,10 +158,10 @@ def try_accept_fast(
     transfer_id: str | None = None,
 ) -> dict | None:
     """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
-    inserts when the token is live, the member active, the payee theirs (and in their
-    own name, once their kana name is known) and the credit enough. None means "not the
-    common case": `submit` then takes the full path, which gives the precise refusal (or
-    the idempotent replay). Same rules, fewer round trips: on the hot path each round
+    inserts when the token is live, the member active and not stopped (the review), the
+    payee theirs (in their own name, once it is known) and the credit enough. None means
+    "not the common case": `submit` then takes the full path, which gives the precise
+    refusal (or the idempotent replay). Same rules, fewer round trips: on the hot path each round
     trip costs more than the work it carries."""
     settings = get_settings()
     if service_reopens_at(now) is not None:
@@ -217,6 +218,7 @@ def _accept_statement():  # type: ignore[no-untyped-def]
             AuthSession.expires_at > bindparam("wall", type_=AuthSession.expires_at.type),
             Member.status == "active",
             Member.overdue_since.is_(None),
+            Member.credit_review_since.is_(None),
             Member.credit_limit - Member.outstanding - Member.held
             >= bindparam("need", type_=Member.credit_limit.type),
             exists().where(
@@ -262,8 +264,7 @@ def accept(
         replay = _replay(session, member.id, idempotency_key, digest)
         if replay:
             return replay
-    if member.status == "suspended":
-        raise ShunfuriError("account_suspended")
+    stops.check_may_borrow(member)
     check_not_overdue(session, member, now)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
     payee = payee_bank(session, member.id, payee_id)

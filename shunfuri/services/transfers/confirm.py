@@ -23,6 +23,7 @@ from shunfuri.domain.credit import available, validate_amount
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
+from shunfuri.services.credit_review import stops
 from shunfuri.services.members import own_name, payees
 from shunfuri.services.transfers import accept as transfers
 from shunfuri.settings import get_settings
@@ -69,8 +70,7 @@ def review(session: Session, *, member: Member, payee_id: int, amount: int,
     payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
     own_name.check(member.name_key, payee.holder_name)
     validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-    if member.status == "suspended":
-        raise ShunfuriError("account_suspended")
+    stops.check_may_borrow(member)
     transfers.check_not_overdue(session, member, now)
     bank = get_bank(payee.bank_code)
     decided = quote(bank, now)

@@ -35,6 +35,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -46,6 +47,7 @@ from shunfuri.domain.credit import available
 from shunfuri.domain.instants import aware
 from shunfuri.domain.orders import PROCESSING, Budget
 from shunfuri.gateway.base import PaymentOrder, PaymentResult
+from shunfuri.services.credit_review import stops
 from shunfuri.services.mail import events as mail_events
 from shunfuri.services.orders import claims, sending
 from shunfuri.services.orders.outcome import BATCH_LEASE, LEASE, Outcome
@@ -115,7 +117,9 @@ def _hold(
     for t in transfers:
         metrics.QUEUE_LAG.observe(max(0.0, (now - aware(t.accepted_at)).total_seconds()))
         member = members[t.member_id]
-        if member.status == "suspended":
+        if member.status == "suspended" or stops.is_stopped(member):
+            # Not sent yet: refused, as a staff suspension refuses it; a stop by the
+            # ongoing review ends new lending the moment it is recorded.
             _reject(t, "account_suspended", outcome, wall)
             continue
         if t.amount > available(member.credit_limit, member.outstanding, member.held):
@@ -187,7 +191,8 @@ def dispatch_due(
         suspended.update(
             session.scalars(
                 select(Member.id).where(
-                    Member.id.in_({r.member_id for r in due}), Member.status == "suspended"
+                    Member.id.in_({r.member_id for r in due}),
+                    or_(Member.status == "suspended", Member.credit_review_since.is_not(None)),
                 )
             )
         )

@@ -1,0 +1,89 @@
+"""The review's stop as the rest of the system sees it: whether a member is stopped, the
+refusal a new advance gets, and the stop as staff read it.
+
+The stop (`members.credit_review_since`) refuses new advances only: the member still logs
+in (the member site shows the suspended page and lets them repay and send income proof),
+a repayment goes on, and a transfer the bank may already have paid completes. It is
+apart from a staff suspension (`members.status`), so a member may have both, and each is
+lifted by its own hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shunfuri import messages
+from shunfuri.db.credit_reviews import OPEN, CreditReview
+from shunfuri.domain.instants import aware
+from shunfuri.errors import ShunfuriError
+
+# The refusal of a new advance: the spec's `account_suspended` (利用停止), in words that
+# say what still works and whom to ask - never why (the article: the lender's line does
+# not say; the bureau's answer is for judging, 貸金業法 第41条の38).
+STOPPED_DETAIL = (
+    "New advances are stopped on this account after a periodic review of the credit "
+    "line. Repayments work as before (POST /v1/repayments, or the member site); please "
+    "contact us about resuming use."
+)
+STOPPED_DETAIL_JA = (
+    "現在、新しいお借入れ（瞬フリ）はご利用いただけません。ご返済はこれまでどおり、"
+    "会員サイトからお手続きいただけます。ご利用の再開については、お問い合わせ窓口へ"
+    "ご連絡ください。"
+)
+
+
+def is_stopped(member: Any) -> bool:
+    """Whether the ongoing review has stopped this member's new advances (a Member, or a
+    row with the column)."""
+    return getattr(member, "credit_review_since", None) is not None
+
+
+def refusal() -> ShunfuriError:
+    return ShunfuriError("account_suspended", STOPPED_DETAIL, detail_ja=STOPPED_DETAIL_JA,
+                         suspension="credit_review")
+
+
+def check_may_borrow(member: Any) -> None:
+    """Refuse a new advance to a member suspended by staff (`account_suspended`) or stopped
+    by the ongoing review (the same code, in the review's words)."""
+    if getattr(member, "status", None) == "suspended":
+        raise ShunfuriError("account_suspended")
+    if is_stopped(member):
+        raise refusal()
+
+
+def reasons_of(text: str | None) -> tuple[str, ...]:
+    return tuple(code for code in (text or "").split(",") if code)
+
+
+def reasons_ja(codes: tuple[str, ...]) -> list[str]:
+    return [messages.CREDIT_REVIEW_REASONS_JA.get(code, code) for code in codes]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A member's stop as the desk and supervisors see it: since when, why (codes and
+    words), and whether a request to lift it waits (`pending`: asking the bureau, or
+    with a screener)."""
+
+    since: datetime
+    reasons: tuple[str, ...]
+    reasons_ja: list[str]
+    pending: str | None
+
+
+def stop_of(session: Session, member: Any) -> Stop | None:
+    if not is_stopped(member):
+        return None
+    pending = session.scalar(
+        select(CreditReview.status)
+        .where(CreditReview.member_id == member.id, CreditReview.status.in_(OPEN))
+        .order_by(CreditReview.id.desc()).limit(1))
+    codes = reasons_of(member.credit_review_reasons)
+    return Stop(since=aware(member.credit_review_since), reasons=codes,
+                reasons_ja=reasons_ja(codes), pending=pending)

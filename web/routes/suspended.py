@@ -1,0 +1,86 @@
+"""The suspended page (ご利用停止のお知らせ) and new income proof, for a member whose new
+advances the ongoing review (途上与信) has stopped.
+
+The article: a stopped member is told that use is stopped and whom to call, and never
+why (the lender's line does not say either), and gets back to borrowing only by repaying
+steadily. So this page says what is stopped, what still works (repaying), how to reach
+us, and that new income proof can be sent for a fresh review - never the bureau's
+answer or which rule failed. Any other page sends a stopped member here
+(`web.site.current_member`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shunfuri import messages
+from shunfuri.broker import send_task
+from shunfuri.clock import get_clock, wall_now
+from shunfuri.db.session import session_factory
+from shunfuri.errors import ShunfuriError
+from shunfuri.services.credit_review import proofs, stops
+from shunfuri.services.repayments import dues
+from shunfuri.settings import get_settings
+from web.site import SignedIn, render
+from web.site import router as site_router
+
+log = logging.getLogger("shunfuri.web.suspended")
+router = site_router()
+
+Text = Annotated[str, Form(max_length=64)]
+
+
+def _page(request: Request, member, *, sent: bool = False):  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    with session_factory()() as session:
+        stop = stops.stop_of(session, member)
+        owed = dues.dues(session, member.id, get_clock().now())
+    return render(request, "suspended.html", section="suspended", owed=owed, sent=sent,
+                  pending=stop.pending if stop else None, phone=settings.contact_phone,
+                  hours=settings.contact_hours)
+
+
+@router.get("/suspended")
+def suspended_page(request: Request, member: SignedIn, sent: str = "") -> Response:
+    if not stops.is_stopped(member):
+        return RedirectResponse("/", status_code=303)
+    return _page(request, member, sent=bool(sent))
+
+
+def _form(request: Request, *, status: int = 200, errors: dict | None = None,
+          typed: dict | None = None) -> Response:
+    return render(request, "income_proof.html", status=status, section="suspended",
+                  kinds=messages.PROOF_KINDS_JA, errors=errors or {}, typed=typed or {})
+
+
+@router.get("/suspended/income")
+def proof_form(request: Request, member: SignedIn) -> Response:
+    if not stops.is_stopped(member):
+        return RedirectResponse("/", status_code=303)
+    return _form(request)
+
+
+@router.post("/suspended/income")
+def send_proof(request: Request, member: SignedIn, kind: Text = "",
+               annual_income: Text = "") -> Response:
+    if not stops.is_stopped(member):
+        return RedirectResponse("/", status_code=303)
+    raw = {"kind": kind or None, "annual_income": annual_income or None}
+    try:
+        with session_factory()() as session:
+            proofs.send_proof(session, member.id, raw, now=get_clock().now(), wall=wall_now(),
+                              source=request.client.host if request.client else None)
+    except ShunfuriError as exc:
+        if exc.code != "validation_error":
+            raise
+        errors = {e["field"]: e.get("message_ja", "") for e in exc.extra.get("errors") or []}
+        return _form(request, status=422, errors=errors, typed={"kind": kind})
+    try:  # the bureau is asked within seconds; the beat would ask within ten anyway
+        send_task("credit_review.run", queue="applications")
+    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any may fail here
+        log.warning("could not wake the review worker (%s); the beat will", type(exc).__name__)
+    return RedirectResponse("/suspended?sent=1", status_code=303)
