@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 
-from shunfuri.broker import EVENTS_CHANNEL, redis_url
+from shunfuri.broker import events_channel, redis_url
 
 log = logging.getLogger("shunfuri.api.waiter")
 
@@ -45,7 +45,7 @@ class TransferWaiter:
             client = aioredis.Redis.from_url(redis_url(self.broker_url))
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(EVENTS_CHANNEL)
+                    await pubsub.subscribe(events_channel(client))
                     self._subscribed.set()
                     delay = 0.1
                     async for message in pubsub.listen():

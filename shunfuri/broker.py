@@ -11,6 +11,7 @@ import logging
 import secrets
 import threading
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
@@ -25,6 +26,14 @@ QUEUES = tuple(
 )
 
 EVENTS_CHANNEL = "shunfuri:transfer-events"
+
+
+def events_channel(client: redis.Redis | Any) -> str:
+    """The event channel of the db this client uses. Redis pub/sub ignores db numbers, so
+    two systems sharing one Redis server on different dbs (two `shunfuri up`, a test run
+    beside another) would hear each other's events on one name; the db in the name keeps
+    each system's long-polls to its own."""
+    return f"{EVENTS_CHANNEL}:{client.connection_pool.connection_kwargs.get('db', 0)}"
 
 
 # Celery (kombu) and redis-py spell a Unix socket differently: kombu reads
@@ -98,7 +107,7 @@ def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, dict]]
         transfer_id.encode() + b"|" + orjson.dumps(view) for transfer_id, view in changes
     )
     try:
-        client.publish(EVENTS_CHANNEL, payload)
+        client.publish(events_channel(client), payload)
     except redis.RedisError as exc:
         # The database already holds the change; a waiter falls back to its timeout.
         logging.getLogger("shunfuri.broker").warning("event publish failed: %s", exc)

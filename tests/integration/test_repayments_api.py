@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pytest
 
-from shunfuri.broker import get_redis, publish_transfer_events
+from shunfuri.broker import events_channel, get_redis, publish_transfer_events
 from shunfuri.clock import SimulatedClock, set_clock
 from shunfuri.db.models import Member
 from shunfuri.db.session import session_factory
@@ -80,7 +80,7 @@ def test_repay_202_then_collected_and_me_shows_the_dues(client, at):
         import time
 
         deadline = time.monotonic() + 5
-        while not get_redis().pubsub_numsub("shunfuri:transfer-events")[0][1]:
+        while not get_redis().pubsub_numsub(events_channel(get_redis()))[0][1]:
             assert time.monotonic() < deadline, "the long-poll never subscribed"
             time.sleep(0.02)
         collect(datetime(2026, 11, 20, 10, tzinfo=JST))

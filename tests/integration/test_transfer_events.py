@@ -8,7 +8,7 @@ import asyncio
 import orjson
 
 from api.waiter import TransferWaiter
-from shunfuri.broker import get_redis, publish_transfer_events
+from shunfuri.broker import events_channel, get_redis, publish_transfer_events
 from shunfuri.settings import get_settings
 from tests import loops
 
@@ -42,7 +42,7 @@ def test_one_message_per_pass_wakes_each_waiter_with_its_own_view(db):
 def test_one_publish_per_call(db):
     client = get_redis()
     pubsub = client.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe("shunfuri:transfer-events")
+    pubsub.subscribe(events_channel(client))
     try:
         publish_transfer_events(client, [(f"t-{i}", {"id": f"t-{i}"}) for i in range(500)])
         message = None
@@ -57,3 +57,27 @@ def test_one_publish_per_call(db):
         assert pubsub.get_message(timeout=0.2) is None
     finally:
         pubsub.close()
+
+
+def test_systems_on_other_dbs_of_one_redis_never_hear_each_other(db):
+    from redis import ConnectionPool, Redis
+
+    ours = get_redis()
+    pool = ours.connection_pool
+    neighbour = Redis(connection_pool=ConnectionPool(
+        connection_class=pool.connection_class,
+        **{**pool.connection_kwargs, "db": pool.connection_kwargs.get("db", 0) + 1}))
+    pubsub = ours.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(events_channel(ours))
+    try:
+        publish_transfer_events(neighbour, [("t-theirs", {"id": "t-theirs"})])
+        publish_transfer_events(ours, [("t-ours", {"id": "t-ours"})])
+        message = None
+        for _ in range(50):
+            message = pubsub.get_message(timeout=0.1)
+            if message is not None:
+                break
+        assert message is not None and message["data"] == b't-ours|{"id":"t-ours"}'
+    finally:
+        pubsub.close()
+        neighbour.close()
