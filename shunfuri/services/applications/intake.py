@@ -15,6 +15,7 @@ a fresh random one (a UUID) per application.
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -37,6 +38,8 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import events, tokens
 from shunfuri.services.applications.views import view
 from shunfuri.services.mail.settings import ADDRESS_SHAPE
+
+log = logging.getLogger(__name__)
 
 # The form's order, for listing refusals as the applicant reads the form.
 FIELD_ORDER = ("name_kanji", "name_kana", "birth_date", "phone", "email", "postal_code",
@@ -138,6 +141,9 @@ def submit(session: Session, raw: Any, *, idempotency_key: str | None, now: date
         if replay is None:
             raise
         return replay
+    # The id only: an operator can follow an application through the logs without any
+    # field of it being written there.
+    log.info("application %s received", row.id)
     current = view(row)
     events.announce([(row.id, current)])
     events.wake([row.id])
