@@ -13,7 +13,7 @@ from tests.browser import apply_journey as aj
 
 DECISION = 30_000  # ms: a decision on this busy machine, with room to spare
 
-# (file name, what it shows): the order of the tour and of the README's gallery.
+# (file name, what it shows): the order of the tour and of docs/tour.md's gallery.
 APPLY_PAGES = (
     ("apply-01-shindan", "お試し診断"),
     ("apply-02-shindan-answer", "お試し診断：その場で結果"),

@@ -19,7 +19,7 @@ from tests.browser import journey
 from tests.browser.apply_screens import APPLY_PAGES, apply_tour
 from tests.system import poll, running_system
 
-# (file name, what it shows): the order of the tour and of the README's gallery.
+# (file name, what it shows): the order of the tour and of docs/tour.md's gallery.
 PAGES = (
     ("01-login", "ログイン（カード番号 / Web-ID）"),
     ("02-login-wrong-pin", "暗証番号の誤り"),
@@ -301,12 +301,12 @@ def main(folder: Path, only: str | None = None) -> int:
 
 
 def gallery() -> str:
-    """The README's table of screenshots (printed by `--gallery`)."""
+    """docs/tour.md's table of screenshots (printed by `--gallery`; paths from docs/)."""
     rows = ["| page | PC (1280 px) | phone (360 px) |", "|---|---|---|"]
     for name, label, *_ in PAGES + MAIL_PAGES + STAFF_PAGES + APPLY_PAGES:
         rows.append(
-            f"| {label} | ![{label}](docs/screenshots/{name}-pc.png) "
-            f"| ![{label}](docs/screenshots/{name}-phone.png) |"
+            f"| {label} | ![{label}](screenshots/{name}-pc.png) "
+            f"| ![{label}](screenshots/{name}-phone.png) |"
         )
     return "\n".join(rows)
 
