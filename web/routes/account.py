@@ -8,11 +8,11 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import login_rate
 from shunfuri.services.members import security as member_security
 from shunfuri.settings import get_settings
+from web.db import db
 from web.errors import error_page
 from web.filters import wait_ja
 from web.forms import field_errors
@@ -53,13 +53,13 @@ def set_web_id(
     try:
         address = request.client.host if request.client else "unknown"
         login_rate.web_id_throttle(member.id, address, settings.web_id_rate)
-        with session_factory()() as session:
-            member_security.set_web_id(
-                session, member_id=member.id, web_id=web_id, password=new_password,
-                current_pin=current_pin, now=wall_now(),
-                pepper=settings.pin_pepper.get_secret_value(),
-                keep_token=session_token(request, MEMBER_SITE),
-            )
+        session = db(request)
+        member_security.set_web_id(
+            session, member_id=member.id, web_id=web_id, password=new_password,
+            current_pin=current_pin, now=wall_now(),
+            pepper=settings.pin_pepper.get_secret_value(),
+            keep_token=session_token(request, MEMBER_SITE),
+        )
     except ShunfuriError as exc:
         if exc.code == "account_locked":
             request.state.drop_session = True

@@ -8,11 +8,11 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import devices, login_rate, tokens
 from shunfuri.services.members import login as login_service
 from shunfuri.settings import get_settings
+from web.db import db
 from web.errors import error_page
 from web.filters import wait_ja
 from web.forms import field_errors
@@ -64,13 +64,13 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
     try:
         # The same per-address limit as POST /v1/login (one budget for both doors).
         login_rate.check(address, settings.login_rate)
-        with session_factory()() as session:
-            result = login_service.attempt(
-                session, kind=kind, identifier=identifier, secret=secret,
-                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
-                ttl_seconds=settings.token_ttl_seconds, session_kind=tokens.WEB,
-                device_token=device_token(request), policy=settings.untrusted_policy,
-            )
+        session = db(request)
+        result = login_service.attempt(
+            session, kind=kind, identifier=identifier, secret=secret,
+            now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
+            ttl_seconds=settings.token_ttl_seconds, session_kind=tokens.WEB,
+            device_token=device_token(request), policy=settings.untrusted_policy,
+        )
     except ShunfuriError as exc:
         if exc.code not in _ON_FORM:
             return error_page(request, exc, login_again=True)
@@ -117,8 +117,8 @@ def login_web(
 def logout(request: Request) -> Response:
     token = session_token(request, MEMBER_SITE)
     if token:
-        with session_factory()() as session:
-            login_service.logout(session, token=token, now=wall_now(), kind=tokens.WEB)
+        session = db(request)
+        login_service.logout(session, token=token, now=wall_now(), kind=tokens.WEB)
     response = RedirectResponse("/login?bye=1", status_code=303)
     clear_session_cookie(response, MEMBER_SITE)
     return response

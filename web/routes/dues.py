@@ -16,6 +16,7 @@ from shunfuri.domain.instants import to_jst
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.repayments import dues, statements, terms
 from shunfuri.services.staff.audit import Actor
+from web.db import db
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -26,8 +27,8 @@ NOTICES = {"due_day": "返済日を変更しました。すでにお知らせし
 
 def _page(request: Request, member, *, status: int = 200, error: str = "",  # type: ignore[no-untyped-def]
           notice: str | None = None) -> Response:
-    with session_factory()() as session:
-        owed = dues.dues(session, member.id, get_clock().now())
+    session = db(request)
+    owed = dues.dues(session, member.id, get_clock().now())
     return render(request, "dues.html", status=status, section="dues", owed=owed,
                   due_days=DUE_DAYS, error=error, notice=notice)
 
@@ -42,11 +43,11 @@ def change_due_day(request: Request, member: SignedIn,
                    due_day: Annotated[str, Form(max_length=4)] = "") -> Response:
     try:
         chosen = int(due_day) if due_day.isascii() and due_day.isdigit() else 0
-        with session_factory()() as session:
-            terms.set_due_day(session, member.id, due_day=chosen, now=get_clock().now(),
-                              wall=wall_now(),
-                              actor=Actor(f"member:{member.id}",
-                                          source=request.client.host if request.client else None))
+        session = db(request)
+        terms.set_due_day(session, member.id, due_day=chosen, now=get_clock().now(),
+                          wall=wall_now(),
+                          actor=Actor(f"member:{member.id}",
+                                      source=request.client.host if request.client else None))
     except ShunfuriError as exc:
         return _page(request, member, status=exc.status, error=exc.detail_ja)
     return RedirectResponse("/dues?done=due_day", status_code=303)
@@ -71,8 +72,8 @@ def _neighbours(month: str) -> tuple[str, str]:
 def statement_page(request: Request, member: SignedIn,
                    month: Annotated[str, Query(max_length=7)] = "") -> Response:
     chosen = _month(month)
-    with session_factory()() as session:
-        s = statements.month_statement(session, member.id, chosen, get_clock().now())
+    session = db(request)
+    s = statements.month_statement(session, member.id, chosen, get_clock().now())
     before, after = _neighbours(chosen)
     return render(request, "statement.html", section="statement", s=s, month=chosen,
                   before=before, after=after, kinds=statements.KIND_JA)

@@ -23,6 +23,7 @@ from shunfuri.services.members import own_name, payees
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import dues
 from web import live
+from web.db import db
 from web.errors import error_page
 from web.filters import repayment_label
 from web.forms import field_errors, parse_amount, parse_id
@@ -48,8 +49,8 @@ def _owed(member_id: int) -> dues.Dues:
 
 def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
           typed=None, key: str | None = None) -> Response:
-    with session_factory()() as session:
-        mine = payees.list_payees(session, member_id=member.id)
+    session = db(request)
+    mine = payees.list_payees(session, member_id=member.id)
     return render(
         request, "repay_form.html", status=status, section="repay", payees=mine,
         owed=_owed(member.id), errors=errors or {}, typed=typed or {},
@@ -111,12 +112,12 @@ def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amoun
     if not key.startswith(KEY_PREFIX):
         return error_page(request, ShunfuriError("idempotency_key_reused"))
     try:
-        with session_factory()() as session:
-            accepted = repayments.accept(
-                session, member_id=member.id, payee_id=parse_id(payee_id, "payee_id"),
-                amount=parse_amount(amount), idempotency_key=key, now=get_clock().now(),
-                wall=wall_now(),
-            )
+        session = db(request)
+        accepted = repayments.accept(
+            session, member_id=member.id, payee_id=parse_id(payee_id, "payee_id"),
+            amount=parse_amount(amount), idempotency_key=key, now=get_clock().now(),
+            wall=wall_now(),
+        )
     except ShunfuriError as exc:
         return _refused(request, member, exc, typed, key)
     if accepted.created:
@@ -135,11 +136,11 @@ def _repayment(member_id: int, repayment_id: str) -> dict:
 @router.get("/repayments/{repayment_id}")
 def repayment_page(request: Request, member: SignedIn, repayment_id: RepaymentId) -> Response:
     r = _repayment(member.id, repayment_id)
-    with session_factory()() as session:
-        try:
-            payee = payees.get_payee(session, member_id=member.id, payee_id=r["payee_id"])
-        except ShunfuriError:
-            payee = None
+    session = db(request)
+    try:
+        payee = payees.get_payee(session, member_id=member.id, payee_id=r["payee_id"])
+    except ShunfuriError:
+        payee = None
     return render(request, "repayment_status.html", section="repay", r=r, payee=payee,
                   following=r["status"] not in RESTING, label=repayment_label(r["status"]))
 

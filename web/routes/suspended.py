@@ -20,11 +20,11 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri import messages
 from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.credit_review import proofs, stops
 from shunfuri.services.repayments import dues
 from shunfuri.settings import get_settings
+from web.db import db
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -36,9 +36,9 @@ Text = Annotated[str, Form(max_length=64)]
 
 def _page(request: Request, member, *, sent: bool = False):  # type: ignore[no-untyped-def]
     settings = get_settings()
-    with session_factory()() as session:
-        stop = stops.stop_of(session, member)
-        owed = dues.dues(session, member.id, get_clock().now())
+    session = db(request)
+    stop = stops.stop_of(session, member)
+    owed = dues.dues(session, member.id, get_clock().now())
     return render(request, "suspended.html", section="suspended", owed=owed, sent=sent,
                   pending=stop.pending if stop else None, phone=settings.contact_phone,
                   hours=settings.contact_hours)
@@ -71,9 +71,9 @@ def send_proof(request: Request, member: SignedIn, kind: Text = "",
         return RedirectResponse("/", status_code=303)
     raw = {"kind": kind or None, "annual_income": annual_income or None}
     try:
-        with session_factory()() as session:
-            proofs.send_proof(session, member.id, raw, now=get_clock().now(), wall=wall_now(),
-                              source=request.client.host if request.client else None)
+        session = db(request)
+        proofs.send_proof(session, member.id, raw, now=get_clock().now(), wall=wall_now(),
+                          source=request.client.host if request.client else None)
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise

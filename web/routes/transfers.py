@@ -15,6 +15,7 @@ from shunfuri.services.members import payees
 from shunfuri.services.transfers import accept as transfers
 from shunfuri.services.transfers import reads as transfer_reads
 from web import live
+from web.db import db
 from web.filters import STATUS, status_label
 from web.site import SignedIn, current_member, environment, render
 from web.site import router as site_router
@@ -81,10 +82,10 @@ def history(
     cursor: Annotated[str, Query(max_length=512)] = "",
 ) -> Response:
     chosen = status if status in transfers.STATUSES or status in STATUS else ""
-    with session_factory()() as session:
-        page = transfer_reads.list_for(session, member_id=member.id, status=chosen or None,
-                                  limit=PAGE, cursor=cursor or None)
-        known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
+    session = db(request)
+    page = transfer_reads.list_for(session, member_id=member.id, status=chosen or None,
+                              limit=PAGE, cursor=cursor or None)
+    known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
     return render(
         request, "transfers.html", section="history", page=page, status_filter=chosen,
         payees=known, first_page=not cursor,
@@ -102,8 +103,8 @@ def cancel_page(request: Request, member: SignedIn, transfer_id: TransferId) -> 
 
 @router.post("/transfers/{transfer_id}/cancel")
 def cancel(request: Request, member: SignedIn, transfer_id: TransferId) -> Response:
-    with session_factory()() as session:
-        result = transfers.cancel(session, member_id=member.id, transfer_id=transfer_id,
-                                  now=get_clock().now(), wall=wall_now())
+    session = db(request)
+    result = transfers.cancel(session, member_id=member.id, transfer_id=transfer_id,
+                              now=get_clock().now(), wall=wall_now())
     publish_transfer_events(get_redis(), [(transfer_id, result)])
     return RedirectResponse(f"/transfers/{transfer_id}?cancelled=1", status_code=303)

@@ -12,11 +12,11 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.staff import accounts as staff
 from shunfuri.services.staff import manage as staff_manage
 from shunfuri.settings import get_settings
+from web.db import db
 from web.forms import parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, source
 
@@ -37,8 +37,8 @@ REASON_MAX = 500
 
 
 def _page(request: Request, *, status: int = 200, **extra: object) -> Response:
-    with session_factory()() as session:
-        accounts = staff.list_accounts(session)
+    session = db(request)
+    accounts = staff.list_accounts(session)
     context = {"errors": {}, "created": None, "password": None, "typed": {}, **extra}
     return render(request, "staff/accounts.html", status=status, section="accounts",
                   accounts=accounts, **context)
@@ -59,11 +59,11 @@ def add_account(request: Request,
     password = secrets.token_urlsafe(12)
     typed = {"login_id": login_id, "name": name, "role": role}
     try:
-        with session_factory()() as session:
-            made = staff.create_account(
-                session, login_id=login_id, name=name, role=role, password=password,
-                now=wall_now(), pepper=get_settings().pin_pepper.get_secret_value(),
-                by=acting(request, account), must_change_password=True)
+        session = db(request)
+        made = staff.create_account(
+            session, login_id=login_id, name=name, role=role, password=password,
+            now=wall_now(), pepper=get_settings().pin_pepper.get_secret_value(),
+            by=acting(request, account), must_change_password=True)
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise
@@ -76,9 +76,9 @@ def add_account(request: Request,
 
 def _one(request: Request, staff_id: int, *, status: int = 200, **extra: object) -> Response:
     me = allowed(request, "staff.manage")
-    with session_factory()() as session:
-        shown = staff.get_account(session, staff_id)
-        session.expunge(shown)
+    session = db(request)
+    shown = staff.get_account(session, staff_id)
+    session.expunge(shown)
     context = {"errors": {}, "notice": None, **extra}
     return render(request, "staff/account.html", status=status, section="accounts",
                   shown=shown, own=shown.id == me.id, **context)
@@ -103,11 +103,11 @@ def _act(request: Request, staff_id: str, reason: str, what: str) -> Response:
     common = {"staff_id": target, "by": me, "reason": clean, "now": wall_now(),
               "source": source(request)}
     try:
-        with session_factory()() as session:
-            if what == "totp_reset":
-                staff_manage.reset_second_factor(session, **common)
-            else:
-                staff_manage.set_disabled(session, disabled=what == "disabled", **common)
+        session = db(request)
+        if what == "totp_reset":
+            staff_manage.reset_second_factor(session, **common)
+        else:
+            staff_manage.set_disabled(session, disabled=what == "disabled", **common)
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise

@@ -14,13 +14,13 @@ from markupsafe import Markup
 
 from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import login_rate
 from shunfuri.services.staff import accounts as staff
 from shunfuri.services.staff import enrolment as staff_enrolment
 from shunfuri.services.staff import login as staff_login
 from shunfuri.settings import get_settings
+from web.db import db
 from web.security import (
     clear_session_cookie,
     safe_next,
@@ -75,13 +75,13 @@ def login(
     settings = get_settings()
     try:
         login_rate.check(source(request) or "unknown", settings.login_rate, scope="staff-login")
-        with session_factory()() as session:
-            done = staff_login.attempt(
-                session, login_id=login_id, password=password, code=code,
-                device=device_token(request), now=wall_now(),
-                pepper=settings.pin_pepper.get_secret_value(),
-                ttl_seconds=settings.token_ttl_seconds, source=source(request),
-            )
+        session = db(request)
+        done = staff_login.attempt(
+            session, login_id=login_id, password=password, code=code,
+            device=device_token(request), now=wall_now(),
+            pepper=settings.pin_pepper.get_secret_value(),
+            ttl_seconds=settings.token_ttl_seconds, source=source(request),
+        )
     except ShunfuriError as exc:
         if exc.code not in LOGIN_ERRORS_JA:
             return render_error(request, exc)
@@ -131,9 +131,9 @@ def _enrol_form(request: Request, account: StaffAccount, *, error: str | None, f
     without, the code field alone and a link to draw a new one."""
     qr = secret = None
     if fresh:
-        with session_factory()() as session:
-            uri, raw = staff_enrolment.show(session, token=session_token(request, ENROL_SITE)
-                                            or "", now=wall_now())
+        session = db(request)
+        uri, raw = staff_enrolment.show(session, token=session_token(request, ENROL_SITE)
+                                        or "", now=wall_now())
         qr = _qr_svg(uri)
         secret = " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
     return render(request, "staff/enrol.html", status=status, enrolling=account, qr=qr,
@@ -148,10 +148,10 @@ def enrol(request: Request, code: Annotated[str, Form(max_length=16)] = "") -> R
     token = session_token(request, ENROL_SITE) or ""
     settings = get_settings()
     try:
-        with session_factory()() as session:
-            done = staff_enrolment.enrol(
-                session, token=token, code=code, device=device_token(request),
-                now=wall_now(), ttl_seconds=settings.token_ttl_seconds, source=source(request))
+        session = db(request)
+        done = staff_enrolment.enrol(
+            session, token=token, code=code, device=device_token(request),
+            now=wall_now(), ttl_seconds=settings.token_ttl_seconds, source=source(request))
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise
@@ -168,8 +168,8 @@ def enrol(request: Request, code: Annotated[str, Form(max_length=16)] = "") -> R
 def logout(request: Request) -> Response:
     token = session_token(request, STAFF_SITE)
     if token:
-        with session_factory()() as session:
-            staff.logout(session, token=token, now=wall_now())
+        session = db(request)
+        staff.logout(session, token=token, now=wall_now())
     response = RedirectResponse(f"{PREFIX}/login?bye=1", status_code=303)
     clear_session_cookie(response, STAFF_SITE)
     return response

@@ -10,11 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.staff import accounts as staff
 from shunfuri.services.staff import manage as staff_manage
 from shunfuri.settings import get_settings
+from web.db import db
 from web.security import session_token, set_session_cookie
 from web.staff.site import (
     PASSWORD_SITE,
@@ -70,12 +70,12 @@ def change_password(
                      errors={"new_password_confirm": FIELDS_JA["new_password_confirm"]})
     settings = get_settings()
     try:
-        with session_factory()() as session:
-            done = staff_manage.change_password(
-                session, token=session_token(request, PASSWORD_SITE) or "",
-                current=current_password, new=new_password, device=device_token(request),
-                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
-                ttl_seconds=settings.token_ttl_seconds, source=source(request))
+        session = db(request)
+        done = staff_manage.change_password(
+            session, token=session_token(request, PASSWORD_SITE) or "",
+            current=current_password, new=new_password, device=device_token(request),
+            now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
+            ttl_seconds=settings.token_ttl_seconds, source=source(request))
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise

@@ -21,6 +21,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import review
 from shunfuri.services.credit_review import lifts
 from shunfuri.services.staff.audit import audit
+from web.db import db
 from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router
 
@@ -66,9 +67,9 @@ def queue_live(request: Request) -> Response:
 
 def _application_page(request: Request, application_id: str, *, status: int = 200,
                       errors: dict | None = None) -> Response:
-    with session_factory()() as session:
-        item = review.review_item(session, application_id)
-        session.expunge_all()
+    session = db(request)
+    item = review.review_item(session, application_id)
+    session.expunge_all()
     return render(request, "staff/application.html", status=status, section="applications",
                   item=item, errors=errors or {}, reasons_ja=messages.SCREENING_REASONS_JA,
                   employment_ja=messages.EMPLOYMENT_JA, proof_ja=messages.PROOF_KINDS_JA,
@@ -79,10 +80,10 @@ def _application_page(request: Request, application_id: str, *, status: int = 20
 def application_page(request: Request, application_id: ApplicationId) -> Response:
     account = allowed(request, PERMISSION)
     response = _application_page(request, application_id)  # not_found before the record
-    with session_factory()() as session:
-        audit(session, actor=acting(request, account, application_id=application_id),
-              action="view_application", now=wall_now())
-        session.commit()
+    session = db(request)
+    audit(session, actor=acting(request, account, application_id=application_id),
+          action="view_application", now=wall_now())
+    session.commit()
     return response
 
 
@@ -92,10 +93,10 @@ def approve(request: Request, application_id: ApplicationId,
     account = allowed(request, PERMISSION)
     try:
         amount = parse_amount(limit)
-        with session_factory()() as session:
-            review.approve(session, application_id, credit_limit=amount,
-                           actor=acting(request, account), now=get_clock().now(),
-                           wall=wall_now())
+        session = db(request)
+        review.approve(session, application_id, credit_limit=amount,
+                       actor=acting(request, account), now=get_clock().now(),
+                       wall=wall_now())
     except ShunfuriError as exc:
         if exc.code not in ("validation_error", "limit_not_allowed"):
             raise
@@ -109,10 +110,10 @@ def decline(request: Request, application_id: ApplicationId,
             reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     account = allowed(request, PERMISSION)
     try:
-        with session_factory()() as session:
-            review.decline(session, application_id, reason=reason,
-                           actor=acting(request, account), now=get_clock().now(),
-                           wall=wall_now())
+        session = db(request)
+        review.decline(session, application_id, reason=reason,
+                       actor=acting(request, account), now=get_clock().now(),
+                       wall=wall_now())
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise
@@ -130,9 +131,9 @@ def _review_id(raw: str) -> int:
 
 def _request_page(request: Request, review_id: int, *, status: int = 200,
                   errors: dict | None = None, refused: list[str] | None = None) -> Response:
-    with session_factory()() as session:
-        item = lifts.item(session, review_id)
-        session.expunge_all()
+    session = db(request)
+    item = lifts.item(session, review_id)
+    session.expunge_all()
     return render(request, "staff/credit_review.html", status=status, section="applications",
                   item=item, errors=errors or {}, refused=refused,
                   proof_ja=messages.PROOF_KINDS_JA, stop_ja=messages.CREDIT_REVIEW_REASONS_JA)
@@ -143,11 +144,11 @@ def request_page(request: Request, review_id: str) -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     response = _request_page(request, target)
-    with session_factory()() as session:
-        audit(session, actor=acting(request, account, review_id=target),
-              action="view_credit_review", now=wall_now(),
-              member_id=lifts.item(session, target).member.id)
-        session.commit()
+    session = db(request)
+    audit(session, actor=acting(request, account, review_id=target),
+          action="view_credit_review", now=wall_now(),
+          member_id=lifts.item(session, target).member.id)
+    session.commit()
     return response
 
 
@@ -156,9 +157,9 @@ def lift(request: Request, review_id: str) -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     try:
-        with session_factory()() as session:
-            lifts.lift(session, target, actor=acting(request, account),
-                       now=get_clock().now(), wall=wall_now())
+        session = db(request)
+        lifts.lift(session, target, actor=acting(request, account),
+                   now=get_clock().now(), wall=wall_now())
     except ShunfuriError as exc:
         if exc.code != "lift_not_allowed":
             raise
@@ -172,9 +173,9 @@ def keep(request: Request, review_id: str,
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     try:
-        with session_factory()() as session:
-            lifts.keep(session, target, reason=reason, actor=acting(request, account),
-                       now=get_clock().now(), wall=wall_now())
+        session = db(request)
+        lifts.keep(session, target, reason=reason, actor=acting(request, account),
+                   now=get_clock().now(), wall=wall_now())
     except ShunfuriError as exc:
         if exc.code != "validation_error":
             raise
