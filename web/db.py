@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -61,3 +62,15 @@ def releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                     value.close()
 
     return run
+
+
+@contextmanager
+def released(session: Session) -> Iterator[Session]:
+    """A unit of work that hands its connection back when it ends (`close`: rows read
+    stay usable, detached; the session serves the next unit). For what an `async def`
+    page runs in the thread pool, and for the reads a long-poll repeats: the event loop
+    must never wait on a connection, nor keep one while it waits for an event."""
+    try:
+        yield session
+    finally:
+        session.close()

@@ -10,13 +10,12 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain.due_dates import DUE_DAYS
 from shunfuri.domain.instants import to_jst
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.repayments import dues, statements, terms
 from shunfuri.services.staff.audit import Actor
-from web.db import db
+from web.db import PageSession, db
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -80,10 +79,9 @@ def statement_page(request: Request, member: SignedIn,
 
 
 @router.get("/statement.csv")
-def statement_csv(member: SignedIn, month: Annotated[str, Query(max_length=7)] = "") -> Response:
+def statement_csv(session: PageSession, member: SignedIn, month: Annotated[str, Query(max_length=7)] = "") -> Response:
     chosen = _month(month)
-    with session_factory()() as session:
-        s = statements.month_statement(session, member.id, chosen, get_clock().now())
+    s = statements.month_statement(session, member.id, chosen, get_clock().now())
     return Response(
         statements.as_csv(s), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="shunfuri-{chosen}.csv"'},

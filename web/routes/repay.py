@@ -13,17 +13,17 @@ from typing import Annotated
 
 from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain.repayment import allocate, check_repayment_amount
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import own_name, payees
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import dues
 from web import live
-from web.db import db
+from web.db import db, released
 from web.errors import error_page
 from web.filters import repayment_label
 from web.forms import field_errors, parse_amount, parse_id
@@ -42,9 +42,8 @@ NOT_OWN_JA = "この口座はご本人名義ではないため、ご返済には
 RESTING = frozenset({"settled", "failed", "rejected", "needs_attention"})
 
 
-def _owed(member_id: int) -> dues.Dues:
-    with session_factory()() as session:
-        return dues.dues(session, member_id, get_clock().now())
+def _owed(session: Session, member_id: int) -> dues.Dues:
+    return dues.dues(session, member_id, get_clock().now())
 
 
 def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
@@ -53,7 +52,7 @@ def _form(request: Request, member, *, status: int = 200, errors=None,  # type: 
     mine = payees.list_payees(session, member_id=member.id)
     return render(
         request, "repay_form.html", status=status, section="repay", payees=mine,
-        owed=_owed(member.id), errors=errors or {}, typed=typed or {},
+        owed=_owed(session, member.id), errors=errors or {}, typed=typed or {},
         key=key or KEY_PREFIX + uuid.uuid4().hex,
     )
 
@@ -80,13 +79,12 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
     return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)
 
 
-def _checked(member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
+def _checked(session: Session, member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
     payee_id = parse_id(payee_raw, "payee_id")
     amount = parse_amount(amount_raw)
-    with session_factory()() as session:
-        payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
-        own_name.check(member.name_key, payee.holder_name)
-        owed = dues.dues(session, member.id, get_clock().now())
+    payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
+    own_name.check(member.name_key, payee.holder_name)
+    owed = dues.dues(session, member.id, get_clock().now())
     check_repayment_amount(amount, owed.repayable)
     return payee, amount, owed
 
@@ -97,7 +95,7 @@ def repay_review(request: Request, member: SignedIn, payee_id: Text = "", amount
     typed = {"payee_id": payee_id, "amount": amount}
     key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
     try:
-        payee, yen, owed = _checked(member, payee_id, amount)
+        payee, yen, owed = _checked(db(request), member, payee_id, amount)
     except ShunfuriError as exc:
         return _refused(request, member, exc, typed, key)
     split = allocate(yen, owed.interest_due, owed.principal)
@@ -128,15 +126,15 @@ def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amoun
     return RedirectResponse(f"/repayments/{accepted.repayment['id']}", status_code=303)
 
 
-def _repayment(member_id: int, repayment_id: str) -> dict:
-    with session_factory()() as session:
+def _repayment(session: Session, member_id: int, repayment_id: str) -> dict:
+    with released(session):  # also the panel's long-poll read
         return repayments.get(session, member_id=member_id, repayment_id=repayment_id)
 
 
 @router.get("/repayments/{repayment_id}")
 def repayment_page(request: Request, member: SignedIn, repayment_id: RepaymentId) -> Response:
-    r = _repayment(member.id, repayment_id)
     session = db(request)
+    r = _repayment(session, member.id, repayment_id)
     try:
         payee = payees.get_payee(session, member_id=member.id, payee_id=r["payee_id"])
     except ShunfuriError:
@@ -153,7 +151,7 @@ async def repayment_panel(request: Request, repayment_id: RepaymentId,
 
     member = await run_in_threadpool(current_member, request)
     r = await live.wait_for_change(
-        repayment_id, lambda: _repayment(member.id, repayment_id), seconds=wait,
+        repayment_id, lambda: _repayment(db(request), member.id, repayment_id), seconds=wait,
         settled=lambda view: view["status"] in RESTING,
     )
     html = environment().get_template("_repayment_panel.html").render(

@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from shunfuri import messages
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import review
 from shunfuri.services.credit_review import lifts
@@ -40,12 +40,11 @@ LIMIT_JA = "承認できる上限額以下で、1万円以上・1万円単位の
 REASON_JA = "理由を入力してください（記録に残ります）。"
 
 
-def _board() -> dict:
-    with session_factory()() as session:
-        applications = review.queue(session)
-        documents = review.waiting_documents(session)
-        requests = lifts.open_items(session)
-        session.expunge_all()
+def _board(session: Session) -> dict:
+    applications = review.queue(session)
+    documents = review.waiting_documents(session)
+    requests = lifts.open_items(session)
+    session.expunge_all()
     return {"applications": applications, "documents": documents, "requests": requests,
             "now": get_clock().now(), "refresh": REFRESH_SECONDS,
             "reasons_ja": messages.SCREENING_REASONS_JA}
@@ -55,14 +54,14 @@ def _board() -> dict:
 def queue(request: Request, done: str = "") -> Response:
     allowed(request, PERMISSION)
     return render(request, "staff/applications.html", section="applications",
-                  notice=NOTICES.get(done), **_board())
+                  notice=NOTICES.get(done), **_board(db(request)))
 
 
 @pages.get("/applications/live")
 def queue_live(request: Request) -> Response:
     """The live part of the queue alone, for staff-refresh.js to swap in."""
     allowed(request, PERMISSION)
-    return render(request, "staff/_applications_live.html", **_board())
+    return render(request, "staff/_applications_live.html", **_board(db(request)))
 
 
 def _application_page(request: Request, application_id: str, *, status: int = 200,
