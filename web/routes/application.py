@@ -28,7 +28,7 @@ from shunfuri.services.applications import access, documents, throttle
 from shunfuri.services.applications.views import man_yen, percent
 from web import applicant, live
 from web.apply_form import page_errors
-from web.db import db, released
+from web.db import PageSession, db, released
 from web.errors import error_page
 from web.site import environment, render
 from web.site import router as site_router
@@ -146,7 +146,7 @@ def status_page(request: Request, application_id: ApplicationId) -> Response:
 
 
 @router.get("/apply/{application_id}/panel")
-async def status_panel(request: Request, application_id: ApplicationId,
+async def status_panel(request: Request, session: PageSession, application_id: ApplicationId,
                        wait: Annotated[float, Query(ge=0, le=30)] = 0) -> Response:
     """The status panel alone, for the page's script: held until the application changes
     or `wait` seconds pass (woken by the workers' event, no polling)."""
@@ -154,7 +154,7 @@ async def status_panel(request: Request, application_id: ApplicationId,
     if token is None:
         raise ShunfuriError("not_found")
     view = await live.wait_for_change(
-        application_id, lambda: read(db(request), application_id, token), seconds=wait,
+        application_id, lambda: read(session, application_id, token), seconds=wait,
         settled=lambda v: v["status"] not in FOLLOWED)
     html = environment().get_template("_application_panel.html").render(**panel_context(view))
     return HTMLResponse(html)
@@ -181,7 +181,8 @@ def documents_form(request: Request, application_id: ApplicationId) -> Response:
 
 
 @router.post("/apply/{application_id}/documents")
-async def send_documents(request: Request, application_id: ApplicationId) -> Response:
+async def send_documents(request: Request, session: PageSession,
+                         application_id: ApplicationId) -> Response:
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.PAGES)
     found = await run_in_threadpool(opened, request, application_id)
@@ -192,7 +193,7 @@ async def send_documents(request: Request, application_id: ApplicationId) -> Res
              "annual_income": str(posted.get("annual_income") or "")[:32]}
     raw = {k: v or None for k, v in typed.items()}
     try:
-        await run_in_threadpool(_send, db(request), application_id, token, raw)
+        await run_in_threadpool(_send, session, application_id, token, raw)
     except ShunfuriError as refused:
         if refused.code != "validation_error":
             return error_page(request, refused,

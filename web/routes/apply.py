@@ -27,7 +27,7 @@ from shunfuri.services.applications import intake, throttle
 from shunfuri.settings import get_settings
 from web import applicant
 from web import apply_form as af
-from web.db import db, released
+from web.db import PageSession, released
 from web.errors import error_page
 from web.filters import yen
 from web.site import render
@@ -117,7 +117,7 @@ async def apply_step(request: Request) -> Response:
 
 
 @router.post("/apply/submit")
-async def apply_submit(request: Request) -> Response:
+async def apply_submit(request: Request, session: PageSession) -> Response:
     """The final submission: one application per confirmation page (its key)."""
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.APPLICATION)
@@ -135,7 +135,7 @@ async def apply_submit(request: Request) -> Response:
         return _confirm_page(request, values, form, key=key, consent_error=CONSENT_JA,
                              status=422)
     try:
-        submitted = await run_in_threadpool(_submit, db(request), af.raw_of(values), key)
+        submitted = await run_in_threadpool(_submit, session, af.raw_of(values), key)
     except ShunfuriError as refused:
         if refused.code != "validation_error":
             return error_page(request, refused)

@@ -12,7 +12,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import devices, login_rate, tokens
 from shunfuri.services.members import login as login_service
 from shunfuri.settings import get_settings
-from web.db import db
+from web.db import PageSession, db
 from web.errors import error_page
 from web.filters import wait_ja
 from web.forms import field_errors
@@ -61,10 +61,10 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
              next_path: str) -> Response:
     settings = get_settings()
     address = request.client.host if request.client else "unknown"
+    session = db(request)
     try:
         # The same per-address limit as POST /v1/login (one budget for both doors).
         login_rate.check(address, settings.login_rate)
-        session = db(request)
         result = login_service.attempt(
             session, kind=kind, identifier=identifier, secret=secret,
             now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
@@ -72,6 +72,7 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
             device_token=device_token(request), policy=settings.untrusted_policy,
         )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in _ON_FORM:
             return error_page(request, exc, login_again=True)
         typed = {"card_number": identifier} if kind == "card" else {"web_id": identifier}
@@ -114,10 +115,9 @@ def login_web(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: PageSession) -> Response:
     token = session_token(request, MEMBER_SITE)
     if token:
-        session = db(request)
         login_service.logout(session, token=token, now=wall_now(), kind=tokens.WEB)
     response = RedirectResponse("/login?bye=1", status_code=303)
     clear_session_cookie(response, MEMBER_SITE)

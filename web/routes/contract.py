@@ -29,7 +29,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import contract, throttle
 from shunfuri.settings import get_settings
 from web import applicant
-from web.db import db, released
+from web.db import PageSession, db, released
 from web.errors import error_page
 from web.forms import FIELD_HELP_JA
 from web.routes.application import not_opened
@@ -128,7 +128,7 @@ def _valid(read, raw: str):  # type: ignore[no-untyped-def]
 
 
 @router.post("/apply/{application_id}/contract")
-async def accept(request: Request, application_id: ApplicationId) -> Response:
+async def accept(request: Request, session: PageSession, application_id: ApplicationId) -> Response:
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.PAGES)
     typed = {k: str(posted.get(k) or "")[:128]
@@ -141,7 +141,8 @@ async def accept(request: Request, application_id: ApplicationId) -> Response:
     errors = page_checks(typed, secrets)
     if not errors:
         try:
-            made = await run_in_threadpool(_contract, db(request), application_id, token, typed, secrets)
+            made = await run_in_threadpool(_contract, session, application_id, token, typed,
+                                           secrets)
         except ShunfuriError as refused:
             errors = _on_form(refused)
             if not errors:

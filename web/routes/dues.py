@@ -38,16 +38,16 @@ def dues_page(request: Request, member: SignedIn, done: str = "") -> Response:
 
 
 @router.post("/dues/due-day")
-def change_due_day(request: Request, member: SignedIn,
+def change_due_day(request: Request, session: PageSession, member: SignedIn,
                    due_day: Annotated[str, Form(max_length=4)] = "") -> Response:
     try:
         chosen = int(due_day) if due_day.isascii() and due_day.isdigit() else 0
-        session = db(request)
         terms.set_due_day(session, member.id, due_day=chosen, now=get_clock().now(),
                           wall=wall_now(),
                           actor=Actor(f"member:{member.id}",
                                       source=request.client.host if request.client else None))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _page(request, member, status=exc.status, error=exc.detail_ja)
     return RedirectResponse("/dues?done=due_day", status_code=303)
 
@@ -68,10 +68,9 @@ def _neighbours(month: str) -> tuple[str, str]:
 
 
 @router.get("/statement")
-def statement_page(request: Request, member: SignedIn,
+def statement_page(request: Request, session: PageSession, member: SignedIn,
                    month: Annotated[str, Query(max_length=7)] = "") -> Response:
     chosen = _month(month)
-    session = db(request)
     s = statements.month_statement(session, member.id, chosen, get_clock().now())
     before, after = _neighbours(chosen)
     return render(request, "statement.html", section="statement", s=s, month=chosen,
@@ -79,7 +78,8 @@ def statement_page(request: Request, member: SignedIn,
 
 
 @router.get("/statement.csv")
-def statement_csv(session: PageSession, member: SignedIn, month: Annotated[str, Query(max_length=7)] = "") -> Response:
+def statement_csv(session: PageSession,
+                  member: SignedIn, month: Annotated[str, Query(max_length=7)] = "") -> Response:
     chosen = _month(month)
     s = statements.month_statement(session, member.id, chosen, get_clock().now())
     return Response(

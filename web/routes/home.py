@@ -10,7 +10,7 @@ from shunfuri.services.members import payees
 from shunfuri.services.members.accounts import available
 from shunfuri.services.repayments import dues
 from shunfuri.services.transfers import reads as transfer_reads
-from web.db import db
+from web.db import PageSession
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -20,8 +20,7 @@ RECENT = 5
 
 
 @router.get("/")
-def home(request: Request, member: SignedIn, done: str = "") -> Response:
-    session = db(request)
+def home(request: Request, session: PageSession, member: SignedIn, done: str = "") -> Response:
     recent = transfer_reads.list_for(
         session, member_id=member.id, status=None, limit=RECENT, cursor=None
     )["items"]

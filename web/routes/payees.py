@@ -19,7 +19,7 @@ from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_bra
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import own_name, payees
 from shunfuri.settings import get_settings
-from web.db import db
+from web.db import PageSession
 from web.errors import error_page
 from web.forms import FIELD_HELP_JA, field_errors
 from web.site import SignedIn, render
@@ -32,8 +32,8 @@ Q = Annotated[str, Query(max_length=64)]
 
 
 @router.get("/payees")
-def payee_list(request: Request, member: SignedIn, added: str = "") -> Response:
-    session = db(request)
+def payee_list(request: Request, session: PageSession,
+               member: SignedIn, added: str = "") -> Response:
     mine = payees.list_payees(session, member_id=member.id)
     not_own = own_name.not_own_ids(session, member)
     notice = None
@@ -106,7 +106,7 @@ NOT_OWN_JA = ("ご本人名義の口座のみ登録できます。口座名義�
 
 
 @router.post("/payees")
-def payee_create(request: Request, member: SignedIn, bank_code: Text = "",
+def payee_create(request: Request, session: PageSession, member: SignedIn, bank_code: Text = "",
                  branch_code: Text = "", account_type: Text = "", account_number: Text = "",
                  holder_name: Text = "", pin: Annotated[str, Form(max_length=32)] = "") -> Response:
     """Register the previewed account: the member types the PIN again here, so a session
@@ -119,7 +119,6 @@ def payee_create(request: Request, member: SignedIn, bank_code: Text = "",
     except ShunfuriError as exc:
         return _form_again(request, exc, bank_code, branch_code, typed)
     try:
-        session = db(request)
         payees.create_payee(
             session, member_id=member.id, pin=pin, bank_code=bank_code,
             branch_code=branch_code, account_type=account_type,
@@ -128,6 +127,7 @@ def payee_create(request: Request, member: SignedIn, bank_code: Text = "",
             pepper=settings.pin_pepper.get_secret_value(),
         )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code == "account_locked":
             request.state.drop_session = True
             return error_page(request, exc, login_again=True)

@@ -23,7 +23,7 @@ from shunfuri.services.members import own_name, payees
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import dues
 from web import live
-from web.db import db, released
+from web.db import PageSession, db, released
 from web.errors import error_page
 from web.filters import repayment_label
 from web.forms import field_errors, parse_amount, parse_id
@@ -90,13 +90,15 @@ def _checked(session: Session, member, payee_raw: str, amount_raw: str):  # type
 
 
 @router.post("/repay/review")
-def repay_review(request: Request, member: SignedIn, payee_id: Text = "", amount: Text = "",
+def repay_review(request: Request, session: PageSession,
+                 member: SignedIn, payee_id: Text = "", amount: Text = "",
                  key: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
     try:
-        payee, yen, owed = _checked(db(request), member, payee_id, amount)
+        payee, yen, owed = _checked(session, member, payee_id, amount)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     split = allocate(yen, owed.interest_due, owed.principal)
     return render(request, "repay_review.html", section="repay", payee=payee, split=split,
@@ -104,19 +106,20 @@ def repay_review(request: Request, member: SignedIn, payee_id: Text = "", amount
 
 
 @router.post("/repay/confirm")
-def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amount: Text = "",
+def repay_confirm(request: Request, session: PageSession,
+                  member: SignedIn, payee_id: Text = "", amount: Text = "",
                   key: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     if not key.startswith(KEY_PREFIX):
         return error_page(request, ShunfuriError("idempotency_key_reused"))
     try:
-        session = db(request)
         accepted = repayments.accept(
             session, member_id=member.id, payee_id=parse_id(payee_id, "payee_id"),
             amount=parse_amount(amount), idempotency_key=key, now=get_clock().now(),
             wall=wall_now(),
         )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     if accepted.created:
         try:
@@ -132,8 +135,8 @@ def _repayment(session: Session, member_id: int, repayment_id: str) -> dict:
 
 
 @router.get("/repayments/{repayment_id}")
-def repayment_page(request: Request, member: SignedIn, repayment_id: RepaymentId) -> Response:
-    session = db(request)
+def repayment_page(request: Request, session: PageSession,
+                   member: SignedIn, repayment_id: RepaymentId) -> Response:
     r = _repayment(session, member.id, repayment_id)
     try:
         payee = payees.get_payee(session, member_id=member.id, payee_id=r["payee_id"])
@@ -144,14 +147,14 @@ def repayment_page(request: Request, member: SignedIn, repayment_id: RepaymentId
 
 
 @router.get("/repayments/{repayment_id}/panel")
-async def repayment_panel(request: Request, repayment_id: RepaymentId,
+async def repayment_panel(request: Request, session: PageSession, repayment_id: RepaymentId,
                           wait: Annotated[float, Query(ge=0, le=30)] = 0) -> Response:
     """The status panel alone, held until the repayment changes or `wait` seconds pass."""
     from starlette.concurrency import run_in_threadpool
 
     member = await run_in_threadpool(current_member, request)
     r = await live.wait_for_change(
-        repayment_id, lambda: _repayment(db(request), member.id, repayment_id), seconds=wait,
+        repayment_id, lambda: _repayment(session, member.id, repayment_id), seconds=wait,
         settled=lambda view: view["status"] in RESTING,
     )
     html = environment().get_template("_repayment_panel.html").render(

@@ -24,7 +24,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.credit_review import proofs, stops
 from shunfuri.services.repayments import dues
 from shunfuri.settings import get_settings
-from web.db import db
+from web.db import PageSession, db
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -65,16 +65,16 @@ def proof_form(request: Request, member: SignedIn) -> Response:
 
 
 @router.post("/suspended/income")
-def send_proof(request: Request, member: SignedIn, kind: Text = "",
+def send_proof(request: Request, session: PageSession, member: SignedIn, kind: Text = "",
                annual_income: Text = "") -> Response:
     if not stops.is_stopped(member):
         return RedirectResponse("/", status_code=303)
     raw = {"kind": kind or None, "annual_income": annual_income or None}
     try:
-        session = db(request)
         proofs.send_proof(session, member.id, raw, now=get_clock().now(), wall=wall_now(),
                           source=request.client.host if request.client else None)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         errors = {e["field"]: e.get("message_ja", "") for e in exc.extra.get("errors") or []}

@@ -20,7 +20,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import payees
 from shunfuri.services.members.accounts import available
 from shunfuri.services.transfers import confirm
-from web.db import db
+from web.db import PageSession, db
 from web.errors import error_page
 from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, render
@@ -83,35 +83,35 @@ def _review_page(request: Request, review: confirm.Review, key: str, *,
 
 
 @router.post("/transfer/review")
-def transfer_review(request: Request, member: SignedIn, payee_id: Text = "",
+def transfer_review(request: Request, session: PageSession, member: SignedIn, payee_id: Text = "",
                     amount: Text = "", key: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
     try:
         chosen = parse_id(payee_id, "payee_id")
         yen = parse_amount(amount)
-        session = db(request)
         review = confirm.review(session, member=member, payee_id=chosen, amount=yen,
                                 now=get_clock().now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     return _review_page(request, review, key)
 
 
 @router.post("/transfer/confirm")
-def transfer_confirm(request: Request, member: SignedIn, payee_id: Text = "",
+def transfer_confirm(request: Request, session: PageSession, member: SignedIn, payee_id: Text = "",
                      amount: Text = "", key: Text = "", shown: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     if not key.startswith(KEY_PREFIX):
         return error_page(request, ShunfuriError("idempotency_key_reused"))
     try:
-        session = db(request)
         outcome = confirm.confirm(
             session, member=member, payee_id=parse_id(payee_id, "payee_id"),
             amount=parse_amount(amount), key=key, shown=shown, now=get_clock().now(),
             wall=wall_now(),
         )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     if isinstance(outcome, confirm.Changed):
         return _review_page(request, outcome.review, key, changed=True)

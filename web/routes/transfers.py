@@ -16,7 +16,7 @@ from shunfuri.services.members import payees
 from shunfuri.services.transfers import accept as transfers
 from shunfuri.services.transfers import reads as transfer_reads
 from web import live
-from web.db import PageSession, db, released
+from web.db import PageSession, released
 from web.filters import STATUS, status_label
 from web.site import SignedIn, current_member, environment, render
 from web.site import router as site_router
@@ -77,12 +77,11 @@ async def transfer_panel(
 
 @router.get("/transfers")
 def history(
-    request: Request, member: SignedIn,
+    request: Request, session: PageSession, member: SignedIn,
     status: Annotated[str, Query(max_length=32)] = "",
     cursor: Annotated[str, Query(max_length=512)] = "",
 ) -> Response:
     chosen = status if status in transfers.STATUSES or status in STATUS else ""
-    session = db(request)
     page = transfer_reads.list_for(session, member_id=member.id, status=chosen or None,
                               limit=PAGE, cursor=cursor or None)
     known = {p.id: p for p in payees.list_payees(session, member_id=member.id)}
@@ -103,8 +102,8 @@ def cancel_page(request: Request, session: PageSession, member: SignedIn,
 
 
 @router.post("/transfers/{transfer_id}/cancel")
-def cancel(request: Request, member: SignedIn, transfer_id: TransferId) -> Response:
-    session = db(request)
+def cancel(request: Request, session: PageSession,
+           member: SignedIn, transfer_id: TransferId) -> Response:
     result = transfers.cancel(session, member_id=member.id, transfer_id=transfer_id,
                               now=get_clock().now(), wall=wall_now())
     publish_transfer_events(get_redis(), [(transfer_id, result)])

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from shunfuri.clock import wall_now
 from shunfuri.services.staff import audit, refusals
-from web.db import db
+from web.db import PageSession
 from web.staff.site import allowed, render, router
 
 pages = router()
@@ -24,13 +24,13 @@ def _number(raw: str) -> int | None:
 
 
 @pages.get("/audit")
-def audit_page(request: Request, actor: str = "", action: str = "", member: str = "",
+def audit_page(request: Request, session: PageSession,
+               actor: str = "", action: str = "", member: str = "",
                text: str = "", refused: str = "", before: str = "") -> Response:
     allowed(request, "audit.view")
     filters = {"actor": actor.strip()[:64], "action": action.strip()[:64],
                "member": member.strip()[:20], "text": text.strip()[:100],
                "refused": refused == "1"}
-    session = db(request)
     rows = audit.search(
         session, actor=filters["actor"], action=filters["action"],
         member_id=_number(filters["member"]), text=filters["text"],

@@ -20,7 +20,7 @@ from shunfuri.services.staff import audit as audit_service
 from shunfuri.services.staff import desk
 from shunfuri.services.staff.audit import audit
 from shunfuri.settings import get_settings
-from web.db import db
+from web.db import PageSession, db
 from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, signed_in
 
@@ -39,12 +39,12 @@ REASON_MAX = 500
 
 
 @pages.get("/")
-def home(request: Request, enrolled: str = "", password: str = "") -> Response:
+def home(request: Request, session: PageSession,
+         enrolled: str = "", password: str = "") -> Response:
     account = signed_in(request)
     notice = NOTICES["enrolled"] if enrolled else NOTICES["password"] if password else None
     lockouts = None
     if staff.may(account.role, "audit.view"):
-        session = db(request)
         lockouts = audit_service.count_since(session, action="staff_login_lockout",
                                              since=wall_now() - timedelta(hours=24))
     return render(request, "staff/home.html", section="home", account=account,
@@ -58,13 +58,13 @@ def search_page(request: Request) -> Response:
 
 
 @pages.post("/members")
-def search(request: Request, q: Annotated[str, Form(max_length=400)] = "") -> Response:
+def search(request: Request, session: PageSession,
+           q: Annotated[str, Form(max_length=400)] = "") -> Response:
     """Posted, never a query string: what is searched for may be a card number, and a
     URL ends up in access logs, proxies and the browser's history."""
     account = allowed(request, "member.view")
     found = None
     if q.strip():
-        session = db(request)
         found = desk.find(session, q[:100])
         # What was searched for may be a card number: the row says only how it was read.
         audit(session, actor=acting(request, account), action="search_member",
@@ -100,10 +100,9 @@ def _member_page(request: Request, member_id: int, *, status: int = 200, **extra
 
 
 @pages.get("/members/{member_id}")
-def member_page(request: Request, member_id: str, done: str = "") -> Response:
+def member_page(request: Request, session: PageSession, member_id: str, done: str = "") -> Response:
     target = _member_id(member_id)
     account = allowed(request, "member.view")
-    session = db(request)
     members.get_member(session, target)  # not_found before anything is recorded
     audit(session, actor=acting(request, account), action="view_member",
           now=wall_now(), member_id=target)
@@ -112,7 +111,7 @@ def member_page(request: Request, member_id: str, done: str = "") -> Response:
 
 
 @pages.post("/members/{member_id}/reset-pin")
-def reset_pin(request: Request, member_id: str,
+def reset_pin(request: Request, session: PageSession, member_id: str,
               document: Annotated[str, Form(max_length=64)] = "",
               checked: Annotated[str, Form(max_length=8)] = "") -> Response:
     account = allowed(request, "member.reset_pin")
@@ -125,7 +124,6 @@ def reset_pin(request: Request, member_id: str,
     if errors:
         return _member_page(request, target, status=422, errors=errors)
     settings = get_settings()
-    session = db(request)
     pin = desk.reset_pin(session, target, document=document, now=wall_now(),
                          pepper=settings.pin_pepper.get_secret_value(),
                          by=acting(request, account))
@@ -135,20 +133,18 @@ def reset_pin(request: Request, member_id: str,
 
 
 @pages.post("/members/{member_id}/card-lost")
-def card_lost(request: Request, member_id: str) -> Response:
+def card_lost(request: Request, session: PageSession, member_id: str) -> Response:
     account = allowed(request, "member.card")
     target = _member_id(member_id)
-    session = db(request)
     members.report_card_lost(session, target, now=wall_now(),
                              actor=acting(request, account))
     return RedirectResponse(f"{PREFIX}/members/{target}?done=card_lost", status_code=303)
 
 
 @pages.post("/members/{member_id}/reissue-card")
-def reissue_card(request: Request, member_id: str) -> Response:
+def reissue_card(request: Request, session: PageSession, member_id: str) -> Response:
     account = allowed(request, "member.card")
     target = _member_id(member_id)
-    session = db(request)
     card = members.reissue_card(session, target, now=wall_now(),
                                 actor=acting(request, account))
     return _member_page(request, target, new_card=card.card_number,
@@ -196,7 +192,7 @@ def _suspension(request: Request, member_id: str, reason: str, *, suspend: bool)
 
 
 @pages.post("/members/{member_id}/credit-limit")
-def credit_limit(request: Request, member_id: str,
+def credit_limit(request: Request, session: PageSession, member_id: str,
                  limit: Annotated[str, Form(max_length=32)] = "",
                  reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     account = allowed(request, "member.limit")
@@ -204,11 +200,11 @@ def credit_limit(request: Request, member_id: str,
     try:
         amount = parse_amount(limit)
         clean = _reason(reason)
-        session = db(request)
         members.set_credit_limit(session, target, credit_limit=amount,
                                  now=wall_now(),
                                  actor=acting(request, account, reason=clean))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         fields = {item.get("field") for item in exc.extra.get("errors") or []}
@@ -223,7 +219,7 @@ NAME_KANA_JA = ("お名前（カナ）は、カタカナ・ひらがな・半角
 
 
 @pages.post("/members/{member_id}/name-kana")
-def name_kana(request: Request, member_id: str,
+def name_kana(request: Request, session: PageSession, member_id: str,
               name: Annotated[str, Form(max_length=128)] = "",
               document: Annotated[str, Form(max_length=64)] = "") -> Response:
     """The desk records (or corrects) the member's name in kana from an identity
@@ -238,10 +234,10 @@ def name_kana(request: Request, member_id: str,
     if errors:
         return _member_page(request, target, status=422, errors=errors, typed_name=name)
     try:
-        session = db(request)
         own_name.record_name_kana(session, target, name_kana=name, now=wall_now(),
                                   actor=acting(request, account, id_document=document))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _member_page(request, target, status=422, errors={"name_kana": NAME_KANA_JA},

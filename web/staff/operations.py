@@ -16,7 +16,7 @@ from shunfuri.gateway.http import shared
 from shunfuri.services.operations import queue_view
 from shunfuri.services.orders import doubts
 from shunfuri.settings import get_settings
-from web.db import db
+from web.db import PageSession, db
 from web.staff.chart import chart
 from web.staff.site import acting, allowed, render, router
 
@@ -61,10 +61,9 @@ def queue_live(request: Request) -> Response:
 
 
 @pages.get("/doubts")
-def doubt_list(request: Request) -> Response:
+def doubt_list(request: Request, session: PageSession) -> Response:
     allowed(request, "transfer.inquire")
     wall = wall_now()
-    session = db(request)
     found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
     return render(request, "staff/doubts.html", section="doubts", doubts=found, result=None)
 
@@ -96,8 +95,8 @@ def _ask(request: Request, order_id: str, *, kind: str, resend: bool) -> Respons
     settings = get_settings()
     wall = wall_now()
     result: dict = {"id": order_id, "kind": kind, "resend": resend, "refused": None}
+    session = db(request)
     try:
-        session = db(request)
         resolved = doubts.inquire(
             session, shared(settings.bank_url), transfer_id=order_id,
             now=get_clock().now(), wall=wall, actor=acting(request, account),
@@ -105,9 +104,9 @@ def _ask(request: Request, order_id: str, *, kind: str, resend: bool) -> Respons
         result.update(bank=resolved.bank, order=resolved.transfer)
         doubts.announce(resolved)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in ("bank_unavailable", "not_in_doubt", "not_found"):
             raise
         result["refused"] = exc.code
-    session = db(request)
     found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
     return render(request, "staff/doubts.html", section="doubts", doubts=found, result=result)

@@ -21,7 +21,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import review
 from shunfuri.services.credit_review import lifts
 from shunfuri.services.staff.audit import audit
-from web.db import db
+from web.db import PageSession, db
 from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router
 
@@ -51,17 +51,17 @@ def _board(session: Session) -> dict:
 
 
 @pages.get("/applications")
-def queue(request: Request, done: str = "") -> Response:
+def queue(request: Request, session: PageSession, done: str = "") -> Response:
     allowed(request, PERMISSION)
     return render(request, "staff/applications.html", section="applications",
-                  notice=NOTICES.get(done), **_board(db(request)))
+                  notice=NOTICES.get(done), **_board(session))
 
 
 @pages.get("/applications/live")
-def queue_live(request: Request) -> Response:
+def queue_live(request: Request, session: PageSession) -> Response:
     """The live part of the queue alone, for staff-refresh.js to swap in."""
     allowed(request, PERMISSION)
-    return render(request, "staff/_applications_live.html", **_board(db(request)))
+    return render(request, "staff/_applications_live.html", **_board(session))
 
 
 def _application_page(request: Request, application_id: str, *, status: int = 200,
@@ -76,10 +76,10 @@ def _application_page(request: Request, application_id: str, *, status: int = 20
 
 
 @pages.get("/applications/{application_id}")
-def application_page(request: Request, application_id: ApplicationId) -> Response:
+def application_page(request: Request, session: PageSession,
+                     application_id: ApplicationId) -> Response:
     account = allowed(request, PERMISSION)
     response = _application_page(request, application_id)  # not_found before the record
-    session = db(request)
     audit(session, actor=acting(request, account, application_id=application_id),
           action="view_application", now=wall_now())
     session.commit()
@@ -87,16 +87,16 @@ def application_page(request: Request, application_id: ApplicationId) -> Respons
 
 
 @pages.post("/applications/{application_id}/approve")
-def approve(request: Request, application_id: ApplicationId,
+def approve(request: Request, session: PageSession, application_id: ApplicationId,
             limit: Annotated[str, Form(max_length=32)] = "") -> Response:
     account = allowed(request, PERMISSION)
     try:
         amount = parse_amount(limit)
-        session = db(request)
         review.approve(session, application_id, credit_limit=amount,
                        actor=acting(request, account), now=get_clock().now(),
                        wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in ("validation_error", "limit_not_allowed"):
             raise
         return _application_page(request, application_id, status=exc.status,
@@ -105,15 +105,15 @@ def approve(request: Request, application_id: ApplicationId,
 
 
 @pages.post("/applications/{application_id}/decline")
-def decline(request: Request, application_id: ApplicationId,
+def decline(request: Request, session: PageSession, application_id: ApplicationId,
             reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     account = allowed(request, PERMISSION)
     try:
-        session = db(request)
         review.decline(session, application_id, reason=reason,
                        actor=acting(request, account), now=get_clock().now(),
                        wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _application_page(request, application_id, status=422,
@@ -139,11 +139,10 @@ def _request_page(request: Request, review_id: int, *, status: int = 200,
 
 
 @pages.get("/reviews/{review_id}")
-def request_page(request: Request, review_id: str) -> Response:
+def request_page(request: Request, session: PageSession, review_id: str) -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     response = _request_page(request, target)
-    session = db(request)
     audit(session, actor=acting(request, account, review_id=target),
           action="view_credit_review", now=wall_now(),
           member_id=lifts.item(session, target).member.id)
@@ -152,14 +151,14 @@ def request_page(request: Request, review_id: str) -> Response:
 
 
 @pages.post("/reviews/{review_id}/lift")
-def lift(request: Request, review_id: str) -> Response:
+def lift(request: Request, session: PageSession, review_id: str) -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     try:
-        session = db(request)
         lifts.lift(session, target, actor=acting(request, account),
                    now=get_clock().now(), wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "lift_not_allowed":
             raise
         return _request_page(request, target, status=409, refused=exc.extra.get("reasons"))
@@ -167,15 +166,15 @@ def lift(request: Request, review_id: str) -> Response:
 
 
 @pages.post("/reviews/{review_id}/keep")
-def keep(request: Request, review_id: str,
+def keep(request: Request, session: PageSession, review_id: str,
          reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     try:
-        session = db(request)
         lifts.keep(session, target, reason=reason, actor=acting(request, account),
                    now=get_clock().now(), wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _request_page(request, target, status=422, errors={"reason": REASON_JA})
