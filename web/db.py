@@ -55,11 +55,11 @@ def releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return endpoint(*args, **kwargs)
         finally:
-            for value in kwargs.values():
-                if isinstance(value, Request):
-                    value = getattr(value.state, "db", None)
-                if isinstance(value, Session):
-                    value.close()
+            found = {id(v): v for v in (
+                getattr(v.state, "db", None) if isinstance(v, Request) else v
+                for v in kwargs.values()) if isinstance(v, Session)}
+            for session in found.values():  # the parameter and `db(request)`: one object
+                session.close()
 
     return run
 

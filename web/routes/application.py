@@ -91,14 +91,14 @@ def continue_form(request: Request) -> Response:
 
 
 @router.post("/apply/continue")
-async def continue_with_code(request: Request) -> Response:
+async def continue_with_code(request: Request, session: PageSession) -> Response:
     """The receipt number and the code typed on this device: the cookie, then the page."""
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.PAGES)
     application_id = applicant.typed_id(str(posted.get("application_id") or ""))
     token = applicant.typed_token(str(posted.get("code") or ""))
     try:
-        await run_in_threadpool(read, application_id, token)
+        await run_in_threadpool(read, session, application_id, token)
     except ShunfuriError as refused:
         if refused.code != "not_found":
             raise
