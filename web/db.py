@@ -30,7 +30,7 @@ from shunfuri.db.session import request_session
 
 
 def page_session(request: Request) -> Iterator[Session]:
-    for session in request_session():
+    with contextmanager(request_session)() as session:
         request.state.db = session
         yield session
 
