@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.schemas.common import MAX_ID
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.models import Member
-from shunfuri.db.session import session_factory
+from shunfuri.db.session import request_session
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import tokens
 from shunfuri.services.staff.audit import Actor
@@ -22,8 +22,7 @@ from shunfuri.settings import Settings, get_settings
 
 
 def get_session() -> Iterator[Session]:
-    with session_factory()() as session:
-        yield session
+    yield from request_session()
 
 
 # Trivial dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency

@@ -42,9 +42,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.settings import get_settings
+from web.db import db, page_session, releasing
 
 log = logging.getLogger("shunfuri.web")
 
@@ -149,16 +149,20 @@ def principal(request: Request, site: Site) -> Any:
     token = session_token(request, site)
     if token is None:
         raise LoginRequired()
-    wall = wall_now()
-    with session_factory()() as session:
-        try:
-            found = site.load(session, token, wall)
-        except ShunfuriError as exc:
-            if exc.code in ("not_authenticated", "token_expired"):
-                raise LoginRequired(expired=True) from None
-            request.state.drop_session = True
-            raise
+    session = db(request)
+    try:
+        found = site.load(session, token, wall_now())
         session.expunge(found)
+    except ShunfuriError as exc:
+        if exc.code in ("not_authenticated", "token_expired"):
+            raise LoginRequired(expired=True) from None
+        request.state.drop_session = True
+        raise
+    finally:
+        # Detached, and the connection given back: the member site loads the principal in
+        # a dependency, a thread-pool hop before the endpoint (`web.db`'s note). Pages load
+        # it before they read or write anything, so nothing of theirs is rolled back.
+        session.rollback()
     request.state.principal = found
     return found
 
@@ -216,11 +220,12 @@ def route_class(site: Site, render_error: Callable[..., Response]) -> type[APIRo
     class SiteRoute(APIRoute):
         def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
             methods = {m.upper() for m in (kwargs.get("methods") or ())}
+            deps = [Depends(page_session), *(kwargs.get("dependencies") or [])]
             if methods & UNSAFE:
-                deps = list(kwargs.get("dependencies") or [])
-                kwargs["dependencies"] = [Depends(_csrf_dependency(site)), *deps]
+                deps = [Depends(_csrf_dependency(site)), *deps]
+            kwargs["dependencies"] = deps
             kwargs["include_in_schema"] = False  # pages are not part of the JSON API
-            super().__init__(path, endpoint, **kwargs)
+            super().__init__(path, releasing(endpoint), **kwargs)
 
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             original = super().get_route_handler()

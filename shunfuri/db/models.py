@@ -25,11 +25,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class Base(DeclarativeBase):
-    pass
+from shunfuri.db.base import Base
 
 
 class Member(Base):
@@ -242,97 +240,6 @@ class AuditEntry(Base):
     source: Mapped[str | None] = mapped_column(String(64))
 
 
-class StaffAccount(Base):
-    """A person at the desk, in operations or supervising: their own login ID, password
-    (argon2id, peppered) and TOTP secret, and one role."""
-
-    __tablename__ = "staff_accounts"
-    __table_args__ = (
-        CheckConstraint("role IN ('desk', 'operator', 'screener', 'supervisor')",
-                        name="staff_role"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    login_id: Mapped[str] = mapped_column(String(48), unique=True)
-    name: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    # Null until the person enrols: the secret is drawn in their own enrolment session
-    # and copied here when its first code matches (never made at account creation).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
-    # Null until the person has scanned the QR code and typed a first valid code.
-    totp_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The last TOTP time step accepted: a code is good once, never replayed.
-    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    # A password someone else saw (drawn by a supervisor's form): changed before anything else.
-    must_change_password: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=text("false"))
-    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class StaffSession(Base):
-    """A staff console session (cookie), stored as SHA-256 like a member's. `kind` is
-    `password` (a password someone else saw: only the password change page), `enrol`
-    (password checked, TOTP not yet set up: only the enrolment page) or `full`.
-    `totp_pending` is the secret the enrolment page last showed to this session only."""
-
-    __tablename__ = "staff_sessions"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    totp_pending: Mapped[str | None] = mapped_column(String(64))
-
-
-class StaffDevice(Base):
-    """A browser that has completed a full login as this staff member (its device cookie,
-    stored as SHA-256). Wrong attempts from it count toward the account's own lock;
-    wrong attempts from any other browser only throttle other browsers
-    (`StaffLoginThrottle`). One browser may be known for several accounts (a shared
-    desk PC)."""
-
-    __tablename__ = "staff_devices"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class StaffLoginThrottle(Base):
-    """Wrong attempts at one login ID from browsers not known for it, keyed on a keyed
-    hash of the ID as typed, so an unknown ID throttles exactly like a real one."""
-
-    __tablename__ = "staff_login_throttles"
-
-    id_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-
-
-class RefusalCount(Base):
-    """Refusals of unauthenticated requests, counted per (action, reason, hour): the
-    first of each hour is an audit row, the rest only add to `count`, so a flood cannot
-    grow the append-only audit log without bound."""
-
-    __tablename__ = "refusal_counts"
-
-    action: Mapped[str] = mapped_column(String(64), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
-    count: Mapped[int] = mapped_column(BigInteger, default=1)
-    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
 class Repayment(Base):
     """One internet repayment: a collection from the member's registered account, keyed
     at the bank by this id. Same life as a transfer (`shunfuri.domain.orders`): accepted
@@ -394,76 +301,23 @@ class MemberEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
 
 
-class MemberMail(Base):
-    """A member's mail address and settings (spec/repayment.md, "Mail").
-
-    `address` is used only once confirmed (`confirmed_at`); a new address waits in
-    `pending_address` with the SHA-256 of its single-use link token (never the token).
-    """
-
-    __tablename__ = "member_mail"
-    __table_args__ = (
-        CheckConstraint("remind_days_before IN (0, 1, 3, 7)", name="remind_days_allowed"),
-    )
-
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    address: Mapped[str | None] = mapped_column(String(254))
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    pending_address: Mapped[str | None] = mapped_column(String(254))
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    remind: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    remind_days_before: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
-    notify_transfer_settled: Mapped[bool] = mapped_column(
-        Boolean, default=True, server_default=text("true"))
-    notify_repayment_received: Mapped[bool] = mapped_column(
-        Boolean, default=True, server_default=text("true"))
-    notify_overdue: Mapped[bool] = mapped_column(
-        Boolean, default=True, server_default=text("true"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class OutgoingMail(Base):
-    """The outbox: one row per mail, unique per (member, kind, key), so each mail is
-    queued at most once whoever queues it. `status`: queued -> sending (claimed, with a
-    lease in `next_attempt_at`) -> sent | queued again (backoff) | failed."""
-
-    __tablename__ = "outgoing_mail"
-    __table_args__ = (
-        UniqueConstraint("member_id", "kind", "key", name="uq_outgoing_mail_once"),
-        Index("ix_outgoing_mail_due", "next_attempt_at",
-              postgresql_where=text("status IN ('queued', 'sending')")),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    kind: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(String(64))
-    to_address: Mapped[str] = mapped_column(String(254))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_error: Mapped[str | None] = mapped_column(String(255))
-
-
-class MailRun(Base):
-    """A daily mail job's pass over the members for a business day (the reminders):
-    `cursor` is the last member id done, committed with the mail it queued, so a pass cut
-    short goes on from there; `done_at` once the pass is whole (later beats that day skip)."""
-
-    __tablename__ = "mail_runs"
-
-    job: Mapped[str] = mapped_column(String(32), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-
-# The application table lives in a module of its own; importing it here puts it in
-# `Base.metadata` for the migrations and for whoever reads the tables from this module.
+# Some tables live in modules of their own (the application's personal data, the staff's
+# accounts, the mail); importing them here puts them in `Base.metadata` for the migrations,
+# and the names below let `from shunfuri.db.models import StaffAccount` go on working.
 import shunfuri.db.applications  # noqa: E402
 import shunfuri.db.credit_reviews  # noqa: E402,F401
+from shunfuri.db.mail_tables import MailRun, MemberMail, OutgoingMail  # noqa: E402
+from shunfuri.db.staff_tables import (  # noqa: E402
+    RefusalCount,
+    StaffAccount,
+    StaffDevice,
+    StaffLoginThrottle,
+    StaffSession,
+)
+
+__all__ = [
+    "AuditEntry", "AuthSession", "Base", "LedgerEntry", "LoginFailure", "MailRun", "Member",
+    "MemberDevice", "MemberEvent", "MemberMail", "OutgoingMail", "Payee", "RefusalCount",
+    "Repayment", "StaffAccount", "StaffDevice", "StaffLoginThrottle", "StaffSession",
+    "Transfer",
+]

@@ -84,6 +84,13 @@ def session_factory() -> sessionmaker[Session]:
     return _factory(get_settings().resolved_database_url)
 
 
+def request_session() -> Iterator[Session]:
+    """One session for one HTTP request (the FastAPI dependency of the API's routes and of
+    the pages): closed, so rolled back if nothing committed, when the request ends."""
+    with session_factory()() as session:
+        yield session
+
+
 def autocommit(session: Session) -> None:
     """Run this session's statements without BEGIN/COMMIT round trips: for a single
     statement that is atomic by itself, or reads that need no snapshot."""

@@ -8,11 +8,11 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import login_rate
 from shunfuri.services.members import security as member_security
 from shunfuri.settings import get_settings
+from web.db import PageSession
 from web.errors import error_page
 from web.filters import wait_ja
 from web.forms import field_errors
@@ -38,7 +38,7 @@ def web_id_page(request: Request, member: SignedIn) -> Response:
 
 @router.post("/settings/web-id")
 def set_web_id(
-    request: Request,
+    request: Request, session: PageSession,
     member: SignedIn,
     web_id: Annotated[str, Form(max_length=128)] = "",
     new_password: Annotated[str, Form(max_length=1024)] = "",
@@ -53,14 +53,14 @@ def set_web_id(
     try:
         address = request.client.host if request.client else "unknown"
         login_rate.web_id_throttle(member.id, address, settings.web_id_rate)
-        with session_factory()() as session:
-            member_security.set_web_id(
-                session, member_id=member.id, web_id=web_id, password=new_password,
-                current_pin=current_pin, now=wall_now(),
-                pepper=settings.pin_pepper.get_secret_value(),
-                keep_token=session_token(request, MEMBER_SITE),
-            )
+        member_security.set_web_id(
+            session, member_id=member.id, web_id=web_id, password=new_password,
+            current_pin=current_pin, now=wall_now(),
+            pepper=settings.pin_pepper.get_secret_value(),
+            keep_token=session_token(request, MEMBER_SITE),
+        )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code == "account_locked":
             request.state.drop_session = True
             return error_page(request, exc, login_again=True)

@@ -15,11 +15,11 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from shunfuri import messages
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain import application_states as states
 from shunfuri.domain.age import jst_day
 from shunfuri.domain.instants import parse_instant
@@ -28,6 +28,7 @@ from shunfuri.services.applications import access, documents, throttle
 from shunfuri.services.applications.views import man_yen, percent
 from web import applicant, live
 from web.apply_form import page_errors
+from web.db import PageSession, db, released
 from web.errors import error_page
 from web.site import environment, render
 from web.site import router as site_router
@@ -54,8 +55,8 @@ WRONG_CODE_JA = ("受付番号または確認コードが正しくありませ�
                  "受付番号と確認コードを、もう一度ご確認ください。")
 
 
-def read(application_id: str, token: str) -> dict:
-    with session_factory()() as session:
+def read(session: Session, application_id: str, token: str) -> dict:
+    with released(session):  # also the panel's long-poll read
         return access.read(session, application_id, token)
 
 
@@ -90,14 +91,14 @@ def continue_form(request: Request) -> Response:
 
 
 @router.post("/apply/continue")
-async def continue_with_code(request: Request) -> Response:
+async def continue_with_code(request: Request, session: PageSession) -> Response:
     """The receipt number and the code typed on this device: the cookie, then the page."""
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.PAGES)
     application_id = applicant.typed_id(str(posted.get("application_id") or ""))
     token = applicant.typed_token(str(posted.get("code") or ""))
     try:
-        await run_in_threadpool(read, application_id, token)
+        await run_in_threadpool(read, session, application_id, token)
     except ShunfuriError as refused:
         if refused.code != "not_found":
             raise
@@ -114,7 +115,7 @@ def opened(request: Request, application_id: str) -> tuple[str, dict] | None:
     if token is None:
         return None
     try:
-        return token, read(application_id, token)
+        return token, read(db(request), application_id, token)
     except ShunfuriError as refused:
         if refused.code != "not_found":
             raise
@@ -145,7 +146,7 @@ def status_page(request: Request, application_id: ApplicationId) -> Response:
 
 
 @router.get("/apply/{application_id}/panel")
-async def status_panel(request: Request, application_id: ApplicationId,
+async def status_panel(request: Request, session: PageSession, application_id: ApplicationId,
                        wait: Annotated[float, Query(ge=0, le=30)] = 0) -> Response:
     """The status panel alone, for the page's script: held until the application changes
     or `wait` seconds pass (woken by the workers' event, no polling)."""
@@ -153,7 +154,7 @@ async def status_panel(request: Request, application_id: ApplicationId,
     if token is None:
         raise ShunfuriError("not_found")
     view = await live.wait_for_change(
-        application_id, lambda: read(application_id, token), seconds=wait,
+        application_id, lambda: read(session, application_id, token), seconds=wait,
         settled=lambda v: v["status"] not in FOLLOWED)
     html = environment().get_template("_application_panel.html").render(**panel_context(view))
     return HTMLResponse(html)
@@ -180,7 +181,8 @@ def documents_form(request: Request, application_id: ApplicationId) -> Response:
 
 
 @router.post("/apply/{application_id}/documents")
-async def send_documents(request: Request, application_id: ApplicationId) -> Response:
+async def send_documents(request: Request, session: PageSession,
+                         application_id: ApplicationId) -> Response:
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.PAGES)
     found = await run_in_threadpool(opened, request, application_id)
@@ -191,7 +193,7 @@ async def send_documents(request: Request, application_id: ApplicationId) -> Res
              "annual_income": str(posted.get("annual_income") or "")[:32]}
     raw = {k: v or None for k, v in typed.items()}
     try:
-        await run_in_threadpool(_send, application_id, token, raw)
+        await run_in_threadpool(_send, session, application_id, token, raw)
     except ShunfuriError as refused:
         if refused.code != "validation_error":
             return error_page(request, refused,
@@ -202,7 +204,7 @@ async def send_documents(request: Request, application_id: ApplicationId) -> Res
     return RedirectResponse(applicant.path_of(application_id), status_code=303)
 
 
-def _send(application_id: str, token: str, raw: dict) -> dict:
-    with session_factory()() as session:
+def _send(session: Session, application_id: str, token: str, raw: dict) -> dict:
+    with released(session):
         return documents.send_documents(session, application_id, token, raw,
                                         now=get_clock().now(), wall=wall_now())

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from shunfuri import messages
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain.age import jst_day
 from shunfuri.domain.application_form import ApplicationForm
 from shunfuri.errors import ShunfuriError
@@ -27,6 +27,7 @@ from shunfuri.services.applications import intake, throttle
 from shunfuri.settings import get_settings
 from web import applicant
 from web import apply_form as af
+from web.db import PageSession, released
 from web.errors import error_page
 from web.filters import yen
 from web.site import render
@@ -116,7 +117,7 @@ async def apply_step(request: Request) -> Response:
 
 
 @router.post("/apply/submit")
-async def apply_submit(request: Request) -> Response:
+async def apply_submit(request: Request, session: PageSession) -> Response:
     """The final submission: one application per confirmation page (its key)."""
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.APPLICATION)
@@ -134,7 +135,7 @@ async def apply_submit(request: Request) -> Response:
         return _confirm_page(request, values, form, key=key, consent_error=CONSENT_JA,
                              status=422)
     try:
-        submitted = await run_in_threadpool(_submit, af.raw_of(values), key)
+        submitted = await run_in_threadpool(_submit, session, af.raw_of(values), key)
     except ShunfuriError as refused:
         if refused.code != "validation_error":
             return error_page(request, refused)
@@ -147,8 +148,8 @@ async def apply_submit(request: Request) -> Response:
     return response
 
 
-def _submit(raw: dict, key: str) -> intake.Submitted:
-    with session_factory()() as session:
+def _submit(session: Session, raw: dict, key: str) -> intake.Submitted:
+    with released(session):
         return intake.submit(session, raw, idempotency_key=key, now=get_clock().now(),
                              wall=wall_now(),
                              pepper=get_settings().pin_pepper.get_secret_value())

@@ -8,11 +8,11 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import devices, login_rate, tokens
 from shunfuri.services.members import login as login_service
 from shunfuri.settings import get_settings
+from web.db import PageSession, db
 from web.errors import error_page
 from web.filters import wait_ja
 from web.forms import field_errors
@@ -61,17 +61,18 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
              next_path: str) -> Response:
     settings = get_settings()
     address = request.client.host if request.client else "unknown"
+    session = db(request)
     try:
         # The same per-address limit as POST /v1/login (one budget for both doors).
         login_rate.check(address, settings.login_rate)
-        with session_factory()() as session:
-            result = login_service.attempt(
-                session, kind=kind, identifier=identifier, secret=secret,
-                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
-                ttl_seconds=settings.token_ttl_seconds, session_kind=tokens.WEB,
-                device_token=device_token(request), policy=settings.untrusted_policy,
-            )
+        result = login_service.attempt(
+            session, kind=kind, identifier=identifier, secret=secret,
+            now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
+            ttl_seconds=settings.token_ttl_seconds, session_kind=tokens.WEB,
+            device_token=device_token(request), policy=settings.untrusted_policy,
+        )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in _ON_FORM:
             return error_page(request, exc, login_again=True)
         typed = {"card_number": identifier} if kind == "card" else {"web_id": identifier}
@@ -114,11 +115,10 @@ def login_web(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: PageSession) -> Response:
     token = session_token(request, MEMBER_SITE)
     if token:
-        with session_factory()() as session:
-            login_service.logout(session, token=token, now=wall_now(), kind=tokens.WEB)
+        login_service.logout(session, token=token, now=wall_now(), kind=tokens.WEB)
     response = RedirectResponse("/login?bye=1", status_code=303)
     clear_session_cookie(response, MEMBER_SITE)
     return response

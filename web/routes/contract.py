@@ -18,10 +18,10 @@ from typing import Annotated
 
 from fastapi import Path, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain import due_dates
 from shunfuri.domain.contract_terms import due_day_ja, percent_ja
 from shunfuri.domain.normalise import normalise_password, normalise_pin, normalise_web_id
@@ -29,6 +29,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import contract, throttle
 from shunfuri.settings import get_settings
 from web import applicant
+from web.db import PageSession, db, released
 from web.errors import error_page
 from web.forms import FIELD_HELP_JA
 from web.routes.application import not_opened
@@ -53,8 +54,8 @@ ERRORS_JA = {
 }
 
 
-def _terms(application_id: str, token: str) -> contract.OpenOffer:
-    with session_factory()() as session:
+def _terms(session: Session, application_id: str, token: str) -> contract.OpenOffer:
+    with released(session):
         return contract.terms(session, application_id, token, now=get_clock().now(),
                               wall=wall_now())
 
@@ -74,7 +75,7 @@ def _offer_page(request: Request, application_id: str, template: str, *,
     if token is None:
         return not_opened(request, application_id)
     try:
-        offer = _terms(application_id, token)
+        offer = _terms(db(request), application_id, token)
     except ShunfuriError as refused:
         return _refused(request, application_id, refused)
     terms = offer.terms
@@ -127,7 +128,7 @@ def _valid(read, raw: str):  # type: ignore[no-untyped-def]
 
 
 @router.post("/apply/{application_id}/contract")
-async def accept(request: Request, application_id: ApplicationId) -> Response:
+async def accept(request: Request, session: PageSession, application_id: ApplicationId) -> Response:
     posted = await request.form()
     await run_in_threadpool(throttle.check, applicant.address_of(request), throttle.PAGES)
     typed = {k: str(posted.get(k) or "")[:128]
@@ -140,7 +141,8 @@ async def accept(request: Request, application_id: ApplicationId) -> Response:
     errors = page_checks(typed, secrets)
     if not errors:
         try:
-            made = await run_in_threadpool(_contract, application_id, token, typed, secrets)
+            made = await run_in_threadpool(_contract, session, application_id, token, typed,
+                                           secrets)
         except ShunfuriError as refused:
             errors = _on_form(refused)
             if not errors:
@@ -165,10 +167,10 @@ def _on_form(refused: ShunfuriError) -> dict[str, str]:
     return {}
 
 
-def _contract(application_id: str, token: str, typed: dict[str, str],
+def _contract(session: Session, application_id: str, token: str, typed: dict[str, str],
               secrets: dict[str, str]) -> contract.Contracted:
     web_id = typed["web_id"].strip() or None
-    with session_factory()() as session:
+    with released(session):
         return contract.contract(
             session, application_id, token, agree=True, pin=secrets["pin"],
             due_day=int(typed["due_day"]), web_id=web_id,

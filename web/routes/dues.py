@@ -10,12 +10,12 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain.due_dates import DUE_DAYS
 from shunfuri.domain.instants import to_jst
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.repayments import dues, statements, terms
 from shunfuri.services.staff.audit import Actor
+from web.db import PageSession, db
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -26,8 +26,8 @@ NOTICES = {"due_day": "返済日を変更しました。すでにお知らせし
 
 def _page(request: Request, member, *, status: int = 200, error: str = "",  # type: ignore[no-untyped-def]
           notice: str | None = None) -> Response:
-    with session_factory()() as session:
-        owed = dues.dues(session, member.id, get_clock().now())
+    session = db(request)
+    owed = dues.dues(session, member.id, get_clock().now())
     return render(request, "dues.html", status=status, section="dues", owed=owed,
                   due_days=DUE_DAYS, error=error, notice=notice)
 
@@ -38,16 +38,16 @@ def dues_page(request: Request, member: SignedIn, done: str = "") -> Response:
 
 
 @router.post("/dues/due-day")
-def change_due_day(request: Request, member: SignedIn,
+def change_due_day(request: Request, session: PageSession, member: SignedIn,
                    due_day: Annotated[str, Form(max_length=4)] = "") -> Response:
     try:
         chosen = int(due_day) if due_day.isascii() and due_day.isdigit() else 0
-        with session_factory()() as session:
-            terms.set_due_day(session, member.id, due_day=chosen, now=get_clock().now(),
-                              wall=wall_now(),
-                              actor=Actor(f"member:{member.id}",
-                                          source=request.client.host if request.client else None))
+        terms.set_due_day(session, member.id, due_day=chosen, now=get_clock().now(),
+                          wall=wall_now(),
+                          actor=Actor(f"member:{member.id}",
+                                      source=request.client.host if request.client else None))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _page(request, member, status=exc.status, error=exc.detail_ja)
     return RedirectResponse("/dues?done=due_day", status_code=303)
 
@@ -68,21 +68,20 @@ def _neighbours(month: str) -> tuple[str, str]:
 
 
 @router.get("/statement")
-def statement_page(request: Request, member: SignedIn,
+def statement_page(request: Request, session: PageSession, member: SignedIn,
                    month: Annotated[str, Query(max_length=7)] = "") -> Response:
     chosen = _month(month)
-    with session_factory()() as session:
-        s = statements.month_statement(session, member.id, chosen, get_clock().now())
+    s = statements.month_statement(session, member.id, chosen, get_clock().now())
     before, after = _neighbours(chosen)
     return render(request, "statement.html", section="statement", s=s, month=chosen,
                   before=before, after=after, kinds=statements.KIND_JA)
 
 
 @router.get("/statement.csv")
-def statement_csv(member: SignedIn, month: Annotated[str, Query(max_length=7)] = "") -> Response:
+def statement_csv(session: PageSession,
+                  member: SignedIn, month: Annotated[str, Query(max_length=7)] = "") -> Response:
     chosen = _month(month)
-    with session_factory()() as session:
-        s = statements.month_statement(session, member.id, chosen, get_clock().now())
+    s = statements.month_statement(session, member.id, chosen, get_clock().now())
     return Response(
         statements.as_csv(s), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="shunfuri-{chosen}.csv"'},

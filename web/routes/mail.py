@@ -11,10 +11,10 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.mail import settings as mail_settings
 from shunfuri.settings import get_settings
+from web.db import PageSession, db
 from web.errors import error_page
 from web.site import SignedIn, render
 from web.site import router as site_router
@@ -32,8 +32,8 @@ DAYS = [(0, "当日"), (1, "1日前"), (3, "3日前"), (7, "7日前")]
 
 def _page(request: Request, member, *, status: int = 200, errors=None, typed: str = "",  # type: ignore[no-untyped-def]
           notice: str | None = None) -> Response:
-    with session_factory()() as session:
-        current = mail_settings.get(session, member_id=member.id, wall=wall_now())
+    session = db(request)
+    current = mail_settings.get(session, member_id=member.id, wall=wall_now())
     return render(request, "mail_settings.html", status=status, section="mail",
                   settings=current, errors=errors or {}, typed=typed, notice=notice, days=DAYS)
 
@@ -44,14 +44,14 @@ def settings_page(request: Request, member: SignedIn, done: str = "") -> Respons
 
 
 @router.post("/settings/mail/address")
-def register_address(request: Request, member: SignedIn,
+def register_address(request: Request, session: PageSession, member: SignedIn,
                      address: Annotated[str, Form(max_length=320)] = "") -> Response:
     try:
-        with session_factory()() as session:
-            mail_settings.register_address(
-                session, member_id=member.id, address=address.strip(), wall=wall_now(),
-                pepper=get_settings().pin_pepper.get_secret_value())
+        mail_settings.register_address(
+            session, member_id=member.id, address=address.strip(), wall=wall_now(),
+            pepper=get_settings().pin_pepper.get_secret_value())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code == "too_many_requests":
             return _page(request, member, status=429, errors={"address": exc.detail_ja},
                          typed=address)
@@ -64,7 +64,7 @@ def register_address(request: Request, member: SignedIn,
 
 @router.post("/settings/mail")
 def save_settings(
-    request: Request,
+    request: Request, session: PageSession,
     member: SignedIn,
     remind: Annotated[str, Form(max_length=8)] = "",
     remind_days_before: Annotated[str, Form(max_length=8)] = "3",
@@ -76,12 +76,11 @@ def save_settings(
     if days < 0:
         return _page(request, member, status=422, errors={
             "remind_days_before": "お知らせする日を選んでください。"})
-    with session_factory()() as session:
-        mail_settings.update_settings(
-            session, member_id=member.id, wall=wall_now(), remind=remind == "on",
-            remind_days_before=days, notify_transfer_settled=notify_transfer_settled == "on",
-            notify_repayment_received=notify_repayment_received == "on",
-            notify_overdue=notify_overdue == "on")
+    mail_settings.update_settings(
+        session, member_id=member.id, wall=wall_now(), remind=remind == "on",
+        remind_days_before=days, notify_transfer_settled=notify_transfer_settled == "on",
+        notify_repayment_received=notify_repayment_received == "on",
+        notify_overdue=notify_overdue == "on")
     return RedirectResponse("/settings/mail?done=settings", status_code=303)
 
 
@@ -92,10 +91,11 @@ def confirm_page(request: Request, t: str = "") -> Response:
 
 
 @router.post("/mail/confirm")
-def confirm(request: Request, t: Annotated[str, Form(max_length=128)] = "") -> Response:
+def confirm(request: Request, session: PageSession,
+            t: Annotated[str, Form(max_length=128)] = "") -> Response:
     try:
-        with session_factory()() as session:
-            address = mail_settings.confirm(session, token=t, wall=wall_now())
+        address = mail_settings.confirm(session, token=t, wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return error_page(request, exc)
     return render(request, "mail_confirm.html", token="", confirmed=address)

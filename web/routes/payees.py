@@ -15,11 +15,11 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_branches
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import own_name, payees
 from shunfuri.settings import get_settings
+from web.db import PageSession
 from web.errors import error_page
 from web.forms import FIELD_HELP_JA, field_errors
 from web.site import SignedIn, render
@@ -32,10 +32,10 @@ Q = Annotated[str, Query(max_length=64)]
 
 
 @router.get("/payees")
-def payee_list(request: Request, member: SignedIn, added: str = "") -> Response:
-    with session_factory()() as session:
-        mine = payees.list_payees(session, member_id=member.id)
-        not_own = own_name.not_own_ids(session, member)
+def payee_list(request: Request, session: PageSession,
+               member: SignedIn, added: str = "") -> Response:
+    mine = payees.list_payees(session, member_id=member.id)
+    not_own = own_name.not_own_ids(session, member)
     notice = None
     if added:
         notice = "振込先口座を登録しました。登録のお知らせを、ご登録のメールアドレスにお送りしています。"
@@ -106,7 +106,7 @@ NOT_OWN_JA = ("ご本人名義の口座のみ登録できます。口座名義�
 
 
 @router.post("/payees")
-def payee_create(request: Request, member: SignedIn, bank_code: Text = "",
+def payee_create(request: Request, session: PageSession, member: SignedIn, bank_code: Text = "",
                  branch_code: Text = "", account_type: Text = "", account_number: Text = "",
                  holder_name: Text = "", pin: Annotated[str, Form(max_length=32)] = "") -> Response:
     """Register the previewed account: the member types the PIN again here, so a session
@@ -119,15 +119,15 @@ def payee_create(request: Request, member: SignedIn, bank_code: Text = "",
     except ShunfuriError as exc:
         return _form_again(request, exc, bank_code, branch_code, typed)
     try:
-        with session_factory()() as session:
-            payees.create_payee(
-                session, member_id=member.id, pin=pin, bank_code=bank_code,
-                branch_code=branch_code, account_type=account_type,
-                account_number=account_number, holder_name=holder_name,
-                now=get_clock().now(), wall=wall_now(),
-                pepper=settings.pin_pepper.get_secret_value(),
-            )
+        payees.create_payee(
+            session, member_id=member.id, pin=pin, bank_code=bank_code,
+            branch_code=branch_code, account_type=account_type,
+            account_number=account_number, holder_name=holder_name,
+            now=get_clock().now(), wall=wall_now(),
+            pepper=settings.pin_pepper.get_secret_value(),
+        )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code == "account_locked":
             request.state.drop_session = True
             return error_page(request, exc, login_again=True)

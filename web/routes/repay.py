@@ -13,16 +13,17 @@ from typing import Annotated
 
 from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain.repayment import allocate, check_repayment_amount
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import own_name, payees
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import dues
 from web import live
+from web.db import PageSession, db, released
 from web.errors import error_page
 from web.filters import repayment_label
 from web.forms import field_errors, parse_amount, parse_id
@@ -41,18 +42,17 @@ NOT_OWN_JA = "この口座はご本人名義ではないため、ご返済には
 RESTING = frozenset({"settled", "failed", "rejected", "needs_attention"})
 
 
-def _owed(member_id: int) -> dues.Dues:
-    with session_factory()() as session:
-        return dues.dues(session, member_id, get_clock().now())
+def _owed(session: Session, member_id: int) -> dues.Dues:
+    return dues.dues(session, member_id, get_clock().now())
 
 
 def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
           typed=None, key: str | None = None) -> Response:
-    with session_factory()() as session:
-        mine = payees.list_payees(session, member_id=member.id)
+    session = db(request)
+    mine = payees.list_payees(session, member_id=member.id)
     return render(
         request, "repay_form.html", status=status, section="repay", payees=mine,
-        owed=_owed(member.id), errors=errors or {}, typed=typed or {},
+        owed=_owed(session, member.id), errors=errors or {}, typed=typed or {},
         key=key or KEY_PREFIX + uuid.uuid4().hex,
     )
 
@@ -79,25 +79,26 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
     return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)
 
 
-def _checked(member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
+def _checked(session: Session, member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
     payee_id = parse_id(payee_raw, "payee_id")
     amount = parse_amount(amount_raw)
-    with session_factory()() as session:
-        payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
-        own_name.check(member.name_key, payee.holder_name)
-        owed = dues.dues(session, member.id, get_clock().now())
+    payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
+    own_name.check(member.name_key, payee.holder_name)
+    owed = dues.dues(session, member.id, get_clock().now())
     check_repayment_amount(amount, owed.repayable)
     return payee, amount, owed
 
 
 @router.post("/repay/review")
-def repay_review(request: Request, member: SignedIn, payee_id: Text = "", amount: Text = "",
+def repay_review(request: Request, session: PageSession,
+                 member: SignedIn, payee_id: Text = "", amount: Text = "",
                  key: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
     try:
-        payee, yen, owed = _checked(member, payee_id, amount)
+        payee, yen, owed = _checked(session, member, payee_id, amount)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     split = allocate(yen, owed.interest_due, owed.principal)
     return render(request, "repay_review.html", section="repay", payee=payee, split=split,
@@ -105,19 +106,20 @@ def repay_review(request: Request, member: SignedIn, payee_id: Text = "", amount
 
 
 @router.post("/repay/confirm")
-def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amount: Text = "",
+def repay_confirm(request: Request, session: PageSession,
+                  member: SignedIn, payee_id: Text = "", amount: Text = "",
                   key: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     if not key.startswith(KEY_PREFIX):
         return error_page(request, ShunfuriError("idempotency_key_reused"))
     try:
-        with session_factory()() as session:
-            accepted = repayments.accept(
-                session, member_id=member.id, payee_id=parse_id(payee_id, "payee_id"),
-                amount=parse_amount(amount), idempotency_key=key, now=get_clock().now(),
-                wall=wall_now(),
-            )
+        accepted = repayments.accept(
+            session, member_id=member.id, payee_id=parse_id(payee_id, "payee_id"),
+            amount=parse_amount(amount), idempotency_key=key, now=get_clock().now(),
+            wall=wall_now(),
+        )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     if accepted.created:
         try:
@@ -127,32 +129,32 @@ def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amoun
     return RedirectResponse(f"/repayments/{accepted.repayment['id']}", status_code=303)
 
 
-def _repayment(member_id: int, repayment_id: str) -> dict:
-    with session_factory()() as session:
+def _repayment(session: Session, member_id: int, repayment_id: str) -> dict:
+    with released(session):  # also the panel's long-poll read
         return repayments.get(session, member_id=member_id, repayment_id=repayment_id)
 
 
 @router.get("/repayments/{repayment_id}")
-def repayment_page(request: Request, member: SignedIn, repayment_id: RepaymentId) -> Response:
-    r = _repayment(member.id, repayment_id)
-    with session_factory()() as session:
-        try:
-            payee = payees.get_payee(session, member_id=member.id, payee_id=r["payee_id"])
-        except ShunfuriError:
-            payee = None
+def repayment_page(request: Request, session: PageSession,
+                   member: SignedIn, repayment_id: RepaymentId) -> Response:
+    r = _repayment(session, member.id, repayment_id)
+    try:
+        payee = payees.get_payee(session, member_id=member.id, payee_id=r["payee_id"])
+    except ShunfuriError:
+        payee = None
     return render(request, "repayment_status.html", section="repay", r=r, payee=payee,
                   following=r["status"] not in RESTING, label=repayment_label(r["status"]))
 
 
 @router.get("/repayments/{repayment_id}/panel")
-async def repayment_panel(request: Request, repayment_id: RepaymentId,
+async def repayment_panel(request: Request, session: PageSession, repayment_id: RepaymentId,
                           wait: Annotated[float, Query(ge=0, le=30)] = 0) -> Response:
     """The status panel alone, held until the repayment changes or `wait` seconds pass."""
     from starlette.concurrency import run_in_threadpool
 
     member = await run_in_threadpool(current_member, request)
     r = await live.wait_for_change(
-        repayment_id, lambda: _repayment(member.id, repayment_id), seconds=wait,
+        repayment_id, lambda: _repayment(session, member.id, repayment_id), seconds=wait,
         settled=lambda view: view["status"] in RESTING,
     )
     html = environment().get_template("_repayment_panel.html").render(

@@ -20,11 +20,11 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri import messages
 from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.credit_review import proofs, stops
 from shunfuri.services.repayments import dues
 from shunfuri.settings import get_settings
+from web.db import PageSession, db
 from web.site import SignedIn, render
 from web.site import router as site_router
 
@@ -36,9 +36,9 @@ Text = Annotated[str, Form(max_length=64)]
 
 def _page(request: Request, member, *, sent: bool = False):  # type: ignore[no-untyped-def]
     settings = get_settings()
-    with session_factory()() as session:
-        stop = stops.stop_of(session, member)
-        owed = dues.dues(session, member.id, get_clock().now())
+    session = db(request)
+    stop = stops.stop_of(session, member)
+    owed = dues.dues(session, member.id, get_clock().now())
     return render(request, "suspended.html", section="suspended", owed=owed, sent=sent,
                   pending=stop.pending if stop else None, phone=settings.contact_phone,
                   hours=settings.contact_hours)
@@ -65,16 +65,16 @@ def proof_form(request: Request, member: SignedIn) -> Response:
 
 
 @router.post("/suspended/income")
-def send_proof(request: Request, member: SignedIn, kind: Text = "",
+def send_proof(request: Request, session: PageSession, member: SignedIn, kind: Text = "",
                annual_income: Text = "") -> Response:
     if not stops.is_stopped(member):
         return RedirectResponse("/", status_code=303)
     raw = {"kind": kind or None, "annual_income": annual_income or None}
     try:
-        with session_factory()() as session:
-            proofs.send_proof(session, member.id, raw, now=get_clock().now(), wall=wall_now(),
-                              source=request.client.host if request.client else None)
+        proofs.send_proof(session, member.id, raw, now=get_clock().now(), wall=wall_now(),
+                          source=request.client.host if request.client else None)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         errors = {e["field"]: e.get("message_ja", "") for e in exc.extra.get("errors") or []}

@@ -16,11 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 from shunfuri import metrics
 from shunfuri.broker import request_drain
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import payees
 from shunfuri.services.members.accounts import available
 from shunfuri.services.transfers import confirm
+from web.db import PageSession, db
 from web.errors import error_page
 from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, render
@@ -39,8 +39,8 @@ _ON_FORM = {"validation_error": None, "invalid_amount": "amount",
 
 def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
           typed=None, key: str | None = None) -> Response:
-    with session_factory()() as session:
-        mine = payees.list_payees(session, member_id=member.id)
+    session = db(request)
+    mine = payees.list_payees(session, member_id=member.id)
     return render(
         request, "transfer_form.html", status=status, section="transfer", payees=mine,
         available=available(member), errors=errors or {}, typed=typed or {},
@@ -83,35 +83,35 @@ def _review_page(request: Request, review: confirm.Review, key: str, *,
 
 
 @router.post("/transfer/review")
-def transfer_review(request: Request, member: SignedIn, payee_id: Text = "",
+def transfer_review(request: Request, session: PageSession, member: SignedIn, payee_id: Text = "",
                     amount: Text = "", key: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     key = key if key.startswith(KEY_PREFIX) else KEY_PREFIX + uuid.uuid4().hex
     try:
         chosen = parse_id(payee_id, "payee_id")
         yen = parse_amount(amount)
-        with session_factory()() as session:
-            review = confirm.review(session, member=member, payee_id=chosen, amount=yen,
-                                    now=get_clock().now())
+        review = confirm.review(session, member=member, payee_id=chosen, amount=yen,
+                                now=get_clock().now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     return _review_page(request, review, key)
 
 
 @router.post("/transfer/confirm")
-def transfer_confirm(request: Request, member: SignedIn, payee_id: Text = "",
+def transfer_confirm(request: Request, session: PageSession, member: SignedIn, payee_id: Text = "",
                      amount: Text = "", key: Text = "", shown: Text = "") -> Response:
     typed = {"payee_id": payee_id, "amount": amount}
     if not key.startswith(KEY_PREFIX):
         return error_page(request, ShunfuriError("idempotency_key_reused"))
     try:
-        with session_factory()() as session:
-            outcome = confirm.confirm(
-                session, member=member, payee_id=parse_id(payee_id, "payee_id"),
-                amount=parse_amount(amount), key=key, shown=shown, now=get_clock().now(),
-                wall=wall_now(),
-            )
+        outcome = confirm.confirm(
+            session, member=member, payee_id=parse_id(payee_id, "payee_id"),
+            amount=parse_amount(amount), key=key, shown=shown, now=get_clock().now(),
+            wall=wall_now(),
+        )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
     if isinstance(outcome, confirm.Changed):
         return _review_page(request, outcome.review, key, changed=True)

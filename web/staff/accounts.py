@@ -12,11 +12,11 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.staff import accounts as staff
 from shunfuri.services.staff import manage as staff_manage
 from shunfuri.settings import get_settings
+from web.db import PageSession, db
 from web.forms import parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, source
 
@@ -37,8 +37,8 @@ REASON_MAX = 500
 
 
 def _page(request: Request, *, status: int = 200, **extra: object) -> Response:
-    with session_factory()() as session:
-        accounts = staff.list_accounts(session)
+    session = db(request)
+    accounts = staff.list_accounts(session)
     context = {"errors": {}, "created": None, "password": None, "typed": {}, **extra}
     return render(request, "staff/accounts.html", status=status, section="accounts",
                   accounts=accounts, **context)
@@ -51,7 +51,7 @@ def accounts(request: Request) -> Response:
 
 
 @pages.post("/accounts")
-def add_account(request: Request,
+def add_account(request: Request, session: PageSession,
                 login_id: Annotated[str, Form(max_length=64)] = "",
                 name: Annotated[str, Form(max_length=128)] = "",
                 role: Annotated[str, Form(max_length=16)] = "") -> Response:
@@ -59,12 +59,12 @@ def add_account(request: Request,
     password = secrets.token_urlsafe(12)
     typed = {"login_id": login_id, "name": name, "role": role}
     try:
-        with session_factory()() as session:
-            made = staff.create_account(
-                session, login_id=login_id, name=name, role=role, password=password,
-                now=wall_now(), pepper=get_settings().pin_pepper.get_secret_value(),
-                by=acting(request, account), must_change_password=True)
+        made = staff.create_account(
+            session, login_id=login_id, name=name, role=role, password=password,
+            now=wall_now(), pepper=get_settings().pin_pepper.get_secret_value(),
+            by=acting(request, account), must_change_password=True)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         errors = {item["field"]: FIELDS_JA.get(item["field"], "入力内容をご確認ください。")
@@ -76,9 +76,9 @@ def add_account(request: Request,
 
 def _one(request: Request, staff_id: int, *, status: int = 200, **extra: object) -> Response:
     me = allowed(request, "staff.manage")
-    with session_factory()() as session:
-        shown = staff.get_account(session, staff_id)
-        session.expunge(shown)
+    session = db(request)
+    shown = staff.get_account(session, staff_id)
+    session.expunge(shown)
     context = {"errors": {}, "notice": None, **extra}
     return render(request, "staff/account.html", status=status, section="accounts",
                   shown=shown, own=shown.id == me.id, **context)
@@ -102,13 +102,14 @@ def _act(request: Request, staff_id: str, reason: str, what: str) -> Response:
                     errors={what: "理由を入力してください（記録に残ります）。"})
     common = {"staff_id": target, "by": me, "reason": clean, "now": wall_now(),
               "source": source(request)}
+    session = db(request)
     try:
-        with session_factory()() as session:
-            if what == "totp_reset":
-                staff_manage.reset_second_factor(session, **common)
-            else:
-                staff_manage.set_disabled(session, disabled=what == "disabled", **common)
+        if what == "totp_reset":
+            staff_manage.reset_second_factor(session, **common)
+        else:
+            staff_manage.set_disabled(session, disabled=what == "disabled", **common)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _one(request, target, status=422,

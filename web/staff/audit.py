@@ -10,8 +10,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.services.staff import audit, refusals
+from web.db import PageSession
 from web.staff.site import allowed, render, router
 
 pages = router()
@@ -24,19 +24,19 @@ def _number(raw: str) -> int | None:
 
 
 @pages.get("/audit")
-def audit_page(request: Request, actor: str = "", action: str = "", member: str = "",
+def audit_page(request: Request, session: PageSession,
+               actor: str = "", action: str = "", member: str = "",
                text: str = "", refused: str = "", before: str = "") -> Response:
     allowed(request, "audit.view")
     filters = {"actor": actor.strip()[:64], "action": action.strip()[:64],
                "member": member.strip()[:20], "text": text.strip()[:100],
                "refused": refused == "1"}
-    with session_factory()() as session:
-        rows = audit.search(
-            session, actor=filters["actor"], action=filters["action"],
-            member_id=_number(filters["member"]), text=filters["text"],
-            refused_only=filters["refused"], before_id=_number(before), limit=PAGE)
-        names = audit.actions(session)
-        counted = refusals.recent(session, now=wall_now())
+    rows = audit.search(
+        session, actor=filters["actor"], action=filters["action"],
+        member_id=_number(filters["member"]), text=filters["text"],
+        refused_only=filters["refused"], before_id=_number(before), limit=PAGE)
+    names = audit.actions(session)
+    counted = refusals.recent(session, now=wall_now())
     older = rows[-1].id if len(rows) == PAGE else None
     return render(request, "staff/audit.html", section="audit", rows=rows, filters=filters,
                   actions=names, older=older, counted=counted)

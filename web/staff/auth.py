@@ -14,13 +14,13 @@ from markupsafe import Markup
 
 from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import login_rate
 from shunfuri.services.staff import accounts as staff
 from shunfuri.services.staff import enrolment as staff_enrolment
 from shunfuri.services.staff import login as staff_login
 from shunfuri.settings import get_settings
+from web.db import PageSession, db
 from web.security import (
     clear_session_cookie,
     safe_next,
@@ -66,7 +66,7 @@ def login_page(request: Request, next: str = "", expired: str = "", bye: str = "
 
 @public.post("/login")
 def login(
-    request: Request,
+    request: Request, session: PageSession,
     login_id: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     code: Annotated[str, Form(max_length=16)] = "",
@@ -75,14 +75,14 @@ def login(
     settings = get_settings()
     try:
         login_rate.check(source(request) or "unknown", settings.login_rate, scope="staff-login")
-        with session_factory()() as session:
-            done = staff_login.attempt(
-                session, login_id=login_id, password=password, code=code,
-                device=device_token(request), now=wall_now(),
-                pepper=settings.pin_pepper.get_secret_value(),
-                ttl_seconds=settings.token_ttl_seconds, source=source(request),
-            )
+        done = staff_login.attempt(
+            session, login_id=login_id, password=password, code=code,
+            device=device_token(request), now=wall_now(),
+            pepper=settings.pin_pepper.get_secret_value(),
+            ttl_seconds=settings.token_ttl_seconds, source=source(request),
+        )
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in LOGIN_ERRORS_JA:
             return render_error(request, exc)
         response = render(request, "staff/login.html", status=exc.status,
@@ -131,9 +131,9 @@ def _enrol_form(request: Request, account: StaffAccount, *, error: str | None, f
     without, the code field alone and a link to draw a new one."""
     qr = secret = None
     if fresh:
-        with session_factory()() as session:
-            uri, raw = staff_enrolment.show(session, token=session_token(request, ENROL_SITE)
-                                            or "", now=wall_now())
+        session = db(request)
+        uri, raw = staff_enrolment.show(session, token=session_token(request, ENROL_SITE)
+                                        or "", now=wall_now())
         qr = _qr_svg(uri)
         secret = " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
     return render(request, "staff/enrol.html", status=status, enrolling=account, qr=qr,
@@ -141,18 +141,19 @@ def _enrol_form(request: Request, account: StaffAccount, *, error: str | None, f
 
 
 @enrolment.post("/enrol")
-def enrol(request: Request, code: Annotated[str, Form(max_length=16)] = "") -> Response:
+def enrol(request: Request, session: PageSession,
+          code: Annotated[str, Form(max_length=16)] = "") -> Response:
     account = _enrolling(request)
     if isinstance(account, Response):
         return account
     token = session_token(request, ENROL_SITE) or ""
     settings = get_settings()
     try:
-        with session_factory()() as session:
-            done = staff_enrolment.enrol(
-                session, token=token, code=code, device=device_token(request),
-                now=wall_now(), ttl_seconds=settings.token_ttl_seconds, source=source(request))
+        done = staff_enrolment.enrol(
+            session, token=token, code=code, device=device_token(request),
+            now=wall_now(), ttl_seconds=settings.token_ttl_seconds, source=source(request))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _enrol_form(request, account, status=422, fresh=False,
@@ -165,11 +166,10 @@ def enrol(request: Request, code: Annotated[str, Form(max_length=16)] = "") -> R
 
 
 @public.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: PageSession) -> Response:
     token = session_token(request, STAFF_SITE)
     if token:
-        with session_factory()() as session:
-            staff.logout(session, token=token, now=wall_now())
+        staff.logout(session, token=token, now=wall_now())
     response = RedirectResponse(f"{PREFIX}/login?bye=1", status_code=303)
     clear_session_cookie(response, STAFF_SITE)
     return response

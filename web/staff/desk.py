@@ -11,7 +11,6 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.domain.ids import MAX_ID
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import accounts as members
@@ -21,6 +20,7 @@ from shunfuri.services.staff import audit as audit_service
 from shunfuri.services.staff import desk
 from shunfuri.services.staff.audit import audit
 from shunfuri.settings import get_settings
+from web.db import PageSession, db
 from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router, signed_in
 
@@ -39,14 +39,14 @@ REASON_MAX = 500
 
 
 @pages.get("/")
-def home(request: Request, enrolled: str = "", password: str = "") -> Response:
+def home(request: Request, session: PageSession,
+         enrolled: str = "", password: str = "") -> Response:
     account = signed_in(request)
     notice = NOTICES["enrolled"] if enrolled else NOTICES["password"] if password else None
     lockouts = None
     if staff.may(account.role, "audit.view"):
-        with session_factory()() as session:
-            lockouts = audit_service.count_since(session, action="staff_login_lockout",
-                                                 since=wall_now() - timedelta(hours=24))
+        lockouts = audit_service.count_since(session, action="staff_login_lockout",
+                                             since=wall_now() - timedelta(hours=24))
     return render(request, "staff/home.html", section="home", account=account,
                   notice=notice, lockouts=lockouts)
 
@@ -58,23 +58,23 @@ def search_page(request: Request) -> Response:
 
 
 @pages.post("/members")
-def search(request: Request, q: Annotated[str, Form(max_length=400)] = "") -> Response:
+def search(request: Request, session: PageSession,
+           q: Annotated[str, Form(max_length=400)] = "") -> Response:
     """Posted, never a query string: what is searched for may be a card number, and a
     URL ends up in access logs, proxies and the browser's history."""
     account = allowed(request, "member.view")
     found = None
     if q.strip():
-        with session_factory()() as session:
-            found = desk.find(session, q[:100])
-            # What was searched for may be a card number: the row says only how it was read.
-            audit(session, actor=acting(request, account), action="search_member",
-                  now=wall_now(), ok=True,
-                  member_id=found.members[0].id if len(found.members) == 1 else None,
-                  detail={"searched_as": found.searched_as, "found": len(found.members)})
-            session.commit()
-            if len(found.members) == 1:
-                return RedirectResponse(f"{PREFIX}/members/{found.members[0].id}",
-                                        status_code=303)
+        found = desk.find(session, q[:100])
+        # What was searched for may be a card number: the row says only how it was read.
+        audit(session, actor=acting(request, account), action="search_member",
+              now=wall_now(), ok=True,
+              member_id=found.members[0].id if len(found.members) == 1 else None,
+              detail={"searched_as": found.searched_as, "found": len(found.members)})
+        session.commit()
+        if len(found.members) == 1:
+            return RedirectResponse(f"{PREFIX}/members/{found.members[0].id}",
+                                    status_code=303)
     # The box is left empty: the number is not sent back to sit in the page.
     return render(request, "staff/search.html", section="members", q="", found=found)
 
@@ -89,10 +89,10 @@ def _member_id(raw: str) -> int:
 def _member_page(request: Request, member_id: int, *, status: int = 200, **extra: object
                  ) -> Response:
     account = allowed(request, "member.view")
-    with session_factory()() as session:
-        seen = desk.overview(session, member_id,
-                             pepper=get_settings().pin_pepper.get_secret_value())
-        payee_banks = desk.payee_names(session, {t.payee_id for t in seen.transfers})
+    session = db(request)
+    seen = desk.overview(session, member_id,
+                         pepper=get_settings().pin_pepper.get_secret_value())
+    payee_banks = desk.payee_names(session, {t.payee_id for t in seen.transfers})
     return render(request, "staff/member.html", status=status, section="members", view=seen,
                   payee_banks=payee_banks, documents=desk.ID_DOCUMENTS, account=account,
                   **{"notice": None, "new_pin": None, "new_card": None, "errors": {},
@@ -100,19 +100,18 @@ def _member_page(request: Request, member_id: int, *, status: int = 200, **extra
 
 
 @pages.get("/members/{member_id}")
-def member_page(request: Request, member_id: str, done: str = "") -> Response:
+def member_page(request: Request, session: PageSession, member_id: str, done: str = "") -> Response:
     target = _member_id(member_id)
     account = allowed(request, "member.view")
-    with session_factory()() as session:
-        members.get_member(session, target)  # not_found before anything is recorded
-        audit(session, actor=acting(request, account), action="view_member",
-              now=wall_now(), member_id=target)
-        session.commit()
+    members.get_member(session, target)  # not_found before anything is recorded
+    audit(session, actor=acting(request, account), action="view_member",
+          now=wall_now(), member_id=target)
+    session.commit()
     return _member_page(request, target, notice=NOTICES.get(done))
 
 
 @pages.post("/members/{member_id}/reset-pin")
-def reset_pin(request: Request, member_id: str,
+def reset_pin(request: Request, session: PageSession, member_id: str,
               document: Annotated[str, Form(max_length=64)] = "",
               checked: Annotated[str, Form(max_length=8)] = "") -> Response:
     account = allowed(request, "member.reset_pin")
@@ -125,32 +124,29 @@ def reset_pin(request: Request, member_id: str,
     if errors:
         return _member_page(request, target, status=422, errors=errors)
     settings = get_settings()
-    with session_factory()() as session:
-        pin = desk.reset_pin(session, target, document=document, now=wall_now(),
-                             pepper=settings.pin_pepper.get_secret_value(),
-                             by=acting(request, account))
+    pin = desk.reset_pin(session, target, document=document, now=wall_now(),
+                         pepper=settings.pin_pepper.get_secret_value(),
+                         by=acting(request, account))
     # Shown on this response only (no redirect, no-store): reloading does not show it again.
     return _member_page(request, target, new_pin=pin,
                         notice="暗証番号を再設定し、ログインのロックを解除しました。")
 
 
 @pages.post("/members/{member_id}/card-lost")
-def card_lost(request: Request, member_id: str) -> Response:
+def card_lost(request: Request, session: PageSession, member_id: str) -> Response:
     account = allowed(request, "member.card")
     target = _member_id(member_id)
-    with session_factory()() as session:
-        members.report_card_lost(session, target, now=wall_now(),
-                                 actor=acting(request, account))
+    members.report_card_lost(session, target, now=wall_now(),
+                             actor=acting(request, account))
     return RedirectResponse(f"{PREFIX}/members/{target}?done=card_lost", status_code=303)
 
 
 @pages.post("/members/{member_id}/reissue-card")
-def reissue_card(request: Request, member_id: str) -> Response:
+def reissue_card(request: Request, session: PageSession, member_id: str) -> Response:
     account = allowed(request, "member.card")
     target = _member_id(member_id)
-    with session_factory()() as session:
-        card = members.reissue_card(session, target, now=wall_now(),
-                                    actor=acting(request, account))
+    card = members.reissue_card(session, target, now=wall_now(),
+                                actor=acting(request, account))
     return _member_page(request, target, new_card=card.card_number,
                         notice="新しいカードを発行しました。古いカード番号は使えなくなりました。")
 
@@ -185,18 +181,18 @@ def _suspension(request: Request, member_id: str, reason: str, *, suspend: bool)
         return _member_page(request, target, status=422,
                             errors={field: "理由を入力してください（記録に残ります）。"})
     who = acting(request, account, reason=clean)
-    with session_factory()() as session:
-        if suspend:
-            members.suspend(session, target, now=wall_now(), actor=who)
-        else:
-            members.reinstate(session, target, now=wall_now(),
-                              pepper=get_settings().pin_pepper.get_secret_value(), actor=who)
+    session = db(request)
+    if suspend:
+        members.suspend(session, target, now=wall_now(), actor=who)
+    else:
+        members.reinstate(session, target, now=wall_now(),
+                          pepper=get_settings().pin_pepper.get_secret_value(), actor=who)
     done = "suspended" if suspend else "reinstated"
     return RedirectResponse(f"{PREFIX}/members/{target}?done={done}", status_code=303)
 
 
 @pages.post("/members/{member_id}/credit-limit")
-def credit_limit(request: Request, member_id: str,
+def credit_limit(request: Request, session: PageSession, member_id: str,
                  limit: Annotated[str, Form(max_length=32)] = "",
                  reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     account = allowed(request, "member.limit")
@@ -204,11 +200,11 @@ def credit_limit(request: Request, member_id: str,
     try:
         amount = parse_amount(limit)
         clean = _reason(reason)
-        with session_factory()() as session:
-            members.set_credit_limit(session, target, credit_limit=amount,
-                                     now=wall_now(),
-                                     actor=acting(request, account, reason=clean))
+        members.set_credit_limit(session, target, credit_limit=amount,
+                                 now=wall_now(),
+                                 actor=acting(request, account, reason=clean))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         fields = {item.get("field") for item in exc.extra.get("errors") or []}
@@ -223,7 +219,7 @@ NAME_KANA_JA = ("お名前（カナ）は、カタカナ・ひらがな・半角
 
 
 @pages.post("/members/{member_id}/name-kana")
-def name_kana(request: Request, member_id: str,
+def name_kana(request: Request, session: PageSession, member_id: str,
               name: Annotated[str, Form(max_length=128)] = "",
               document: Annotated[str, Form(max_length=64)] = "") -> Response:
     """The desk records (or corrects) the member's name in kana from an identity
@@ -238,10 +234,10 @@ def name_kana(request: Request, member_id: str,
     if errors:
         return _member_page(request, target, status=422, errors=errors, typed_name=name)
     try:
-        with session_factory()() as session:
-            own_name.record_name_kana(session, target, name_kana=name, now=wall_now(),
-                                      actor=acting(request, account, id_document=document))
+        own_name.record_name_kana(session, target, name_kana=name, now=wall_now(),
+                                  actor=acting(request, account, id_document=document))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _member_page(request, target, status=422, errors={"name_kana": NAME_KANA_JA},

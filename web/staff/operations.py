@@ -11,12 +11,12 @@ from fastapi import Path, Request
 from fastapi.responses import Response
 
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.http import shared
 from shunfuri.services.operations import queue_view
 from shunfuri.services.orders import doubts
 from shunfuri.settings import get_settings
+from web.db import PageSession, db
 from web.staff.chart import chart
 from web.staff.site import acting, allowed, render, router
 
@@ -41,8 +41,8 @@ def bank_health() -> dict:
 
 def _board(request: Request) -> dict:
     now, wall = get_clock().now(), wall_now()
-    with session_factory()() as session:
-        seen = queue_view.board(session, now=now, wall=wall)
+    session = db(request)
+    seen = queue_view.board(session, now=now, wall=wall)
     return {"board": seen, "chart": chart(seen.latency, now=now), "bank": bank_health(),
             "now": now, "refresh": REFRESH_SECONDS}
 
@@ -61,11 +61,10 @@ def queue_live(request: Request) -> Response:
 
 
 @pages.get("/doubts")
-def doubt_list(request: Request) -> Response:
+def doubt_list(request: Request, session: PageSession) -> Response:
     allowed(request, "transfer.inquire")
     wall = wall_now()
-    with session_factory()() as session:
-        found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
+    found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
     return render(request, "staff/doubts.html", section="doubts", doubts=found, result=None)
 
 
@@ -96,18 +95,18 @@ def _ask(request: Request, order_id: str, *, kind: str, resend: bool) -> Respons
     settings = get_settings()
     wall = wall_now()
     result: dict = {"id": order_id, "kind": kind, "resend": resend, "refused": None}
+    session = db(request)
     try:
-        with session_factory()() as session:
-            resolved = doubts.inquire(
-                session, shared(settings.bank_url), transfer_id=order_id,
-                now=get_clock().now(), wall=wall, actor=acting(request, account),
-                budget=settings.doubt_budget, resend=resend, kind=kind)
+        resolved = doubts.inquire(
+            session, shared(settings.bank_url), transfer_id=order_id,
+            now=get_clock().now(), wall=wall, actor=acting(request, account),
+            budget=settings.doubt_budget, resend=resend, kind=kind)
         result.update(bank=resolved.bank, order=resolved.transfer)
         doubts.announce(resolved)
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in ("bank_unavailable", "not_in_doubt", "not_found"):
             raise
         result["refused"] = exc.code
-    with session_factory()() as session:
-        found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
+    found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
     return render(request, "staff/doubts.html", section="doubts", doubts=found, result=result)

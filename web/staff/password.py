@@ -10,11 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.staff import accounts as staff
 from shunfuri.services.staff import manage as staff_manage
 from shunfuri.settings import get_settings
+from web.db import PageSession
 from web.security import session_token, set_session_cookie
 from web.staff.site import (
     PASSWORD_SITE,
@@ -57,7 +57,7 @@ def password_page(request: Request) -> Response:
 
 @pages.post("/password")
 def change_password(
-    request: Request,
+    request: Request, session: PageSession,
     current_password: Annotated[str, Form(max_length=1024)] = "",
     new_password: Annotated[str, Form(max_length=1024)] = "",
     new_password_confirm: Annotated[str, Form(max_length=1024)] = "",
@@ -70,13 +70,13 @@ def change_password(
                      errors={"new_password_confirm": FIELDS_JA["new_password_confirm"]})
     settings = get_settings()
     try:
-        with session_factory()() as session:
-            done = staff_manage.change_password(
-                session, token=session_token(request, PASSWORD_SITE) or "",
-                current=current_password, new=new_password, device=device_token(request),
-                now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
-                ttl_seconds=settings.token_ttl_seconds, source=source(request))
+        done = staff_manage.change_password(
+            session, token=session_token(request, PASSWORD_SITE) or "",
+            current=current_password, new=new_password, device=device_token(request),
+            now=wall_now(), pepper=settings.pin_pepper.get_secret_value(),
+            ttl_seconds=settings.token_ttl_seconds, source=source(request))
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         fields = [item.get("field") for item in exc.extra.get("errors") or []]

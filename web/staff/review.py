@@ -13,14 +13,15 @@ from typing import Annotated
 
 from fastapi import Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from shunfuri import messages
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import review
 from shunfuri.services.credit_review import lifts
 from shunfuri.services.staff.audit import audit
+from web.db import PageSession, db
 from web.forms import parse_amount, parse_id
 from web.staff.site import PREFIX, acting, allowed, render, router
 
@@ -39,36 +40,35 @@ LIMIT_JA = "承認できる上限額以下で、1万円以上・1万円単位の
 REASON_JA = "理由を入力してください（記録に残ります）。"
 
 
-def _board() -> dict:
-    with session_factory()() as session:
-        applications = review.queue(session)
-        documents = review.waiting_documents(session)
-        requests = lifts.open_items(session)
-        session.expunge_all()
+def _board(session: Session) -> dict:
+    applications = review.queue(session)
+    documents = review.waiting_documents(session)
+    requests = lifts.open_items(session)
+    session.expunge_all()
     return {"applications": applications, "documents": documents, "requests": requests,
             "now": get_clock().now(), "refresh": REFRESH_SECONDS,
             "reasons_ja": messages.SCREENING_REASONS_JA}
 
 
 @pages.get("/applications")
-def queue(request: Request, done: str = "") -> Response:
+def queue(request: Request, session: PageSession, done: str = "") -> Response:
     allowed(request, PERMISSION)
     return render(request, "staff/applications.html", section="applications",
-                  notice=NOTICES.get(done), **_board())
+                  notice=NOTICES.get(done), **_board(session))
 
 
 @pages.get("/applications/live")
-def queue_live(request: Request) -> Response:
+def queue_live(request: Request, session: PageSession) -> Response:
     """The live part of the queue alone, for staff-refresh.js to swap in."""
     allowed(request, PERMISSION)
-    return render(request, "staff/_applications_live.html", **_board())
+    return render(request, "staff/_applications_live.html", **_board(session))
 
 
 def _application_page(request: Request, application_id: str, *, status: int = 200,
                       errors: dict | None = None) -> Response:
-    with session_factory()() as session:
-        item = review.review_item(session, application_id)
-        session.expunge_all()
+    session = db(request)
+    item = review.review_item(session, application_id)
+    session.expunge_all()
     return render(request, "staff/application.html", status=status, section="applications",
                   item=item, errors=errors or {}, reasons_ja=messages.SCREENING_REASONS_JA,
                   employment_ja=messages.EMPLOYMENT_JA, proof_ja=messages.PROOF_KINDS_JA,
@@ -76,27 +76,27 @@ def _application_page(request: Request, application_id: str, *, status: int = 20
 
 
 @pages.get("/applications/{application_id}")
-def application_page(request: Request, application_id: ApplicationId) -> Response:
+def application_page(request: Request, session: PageSession,
+                     application_id: ApplicationId) -> Response:
     account = allowed(request, PERMISSION)
     response = _application_page(request, application_id)  # not_found before the record
-    with session_factory()() as session:
-        audit(session, actor=acting(request, account, application_id=application_id),
-              action="view_application", now=wall_now())
-        session.commit()
+    audit(session, actor=acting(request, account, application_id=application_id),
+          action="view_application", now=wall_now())
+    session.commit()
     return response
 
 
 @pages.post("/applications/{application_id}/approve")
-def approve(request: Request, application_id: ApplicationId,
+def approve(request: Request, session: PageSession, application_id: ApplicationId,
             limit: Annotated[str, Form(max_length=32)] = "") -> Response:
     account = allowed(request, PERMISSION)
     try:
         amount = parse_amount(limit)
-        with session_factory()() as session:
-            review.approve(session, application_id, credit_limit=amount,
-                           actor=acting(request, account), now=get_clock().now(),
-                           wall=wall_now())
+        review.approve(session, application_id, credit_limit=amount,
+                       actor=acting(request, account), now=get_clock().now(),
+                       wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in ("validation_error", "limit_not_allowed"):
             raise
         return _application_page(request, application_id, status=exc.status,
@@ -105,15 +105,15 @@ def approve(request: Request, application_id: ApplicationId,
 
 
 @pages.post("/applications/{application_id}/decline")
-def decline(request: Request, application_id: ApplicationId,
+def decline(request: Request, session: PageSession, application_id: ApplicationId,
             reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     account = allowed(request, PERMISSION)
     try:
-        with session_factory()() as session:
-            review.decline(session, application_id, reason=reason,
-                           actor=acting(request, account), now=get_clock().now(),
-                           wall=wall_now())
+        review.decline(session, application_id, reason=reason,
+                       actor=acting(request, account), now=get_clock().now(),
+                       wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _application_page(request, application_id, status=422,
@@ -130,36 +130,35 @@ def _review_id(raw: str) -> int:
 
 def _request_page(request: Request, review_id: int, *, status: int = 200,
                   errors: dict | None = None, refused: list[str] | None = None) -> Response:
-    with session_factory()() as session:
-        item = lifts.item(session, review_id)
-        session.expunge_all()
+    session = db(request)
+    item = lifts.item(session, review_id)
+    session.expunge_all()
     return render(request, "staff/credit_review.html", status=status, section="applications",
                   item=item, errors=errors or {}, refused=refused,
                   proof_ja=messages.PROOF_KINDS_JA, stop_ja=messages.CREDIT_REVIEW_REASONS_JA)
 
 
 @pages.get("/reviews/{review_id}")
-def request_page(request: Request, review_id: str) -> Response:
+def request_page(request: Request, session: PageSession, review_id: str) -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     response = _request_page(request, target)
-    with session_factory()() as session:
-        audit(session, actor=acting(request, account, review_id=target),
-              action="view_credit_review", now=wall_now(),
-              member_id=lifts.item(session, target).member.id)
-        session.commit()
+    audit(session, actor=acting(request, account, review_id=target),
+          action="view_credit_review", now=wall_now(),
+          member_id=lifts.item(session, target).member.id)
+    session.commit()
     return response
 
 
 @pages.post("/reviews/{review_id}/lift")
-def lift(request: Request, review_id: str) -> Response:
+def lift(request: Request, session: PageSession, review_id: str) -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     try:
-        with session_factory()() as session:
-            lifts.lift(session, target, actor=acting(request, account),
-                       now=get_clock().now(), wall=wall_now())
+        lifts.lift(session, target, actor=acting(request, account),
+                   now=get_clock().now(), wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "lift_not_allowed":
             raise
         return _request_page(request, target, status=409, refused=exc.extra.get("reasons"))
@@ -167,15 +166,15 @@ def lift(request: Request, review_id: str) -> Response:
 
 
 @pages.post("/reviews/{review_id}/keep")
-def keep(request: Request, review_id: str,
+def keep(request: Request, session: PageSession, review_id: str,
          reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     account = allowed(request, PERMISSION)
     target = _review_id(review_id)
     try:
-        with session_factory()() as session:
-            lifts.keep(session, target, reason=reason, actor=acting(request, account),
-                       now=get_clock().now(), wall=wall_now())
+        lifts.keep(session, target, reason=reason, actor=acting(request, account),
+                   now=get_clock().now(), wall=wall_now())
     except ShunfuriError as exc:
+        session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code != "validation_error":
             raise
         return _request_page(request, target, status=422, errors={"reason": REASON_JA})

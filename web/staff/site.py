@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
-from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.staff import accounts as staff
 from shunfuri.services.staff.audit import Actor, audit
 from shunfuri.settings import get_settings
+from web.db import db
 from web.security import (
     LoginRequired,
     Site,
@@ -107,8 +107,8 @@ def stage_of(request: Request) -> str | None:
     token = session_token(request, STAFF_SITE)
     if token is None:
         return None
-    with session_factory()() as session:
-        return staff.session_kind(session, token=token, now=wall_now())
+    session = db(request)
+    return staff.session_kind(session, token=token, now=wall_now())
 
 
 STAGE_PAGES = {"password": f"{PREFIX}/password", "enrol": f"{PREFIX}/enrol", "full": f"{PREFIX}/"}
@@ -190,12 +190,12 @@ def allowed(request: Request, permission: str) -> StaffAccount:
     account = signed_in(request)
     if staff.may(account.role, permission):
         return account
-    with session_factory()() as session:
-        audit(session, actor=Actor(f"staff:{account.login_id}", source=source(request)),
-              action="staff_refused", now=wall_now(), ok=False,
-              detail={"role": account.role, "needs": permission,
-                      "method": request.method, "path": request.url.path[:200]})
-        session.commit()
+    session = db(request)
+    audit(session, actor=Actor(f"staff:{account.login_id}", source=source(request)),
+          action="staff_refused", now=wall_now(), ok=False,
+          detail={"role": account.role, "needs": permission,
+                  "method": request.method, "path": request.url.path[:200]})
+    session.commit()
     raise ShunfuriError("role_forbidden")
 
 
