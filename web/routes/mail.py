@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri import catalogue
 from shunfuri.clock import wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
@@ -53,7 +54,7 @@ def register_address(request: Request, member: SignedIn,
                 pepper=get_settings().pin_pepper.get_secret_value())
     except ShunfuriError as exc:
         if exc.code == "too_many_requests":
-            return _page(request, member, status=429, errors={"address": exc.detail_ja},
+            return _page(request, member, status=429, errors={"address": catalogue.words(exc)[1]},
                          typed=address)
         if exc.code != "validation_error":
             raise

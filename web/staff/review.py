@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shunfuri import messages
+from shunfuri import catalogue, messages
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
@@ -99,7 +99,7 @@ def approve(request: Request, application_id: ApplicationId,
     except ShunfuriError as exc:
         if exc.code not in ("validation_error", "limit_not_allowed"):
             raise
-        return _application_page(request, application_id, status=exc.status,
+        return _application_page(request, application_id, status=catalogue.status(exc),
                                  errors={"limit": LIMIT_JA})
     return RedirectResponse(f"{PREFIX}/applications?done=approved", status_code=303)
 
