@@ -45,7 +45,8 @@ def detail_ja(error: ShunfuriError) -> str:
             "瞬フリは毎週月曜日の0:00〜7:00と、1月1日の終日はお休みしています。"
             f"{when}お申し込みください。"
         )
-    # A page says the code's own sentence: a variant's words may cite API fields.
+    # A page says its code's own sentence; a page that wants a raise site's precise words
+    # passes them as `detail` (`catalogue.words(error)[1]`).
     found = catalogue.entry(error.code)
     return found.page_ja if found.page_ja is not None else found.detail_ja
 
