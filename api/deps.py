@@ -114,13 +114,7 @@ def staff_actor(
                                 "path": request.url.path[:200]})
         session.commit()
         if not enabled:
-            raise ShunfuriError(
-                "forbidden",
-                "The staff API key is switched off on this production server: people use "
-                "the staff console (/staff/); automation needs SHUNFURI_ADMIN_KEY set.",
-                detail_ja="この本番サーバーではスタッフ用キーが無効です。"
-                "スタッフ画面（/staff/）をご利用ください。",
-            )
+            raise ShunfuriError("forbidden:key_switched_off")
         raise ShunfuriError("forbidden")
     claimed = {"claimed_staff_id": x_staff_id} if x_staff_id and _STAFF_ID.fullmatch(
         x_staff_id) else {}

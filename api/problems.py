@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from shunfuri import catalogue
 from shunfuri.errors import ShunfuriError
 
 log = logging.getLogger("shunfuri.api")
@@ -73,7 +74,9 @@ _RETRY_AFTER = ("too_many_requests", "too_many_attempts", "service_closed")
 
 
 def problem_response(error: ShunfuriError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status, media_type=PROBLEM, headers=headers)
+    """The refusal's problem body and status, both looked up in the catalogue."""
+    return JSONResponse(catalogue.problem(error), status_code=catalogue.status(error),
+                        media_type=PROBLEM, headers=headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -115,7 +118,9 @@ def install(
     async def _shunfuri(_: Request, exc: ShunfuriError) -> JSONResponse:
         headers = {}
         if exc.code in _RETRY_AFTER and "retry_after" in exc.extra:
-            headers["Retry-After"] = str(exc.extra.pop("retry_after"))
+            # A header, not a body field; the words may still cite it.
+            exc.facts.setdefault("retry_after", exc.extra.pop("retry_after"))
+            headers["Retry-After"] = str(exc.facts["retry_after"])
         if exc.code == "operations_token_required":
             headers["WWW-Authenticate"] = 'Bearer realm="shunfuri-operations"'  # RFC 6750
         return problem_response(exc, headers or None)

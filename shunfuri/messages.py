@@ -2,8 +2,8 @@
 
 The domain decides with codes (`eligibility`, `screening`, `pins`, `person_fields`);
 this catalogue says them in Japanese for the API's `message_ja` / `detail_ja` and the
-pages, as `errors.CATALOGUE` does for refusals. No sentence here ever contains a value
-the applicant typed.
+pages, as the error catalogue (`shunfuri.catalogue`) does for refusals. No sentence here
+ever contains a value the applicant typed.
 """
 
 from __future__ import annotations
@@ -72,18 +72,6 @@ APPLICATION_STATUS_JA = {
 # Screening is waiting for the credit bureau (down or slow): nothing is decided on a guess.
 BUREAU_WAIT_JA = ("信用情報機関への照会に時間がかかっています。お申し込みは受け付けておりますので、"
                   "結果が出るまでこのままお待ちください。")
-
-_PIN_REMEDY = "ほかの人に推測されにくい4桁の数字を設定してください。"
-_PIN_REASONS = {
-    "all_same": "同じ数字を4つ並べた暗証番号は、推測されやすいためお使いいただけません。",
-    "run_up": "「1234」のように続いた数字は、推測されやすいためお使いいただけません。",
-    "run_down": "「9876」のように続いた数字は、推測されやすいためお使いいただけません。",
-    "birth_mmdd": "生年月日の月日と同じ数字は、推測されやすいためお使いいただけません。",
-    "birth_ddmm": "生年月日の日と月を並べた数字は、推測されやすいためお使いいただけません。",
-    "birth_year": "生まれた年（西暦）と同じ数字は、推測されやすいためお使いいただけません。",
-    "phone_last4": "電話番号の下4桁と同じ数字は、推測されやすいためお使いいただけません。",
-}
-PIN_REASONS_JA = {code: text + _PIN_REMEDY for code, text in _PIN_REASONS.items()}
 
 FIELD_LABELS_JA = {
     "name_kanji": "お名前",

@@ -46,7 +46,7 @@ def _known_id(session: SessionDep, member_id: int, *, actor: Actor, action: str,
     members.audit(session, actor=actor, action=action, now=now, ok=False,
                   detail={"refused": "not_found"})
     session.commit()
-    raise ShunfuriError("not_found", "No member has this id.")
+    raise ShunfuriError("not_found:member")
 
 
 @router.post("/members", status_code=201, response_model=NewCardOut,

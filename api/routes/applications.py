@@ -75,8 +75,7 @@ def apply(
 ) -> dict:
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise ShunfuriError(
-            "validation_error",
-            detail="Idempotency-Key must be 1-255 printable ASCII characters, no spaces.",
+            "validation_error:idempotency_key",
             errors=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
     submitted = intake.submit(session, body.raw(), idempotency_key=idempotency_key, now=now,

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.deps import SettingsDep
-from shunfuri import metrics
+from shunfuri import catalogue, metrics
 from shunfuri.clock import get_clock
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
@@ -62,7 +62,7 @@ def readyz(request: Request, settings: SettingsDep, deep: bool = False) -> JSONR
     ok = all(c["ok"] for c in checks.values())
     body = {"status": "ready" if ok else "not_ready", "checks": checks}
     if not ok:
-        body.update(code="not_ready", detail="A dependency is not answering; retry shortly.")
+        body.update(code="not_ready", detail=catalogue.entry("not_ready").detail)
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

@@ -73,5 +73,5 @@ def list_payees(member: CurrentMember, session: SessionDep) -> list[PayeeOut]:
             summary="One of the member's payees (anyone else's is 404)")
 def get_payee(payee_id: int, member: CurrentMember, session: SessionDep) -> PayeeOut:
     if not 1 <= payee_id <= MAX_ID:
-        raise ShunfuriError("not_found", "You have no payee with this id.")
+        raise ShunfuriError("not_found:payee")
     return payee_out(payees.get_payee(session, member_id=member.id, payee_id=payee_id))

@@ -76,8 +76,7 @@ def create_repayment(
     repayments already on their way (`repayment_too_large`, with `payoff_today`)."""
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise ShunfuriError(
-            "validation_error",
-            detail="Idempotency-Key must be 1-255 printable ASCII characters, no spaces.",
+            "validation_error:idempotency_key",
             errors=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
     result = repayments.accept(

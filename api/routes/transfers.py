@@ -94,8 +94,7 @@ async def create_transfer(
 ) -> Response:
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise ShunfuriError(
-            "validation_error",
-            detail="Idempotency-Key must be 1-255 printable ASCII characters, no spaces.",
+            "validation_error:idempotency_key",
             errors=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
     state = request.app.state

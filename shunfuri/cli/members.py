@@ -24,6 +24,7 @@ def add(
 ) -> None:
     """Create a member and issue a card number (audited as `staff:cli`). With --web-id,
     the password is asked for (never taken from the command line)."""
+    from shunfuri import catalogue
     from shunfuri.db.migrate import upgrade
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
@@ -45,6 +46,7 @@ def add(
                 actor=Actor("staff:cli", source="cli"),
             )
     except ShunfuriError as exc:
-        typer.echo(f"{exc.code}: {exc.extra.get('errors') or exc.detail}", err=True)
+        said = catalogue.fields(exc).get("errors") or catalogue.words(exc)[0]
+        typer.echo(f"{exc.code}: {said}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps({"member_id": made.member_id, "card_number": made.card_number}))

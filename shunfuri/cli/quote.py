@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shunfuri import catalogue
 from shunfuri.cli.main import app
 from shunfuri.domain.instants import INSTANT_FORMAT_HINT, InvalidInstant, parse_instant
 from shunfuri.errors import ShunfuriError
@@ -26,8 +27,8 @@ def _now() -> datetime:
 
 
 def _field_messages(exc: ShunfuriError) -> str:
-    errors = exc.extra.get("errors") or []
-    return "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.detail
+    errors = catalogue.fields(exc).get("errors") or []
+    return "; ".join(f"{e['field']}: {e['message']}" for e in errors) or catalogue.words(exc)[0]
 
 
 def _quote_line(line: str) -> dict[str, Any]:
@@ -99,6 +100,7 @@ def quote(
         typer.echo(f"validation_error: --at must be {INSTANT_FORMAT_HINT}", err=True)
         raise typer.Exit(2) from None
     except ShunfuriError as exc:
-        detail = _field_messages(exc) if exc.code == "validation_error" else exc.detail
+        detail = (_field_messages(exc) if exc.code == "validation_error"
+                  else catalogue.words(exc)[0])
         typer.echo(f"{exc.code}: {detail}", err=True)
         raise typer.Exit(2) from None

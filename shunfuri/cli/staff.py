@@ -40,6 +40,7 @@ def add(
 ) -> None:
     """Create a staff account (audited as `staff:cli`). Then open /staff/login, sign in
     with the login ID and password, and scan the QR code with an authenticator app."""
+    from shunfuri import catalogue
     from shunfuri.db.migrate import upgrade
     from shunfuri.db.session import session_factory
     from shunfuri.errors import ShunfuriError
@@ -64,7 +65,8 @@ def add(
                 by=Actor("staff:cli", source="cli"), must_change_password=temporary,
             )
     except ShunfuriError as exc:
-        typer.echo(f"{exc.code}: {exc.extra.get('errors') or exc.detail}", err=True)
+        said = catalogue.fields(exc).get("errors") or catalogue.words(exc)[0]
+        typer.echo(f"{exc.code}: {said}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps({"staff_id": made.id, "login_id": made.login_id, "role": made.role,
                            "must_change_password": temporary, "login": "/staff/login"}))

@@ -42,8 +42,9 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _WEB_ID = re.compile(r"[a-z0-9_.@]{3,64}", re.ASCII)
 
 
-def invalid(field: str, message: str) -> ShunfuriError:
-    """A `validation_error` naming one field; never echoes the value (it may be secret)."""
+def invalid(field: str, message: str | ShunfuriError) -> ShunfuriError:
+    """A `validation_error` naming one field; never echoes the value (it may be secret).
+    `message` may be a refusal of its own, which the edge says in its words."""
     return ShunfuriError("validation_error", errors=[{"field": field, "message": message}])
 
 
@@ -218,9 +219,7 @@ def normalise_holder_name(raw: str, field: str = "holder_name") -> str:
         for out in converted:
             if not _zengin_allowed(out):
                 raise ShunfuriError(
-                    "invalid_holder_name",
-                    f"The account holder name cannot contain '{shown(ch)}' (character "
-                    f"{position}). Use katakana, A-Z, 0-9, space and ( ) . - / only.",
+                    "invalid_holder_name:character",
                     field=field,
                     character=shown(ch),
                     position=position,

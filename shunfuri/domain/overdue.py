@@ -52,15 +52,5 @@ def amount_to_lift(arrears: int, principal: int, interest_due_today: int) -> int
 def overdue_refusal(amount_due: int, missed_due_date: date) -> ShunfuriError:
     """The `repayment_overdue` refusal of a new transfer: the amount that lifts it (from
     `amount_to_lift`), the due date first missed, and the remedy."""
-    due = missed_due_date
-    return ShunfuriError(
-        "repayment_overdue", amount_due=amount_due, missed_due_date=due.isoformat(),
-        detail=f"The minimum repayment due on {due.isoformat()} is unpaid, so new transfers "
-               f"are refused. Repay {amount_due:,} yen (covering the overdue minimum and "
-               "the interest due) by internet repayment; transfers are accepted again as "
-               "soon as it is settled.",
-        detail_ja=f"{due.month}月{due.day}日の返済期日までに最低返済額のお支払いが確認できない"
-                  "ため、新しいお振込みはお受けできません。インターネット返済で"
-                  f"{amount_due:,}円（遅れている最低返済額と利息を含む金額）を"
-                  "お支払いいただくと、お支払いの確認後すぐにご利用を再開できます。",
-    )
+    return ShunfuriError("repayment_overdue:missed", facts={"due": missed_due_date},
+                         amount_due=amount_due, missed_due_date=missed_due_date.isoformat())

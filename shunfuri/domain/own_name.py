@@ -59,9 +59,11 @@ def member_kana(raw: str) -> tuple[str, str]:
     try:  # also bounds the length: 30 half-width characters once converted, as a payee's
         key = holder_key(kept, field=FIELD)
     except ShunfuriError as exc:
-        message = exc.detail if exc.code == "invalid_holder_name" else (
-            (exc.extra.get("errors") or [{}])[0].get("message", exc.detail))
-        raise normalise.invalid(FIELD, str(message)) from None
+        # The holder-name refusal is said in words at the edge; a validation error
+        # already carries its field's message.
+        message = exc if exc.code == "invalid_holder_name" else (
+            (exc.extra.get("errors") or [{}])[0].get("message", exc))
+        raise normalise.invalid(FIELD, message) from None
     return kept, key
 
 

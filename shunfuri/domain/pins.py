@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from shunfuri import messages
 from shunfuri.domain.normalise import normalise_identifier, normalise_pin
 from shunfuri.errors import ShunfuriError
 
@@ -57,13 +56,10 @@ def check_pin(
     raw: str, *, birth_date: date | None = None, phones: Iterable[str] = (), field: str = "pin",
 ) -> str:
     """The canonical PIN (`normalise_pin`: 4 digits, full-width accepted), or a refusal:
-    `validation_error` for a malformed one, `guessable_pin` (with `field` and `reason`, and
-    a `detail_ja` saying why) for one a rule refuses."""
+    `validation_error` for a malformed one, `guessable_pin` (with `field` and `reason`; its
+    words, `guessable_pin:<reason>`, say why) for one a rule refuses."""
     pin = normalise_pin(raw, field)
     reason = guessable_reason(pin, birth_date=birth_date, phones=phones)
     if reason is not None:
-        raise ShunfuriError(
-            "guessable_pin", detail_ja=messages.PIN_REASONS_JA[reason], field=field,
-            reason=reason,
-        )
+        raise ShunfuriError(f"guessable_pin:{reason}", field=field, reason=reason)
     return pin

@@ -40,10 +40,8 @@ def check_rate(rate_bp: int, credit_limit: int) -> int:
     cap = cap_bp(credit_limit)
     if rate_bp > cap:
         raise ShunfuriError(
-            "rate_above_legal_cap", cap_bp=cap,
-            detail_ja=f"利用限度額{credit_limit:,}円に対する利息制限法の上限金利は"
-                      f"年{_percent(cap)}%です。{cap}（年{_percent(cap)}%）以下の年率を"
-                      "指定してください。",
+            "rate_above_legal_cap:limit", cap_bp=cap,
+            facts={"credit_limit": credit_limit, "cap_percent": _percent(cap)},
         )
     return rate_bp
 
@@ -54,11 +52,9 @@ def check_limit_change(new_limit: int, rate_bp: int) -> int:
     cap = cap_bp(new_limit)
     if rate_bp > cap:
         raise ShunfuriError(
-            "limit_needs_lower_rate", cap_bp=cap, rate_bp=rate_bp,
-            detail_ja=f"利用限度額を{new_limit:,}円にすると、上限金利は年{_percent(cap)}%"
-                      f"になり、現在の年率（年{_percent(rate_bp)}%）を下回ります。"
-                      f"先に年率を{cap}（年{_percent(cap)}%）以下に変更してから、"
-                      "利用限度額を変更してください。",
+            "limit_needs_lower_rate:limit", cap_bp=cap, rate_bp=rate_bp,
+            facts={"new_limit": new_limit, "cap_percent": _percent(cap),
+                   "rate_percent": _percent(rate_bp)},
         )
     return new_limit
 

@@ -58,18 +58,11 @@ def check_repayment_amount(amount: int, payoff_today: int) -> int:
     if payoff_today <= 0:
         raise ShunfuriError("nothing_to_repay", payoff_today=0)
     if amount > payoff_today:
-        raise ShunfuriError(
-            "repayment_too_large", payoff_today=payoff_today,
-            detail_ja=f"ご返済額（{amount:,}円）が本日の完済金額（{payoff_today:,}円）を"
-                      "超えているため、お受けできませんでした（お引落としはありません）。"
-                      f"{payoff_today:,}円以下の金額を指定してください。",
-        )
+        raise ShunfuriError("repayment_too_large:amount", facts={"amount": amount},
+                            payoff_today=payoff_today)
     if amount < MINIMUM_REPAYMENT and amount != payoff_today:
-        raise ShunfuriError(
-            "invalid_repayment_amount", payoff_today=payoff_today,
-            detail_ja=f"ご返済額は{MINIMUM_REPAYMENT:,}円以上で指定するか、本日の完済金額"
-                      f"（{payoff_today:,}円）ちょうどを指定してください。",
-        )
+        raise ShunfuriError("invalid_repayment_amount:below_minimum",
+                            facts={"minimum": MINIMUM_REPAYMENT}, payoff_today=payoff_today)
     return amount
 
 

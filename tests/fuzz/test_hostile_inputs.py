@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shunfuri.catalogue import ENTRIES
 from shunfuri.domain import normalise
-from shunfuri.errors import CATALOGUE, ShunfuriError
+from shunfuri.errors import ShunfuriError
 from tests.integration.member_helpers import PIN, bearer, create_member, token_for
 
 FUZZ = settings(
@@ -51,7 +52,7 @@ def assert_refusal(response, *allowed: str) -> dict:  # type: ignore[no-untyped-
     assert response.status_code < 500 or response.status_code == 503, response.text
     assert response.headers["content-type"].startswith(PROBLEM), response.text
     body = response.json()
-    assert body["code"] in CATALOGUE and body["status"] == response.status_code, body
+    assert body["code"] in ENTRIES and body["status"] == response.status_code, body
     assert body["detail"] and body["detail_ja"], body
     if allowed:
         assert body["code"] in allowed, body

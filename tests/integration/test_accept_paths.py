@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
+from shunfuri import catalogue
 from shunfuri.db.models import AuthSession, Member, Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
@@ -123,7 +124,7 @@ def answer(path, case: Case, world: World) -> tuple:  # type: ignore[no-untyped-
         try:
             result = path(session, **request(case, world))
         except ShunfuriError as exc:
-            got: tuple = ("refused", exc.code, exc.status, sorted(exc.extra.items()))
+            got: tuple = ("refused", exc.code, catalogue.status(exc), sorted(exc.extra.items()))
         else:
             view = dict(result.transfer)
             role = {v: k for k, v in world.payees.items()}[view.pop("payee_id")]

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 
+from shunfuri.catalogue import VARIANTS
 from shunfuri.db.models import Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
@@ -66,7 +67,7 @@ def test_the_stop_refuses_new_advances_but_takes_repayments(client, at, bureau):
     assert refused.status_code == 403, refused.text
     body = refused.json()
     assert (body["code"], body["suspension"]) == ("account_suspended", "credit_review")
-    assert body["detail_ja"] == stops.STOPPED_DETAIL_JA
+    assert body["detail_ja"] == VARIANTS["account_suspended:credit_review"].detail_ja
     for secret in ("信用情報", "他社", "年収", "900"):  # never why, never a figure
         assert secret not in refused.text
     me = client.get("/v1/me", headers=headers).json()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 
+from shunfuri import catalogue
 from shunfuri.db.models import AuditEntry, LedgerEntry, Member, Transfer
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import parse_instant
@@ -64,7 +65,7 @@ def test_a_transfer_sent_before_maintenance_stays_processing_and_cannot_be_cance
     assert "maintenance" in t.note and bank.inquiries == 0  # nobody asked a closed bank
     with pytest.raises(ShunfuriError) as refused:
         cancel(m, transfer_id, AFTER_2100)
-    body = refused.value.body()
+    body = catalogue.problem(refused.value)
     assert (body["code"], body["status"], body["transfer_status"], body["in_doubt"]) == (
         "not_cancellable", 409, "processing", True)
     assert "銀行に結果を確認しています" in body["detail_ja"]

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from shunfuri import catalogue
 from shunfuri.db.models import Member, Repayment
 from shunfuri.db.session import session_factory
 from shunfuri.domain.instants import JST
@@ -76,7 +77,7 @@ def test_more_than_the_full_payoff_is_refused_and_nothing_is_taken(db):
     with pytest.raises(ShunfuriError) as refused:
         ask(m, p, payoff + 1)
     assert refused.value.code == "repayment_too_large"
-    assert refused.value.body()["payoff_today"] == payoff
+    assert catalogue.problem(refused.value)["payoff_today"] == payoff
     with pytest.raises(ShunfuriError) as small:
         ask(m, p, 999)
     assert small.value.code == "invalid_repayment_amount"

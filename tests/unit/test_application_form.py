@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shunfuri import messages
+from shunfuri import catalogue, messages
 from shunfuri.domain import person_fields as pf
 from shunfuri.domain.applicants import EMPLOYMENTS, PROOF_KINDS, IncomeProof
 from shunfuri.domain.application_form import (
@@ -250,7 +250,7 @@ def test_every_wrong_field_at_once_in_the_forms_order_without_repeating_values()
                postal_code="99", address=None, annual_income="沢山", other_balance=-5)
     with pytest.raises(ShunfuriError) as caught:
         read_application(raw, TODAY)
-    body = caught.value.body()
+    body = catalogue.problem(caught.value)
     assert [(e["field"], e["code"]) for e in body["errors"]] == [
         ("name_kanji", "required"), ("name_kana", "not_kana"), ("birth_date", "in_future"),
         ("phone", "invalid_phone"), ("postal_code", "invalid_postal_code"),

@@ -7,6 +7,7 @@ from importlib import resources
 
 import pytest
 
+from shunfuri import catalogue
 from shunfuri.domain.banks import Bank, Branch, get_bank, get_branch, realtime_table
 from shunfuri.domain.windows import WeeklyWindow, YearlyWindow
 from shunfuri.errors import ShunfuriError
@@ -59,8 +60,8 @@ def test_unknown_banks(code: object) -> None:
     with pytest.raises(ShunfuriError) as info:
         get_bank(code)  # type: ignore[arg-type]
     assert info.value.code == "unknown_bank"
-    assert info.value.status == 422
-    json.dumps(info.value.body())  # the code echoed back stays serialisable
+    assert catalogue.status(info.value) == 422
+    json.dumps(catalogue.problem(info.value))  # the code echoed back stays serialisable
 
 
 def test_unknown_bank_names_the_code() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from shunfuri import catalogue
 from shunfuri.domain.instants import JST
 from shunfuri.domain.ledger import (
     AdvanceSettled,
@@ -271,7 +272,7 @@ def test_changing_back_cancels_a_pending_change() -> None:
 def test_the_overdue_refusal_says_the_amount_and_the_remedy() -> None:
     view = replay(FIRST, d("2026-12-28"))
     error = overdue_refusal(view.due.amount_to_lift, view.due.missed_due_date)
-    body = error.body()
+    body = catalogue.problem(error)
     assert (body["code"], body["status"]) == ("repayment_overdue", 409)
     assert body["amount_due"] == 9_267 and body["missed_due_date"] == "2026-11-25"
     assert "9,267円" in body["detail_ja"] and "インターネット返済" in body["detail_ja"]

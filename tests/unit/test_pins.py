@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from shunfuri import messages
+from shunfuri import catalogue
 from shunfuri.domain.pins import REASONS, check_pin, guessable_reason
 from shunfuri.errors import ShunfuriError
 
@@ -68,10 +68,12 @@ def test_check_pin_normalises_then_refuses_with_the_reason_and_why_in_japanese()
     with pytest.raises(ShunfuriError) as caught:
         check_pin(" ０４２３ ", birth_date=BORN, phones=PHONES, field="new_pin")
     error = caught.value
-    assert error.code == "guessable_pin" and error.status == 422
+    assert error.code == "guessable_pin" and catalogue.status(error) == 422
     assert error.extra == {"field": "new_pin", "reason": "birth_mmdd"}
-    assert error.body()["detail_ja"] == messages.PIN_REASONS_JA["birth_mmdd"]
-    assert "0423" not in str(error.body())
+    assert catalogue.problem(error)["detail_ja"] == (
+        "生年月日の月日と同じ数字は、推測されやすいためお使いいただけません。"
+        "ほかの人に推測されにくい4桁の数字を設定してください。")
+    assert "0423" not in str(catalogue.problem(error))
 
 
 @pytest.mark.parametrize("raw", ["123", "12345", "12a4", ""])
@@ -82,6 +84,6 @@ def test_a_malformed_pin_is_a_validation_error_not_a_guessable_one(raw: str) -> 
 
 
 def test_every_reason_has_its_japanese() -> None:
-    assert set(messages.PIN_REASONS_JA) == set(REASONS)
-    for text in messages.PIN_REASONS_JA.values():
-        assert "推測" in text and text.endswith("設定してください。")
+    for reason in REASONS:
+        text = catalogue.VARIANTS[f"guessable_pin:{reason}"].detail_ja
+        assert text and "推測" in text and text.endswith("設定してください。")

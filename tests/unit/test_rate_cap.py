@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from shunfuri import catalogue
 from shunfuri.domain.rate_cap import DEFAULT_RATE_BP, cap_bp, check_limit_change, check_rate
 from shunfuri.errors import ShunfuriError
 
@@ -37,9 +38,9 @@ def test_a_rate_above_the_cap_is_refused_with_the_cap(limit: int, rate: int, cap
     with pytest.raises(ShunfuriError) as caught:
         check_rate(rate, limit)
     error = caught.value
-    assert error.code == "rate_above_legal_cap" and error.status == 409
+    assert error.code == "rate_above_legal_cap" and catalogue.status(error) == 409
     assert error.extra == {"cap_bp": cap}
-    assert "利息制限法" in error.body()["detail_ja"] and f"{cap}" in error.body()["detail_ja"]
+    assert "利息制限法" in catalogue.problem(error)["detail_ja"] and f"{cap}" in catalogue.problem(error)["detail_ja"]
 
 
 @pytest.mark.parametrize("rate", [-1, True, 17.8, "1780"])
@@ -54,10 +55,10 @@ def test_raising_a_limit_across_a_threshold_with_a_rate_above_the_new_cap_is_ref
     with pytest.raises(ShunfuriError) as caught:
         check_limit_change(1_000_000, 1780)
     error = caught.value
-    assert error.code == "limit_needs_lower_rate" and error.status == 409
+    assert error.code == "limit_needs_lower_rate" and catalogue.status(error) == 409
     assert error.extra == {"cap_bp": 1500, "rate_bp": 1780}
-    assert "1,000,000円" in error.body()["detail_ja"] and "年15%" in error.body()["detail_ja"]
-    assert "年17.8%" in error.body()["detail_ja"]
+    assert "1,000,000円" in catalogue.problem(error)["detail_ja"] and "年15%" in catalogue.problem(error)["detail_ja"]
+    assert "年17.8%" in catalogue.problem(error)["detail_ja"]
     # 20 % is lawful below 100,000 only.
     with pytest.raises(ShunfuriError):
         check_limit_change(100_000, 2000)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shunfuri import catalogue
 from shunfuri.domain.repayment import allocate, check_repayment_amount, payoff
 from shunfuri.errors import ShunfuriError
 
@@ -44,9 +45,9 @@ def test_above_the_payoff_is_refused_with_the_payoff_and_nothing_taken() -> None
     with pytest.raises(ShunfuriError) as caught:
         check_repayment_amount(152_413, payoff_today=152_412)
     error = caught.value
-    assert (error.code, error.status) == ("repayment_too_large", 422)
+    assert (error.code, catalogue.status(error)) == ("repayment_too_large", 422)
     assert error.extra == {"payoff_today": 152_412}
-    body = error.body()
+    body = catalogue.problem(error)
     assert "152,412円" in body["detail_ja"] and "お引落としはありません" in body["detail_ja"]
 
 
@@ -55,7 +56,7 @@ def test_below_1000_and_not_the_payoff_is_refused(amount: int) -> None:
     with pytest.raises(ShunfuriError) as caught:
         check_repayment_amount(amount, payoff_today=873 if amount == 872 else 50_000)
     assert caught.value.code == "invalid_repayment_amount"
-    assert "1,000円以上" in caught.value.body()["detail_ja"]
+    assert "1,000円以上" in catalogue.problem(caught.value)["detail_ja"]
 
 
 @pytest.mark.parametrize("amount", [0, -1000, True, 1000.0, "1000"])
@@ -68,7 +69,7 @@ def test_non_amounts_are_refused(amount: object) -> None:
 def test_nothing_owed_nothing_to_repay() -> None:
     with pytest.raises(ShunfuriError) as caught:
         check_repayment_amount(1_000, payoff_today=0)
-    assert (caught.value.code, caught.value.status) == ("nothing_to_repay", 409)
+    assert (caught.value.code, catalogue.status(caught.value)) == ("nothing_to_repay", 409)
 
 
 @given(interest=st.integers(0, 10**7), principal=st.integers(1, 10**8),

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri import catalogue
 from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import login_rate
@@ -76,6 +77,6 @@ def set_web_id(
         if exc.code == "invalid_credentials":
             errors["current_pin"] = "暗証番号が正しくありません。"
             warning = "暗証番号を3回続けて間違えるとロックされ、自動契約機での再設定が必要になります。"
-        return _form(request, member, status=exc.status, errors=errors, typed=web_id,
+        return _form(request, member, status=catalogue.status(exc), errors=errors, typed=web_id,
                      warning=warning)
     return RedirectResponse("/?done=web_id", status_code=303)

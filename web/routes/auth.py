@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri import catalogue
 from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import devices, login_rate, tokens
@@ -78,11 +79,11 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
         typed = {"card_number": identifier} if kind == "card" else {"web_id": identifier}
         alert = None
         if exc.code == "invalid_credentials":
-            alert = exc.detail_ja
+            alert = catalogue.words(exc)[1]
         elif exc.code == "too_many_attempts":
             alert = paused_ja(kind, exc.extra.get("retry_after"))
         response = render(
-            request, "login.html", status=exc.status, next=next_path, notice=None,
+            request, "login.html", status=catalogue.status(exc), next=next_path, notice=None,
             errors=field_errors(exc), alert=alert, form=kind, typed=typed,
         )
         if "retry_after" in exc.extra:

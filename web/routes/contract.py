@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from shunfuri import catalogue
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.domain import due_dates
 from shunfuri.domain.contract_terms import due_day_ja, percent_ja
@@ -157,7 +158,7 @@ async def accept(request: Request, session: PageSession, application_id: Applica
 def _on_form(refused: ShunfuriError) -> dict[str, str]:
     """A service refusal said next to its field, or {} for one that is a page of its own."""
     if refused.code == "guessable_pin":
-        return {"pin": refused.detail_ja}
+        return {"pin": catalogue.words(refused)[1]}
     if refused.code == "web_id_taken":
         return {"web_id": "このWeb-IDはほかの方が使用しています。別のWeb-IDを指定してください。"}
     if refused.code == "validation_error":

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri import catalogue
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.domain.due_dates import DUE_DAYS
 from shunfuri.domain.instants import to_jst
@@ -48,7 +49,7 @@ def change_due_day(request: Request, session: PageSession, member: SignedIn,
                                       source=request.client.host if request.client else None))
     except ShunfuriError as exc:
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
-        return _page(request, member, status=exc.status, error=exc.detail_ja)
+        return _page(request, member, status=catalogue.status(exc), error=catalogue.words(exc)[1])
     return RedirectResponse("/dues?done=due_day", status_code=303)
 
 

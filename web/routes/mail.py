@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri import catalogue
 from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.mail import settings as mail_settings
@@ -53,7 +54,7 @@ def register_address(request: Request, session: PageSession, member: SignedIn,
     except ShunfuriError as exc:
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code == "too_many_requests":
-            return _page(request, member, status=429, errors={"address": exc.detail_ja},
+            return _page(request, member, status=429, errors={"address": catalogue.words(exc)[1]},
                          typed=address)
         if exc.code != "validation_error":
             raise

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from shunfuri import catalogue
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_branches
 from shunfuri.errors import ShunfuriError
@@ -79,7 +80,7 @@ def _form_again(request: Request, exc: ShunfuriError, bank_code: str, branch_cod
                 typed: dict, errors: dict | None = None) -> Response:
     chosen_bank, chosen_branch = _chosen(bank_code, branch_code)
     return render(
-        request, "payee_new.html", status=exc.status, section="payees", bank_q="",
+        request, "payee_new.html", status=catalogue.status(exc), section="payees", bank_q="",
         branch_q="", banks=[], branches=[], bank=chosen_bank, branch=chosen_branch,
         errors=errors or field_errors(exc), typed=typed, checked=None,
     )
@@ -137,7 +138,7 @@ def payee_create(request: Request, session: PageSession, member: SignedIn, bank_
         if exc.code not in ("invalid_credentials", "validation_error"):
             raise
         wrong = exc.code == "invalid_credentials"
-        return render(request, "payee_confirm.html", status=exc.status, section="payees",
+        return render(request, "payee_confirm.html", status=catalogue.status(exc), section="payees",
                       checked=checked, typed=typed,
                       errors={"pin": PIN_WRONG_JA if wrong else FIELD_HELP_JA["pin"]},
                       warning=PIN_WARNING_JA if wrong else None)

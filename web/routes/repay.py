@@ -15,6 +15,7 @@ from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from shunfuri import catalogue
 from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.domain.repayment import allocate, check_repayment_amount
@@ -75,8 +76,8 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
     elif exc.code == "validation_error" and not errors:
         errors["amount"] = "ご返済額を数字で入力してください。"
     elif exc.code != "validation_error":
-        errors["amount"] = exc.detail_ja
-    return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)
+        errors["amount"] = catalogue.words(exc)[1]
+    return _form(request, member, status=catalogue.status(exc), errors=errors, typed=typed, key=key)
 
 
 def _checked(session: Session, member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shunfuri import metrics
+from shunfuri import catalogue, metrics
 from shunfuri.broker import request_drain
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.errors import ShunfuriError
@@ -71,7 +71,7 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
                               "ご本人名義の口座を選んでください。")
     elif field:
         errors[field] = "振込先口座を選んでください。"
-    return _form(request, member, status=exc.status, errors=errors, typed=typed, key=key)
+    return _form(request, member, status=catalogue.status(exc), errors=errors, typed=typed, key=key)
 
 
 def _review_page(request: Request, review: confirm.Review, key: str, *,

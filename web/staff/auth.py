@@ -12,6 +12,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from shunfuri import catalogue
 from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
 from shunfuri.errors import ShunfuriError
@@ -85,7 +86,7 @@ def login(
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in LOGIN_ERRORS_JA:
             return render_error(request, exc)
-        response = render(request, "staff/login.html", status=exc.status,
+        response = render(request, "staff/login.html", status=catalogue.status(exc),
                           next=safe_next(next, ""), notice=None,
                           error=LOGIN_ERRORS_JA[exc.code], login_id=login_id)
         if "retry_after" in exc.extra:

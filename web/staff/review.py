@@ -15,7 +15,7 @@ from fastapi import Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from shunfuri import messages
+from shunfuri import catalogue, messages
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import review
@@ -99,7 +99,7 @@ def approve(request: Request, session: PageSession, application_id: ApplicationI
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in ("validation_error", "limit_not_allowed"):
             raise
-        return _application_page(request, application_id, status=exc.status,
+        return _application_page(request, application_id, status=catalogue.status(exc),
                                  errors={"limit": LIMIT_JA})
     return RedirectResponse(f"{PREFIX}/applications?done=approved", status_code=303)
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from shunfuri import catalogue
 from shunfuri.clock import wall_now
 from shunfuri.db.models import StaffAccount
 from shunfuri.errors import ShunfuriError
@@ -168,7 +169,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
 def render_error(request: Request, error: ShunfuriError, **context: Any) -> Response:
     from web.errors import detail_ja, title_ja
 
-    return render(request, "staff/refusal.html", status=error.status, code=error.code,
+    return render(request, "staff/refusal.html", status=catalogue.status(error), code=error.code,
                   title=title_ja(error.code), detail=detail_ja(error), **context)
 
 

@@ -92,7 +92,7 @@ def waiting_documents(session: Session, *, limit: int = 100) -> list[Application
 def review_item(session: Session, application_id: str) -> ReviewItem:
     row = session.get(Application, application_id) if len(application_id) <= 36 else None
     if row is None:
-        raise ShunfuriError("not_found", "No application has this id.")
+        raise ShunfuriError("not_found:application")
     return item_of(row)
 
 
@@ -100,7 +100,7 @@ def _in_review(session: Session, application_id: str) -> Application:
     row = session.scalar(select(Application).where(Application.id == application_id)
                          .with_for_update()) if len(application_id) <= 36 else None
     if row is None:
-        raise ShunfuriError("not_found", "No application has this id.")
+        raise ShunfuriError("not_found:application")
     if row.status != states.MANUAL_REVIEW:
         raise ShunfuriError("not_in_review", application_status=row.status)
     return row

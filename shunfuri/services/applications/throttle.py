@@ -15,37 +15,16 @@ for logins (the limit protects capacity, not money).
 
 from __future__ import annotations
 
-from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import login_rate
 from shunfuri.settings import get_settings
 
 ELIGIBILITY, APPLICATION, PAGES = "eligibility", "application", "apply_pages"
 
-_WHAT = {
-    ELIGIBILITY: "お試し診断 requests from this address",
-    APPLICATION: "applications from this address",
-    PAGES: "application form posts from this address",
-}
-
-
-_JA = {
-    ELIGIBILITY: "短い時間にお試し診断が何度も行われました。",
-    APPLICATION: "短い時間にお申し込みが何度も送信されました。",
-    PAGES: "短い時間にお申し込みの画面から何度も送信されました。",
-}
-
-
 def check(address: str, scope: str) -> None:
     """Count one request from `address` in `scope`; `too_many_requests` over the limit,
-    its `detail_ja` saying what and how long to wait."""
+    its words (`too_many_requests:<scope>`) saying what and how long to wait."""
     settings = get_settings()
     rate = {ELIGIBILITY: settings.eligibility_rate, APPLICATION: settings.application_rate,
             PAGES: settings.apply_pages_rate}[scope]
-    try:
-        login_rate.check(address, rate, scope=scope, what=_WHAT[scope])
-    except ShunfuriError as refused:
-        wait = refused.extra.get("retry_after")
-        raise ShunfuriError(
-            "too_many_requests", refused.detail, retry_after=wait,
-            detail_ja=f"{_JA[scope]}{wait}秒ほど待ってから、もう一度お試しください。",
-        ) from None
+    # Each scope's words (`too_many_requests:<scope>`) say what was counted.
+    login_rate.check(address, rate, scope=scope)

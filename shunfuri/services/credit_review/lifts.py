@@ -74,7 +74,7 @@ def item(session: Session, review_id: int) -> LiftItem:
         select(CreditReview, Member).join(Member, Member.id == CreditReview.member_id)
         .where(CreditReview.id == review_id)).first()
     if found is None:
-        raise ShunfuriError("not_found", "No review has this id.")
+        raise ShunfuriError("not_found:review")
     return _item(*found)
 
 
@@ -82,7 +82,7 @@ def _locked(session: Session, review_id: int) -> tuple[CreditReview, Member]:
     member_id = session.scalar(select(CreditReview.member_id)
                                .where(CreditReview.id == review_id))
     if member_id is None:
-        raise ShunfuriError("not_found", "No review has this id.")
+        raise ShunfuriError("not_found:review")
     member = session.scalar(select(Member).where(Member.id == member_id)
                             .with_for_update(key_share=True))
     row = session.scalar(select(CreditReview).where(CreditReview.id == review_id)

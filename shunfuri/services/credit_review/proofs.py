@@ -24,9 +24,6 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.credit_review.stops import is_stopped
 from shunfuri.services.staff.audit import Actor, audit
 
-NOT_STOPPED = "Income proof is asked for only while new advances are stopped by a review."
-NOT_STOPPED_JA = "現在、収入証明書をご提出いただく必要はありません。"
-
 
 def send_proof(session: Session, member_id: int, raw: Any, *, now: datetime, wall: datetime,
                source: str | None = None) -> CreditReview:
@@ -37,7 +34,7 @@ def send_proof(session: Session, member_id: int, raw: Any, *, now: datetime, wal
                             .with_for_update(key_share=True))
     if member is None or not is_stopped(member):
         session.rollback()
-        raise ShunfuriError("documents_not_requested", NOT_STOPPED, detail_ja=NOT_STOPPED_JA)
+        raise ShunfuriError("documents_not_requested:credit_review")
     supersede_open(session, member_id, wall=wall)
     row = CreditReview(member_id=member_id, kind=LIFT, status="asking",
                        proof_kind=proof.kind, proof_income=proof.annual_income,

@@ -169,13 +169,8 @@ def _limit_confirmations(session: Session, member_id: int, wall: datetime) -> No
     ).all()
     if len(sent) >= CONFIRMATIONS_PER_DAY:
         retry_after = max(1, math.ceil((sent[0] + timedelta(days=1) - wall).total_seconds()))
-        raise ShunfuriError(
-            "too_many_requests",
-            f"At most {CONFIRMATIONS_PER_DAY} confirmation mails a day. Wait {retry_after} s "
-            "(the Retry-After header), then register the address again.",
-            detail_ja=f"確認メールの送信は1日{CONFIRMATIONS_PER_DAY}回までです。"
-                      "時間をおいてから、もう一度お試しください。",
-            retry_after=retry_after)
+        raise ShunfuriError("too_many_requests:confirmation_mails",
+                            facts={"per_day": CONFIRMATIONS_PER_DAY}, retry_after=retry_after)
 
 
 def confirm(session: Session, *, token: str, wall: datetime) -> str:

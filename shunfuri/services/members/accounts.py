@@ -240,7 +240,7 @@ def create_member(
 def _member_for_update(session: Session, member_id: int) -> Member:
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
-        raise ShunfuriError("not_found", "No member has this id.")
+        raise ShunfuriError("not_found:member")
     return member
 
 
@@ -389,7 +389,7 @@ def set_credit_limit(
 def get_member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None:
-        raise ShunfuriError("not_found", "No member has this id.")
+        raise ShunfuriError("not_found:member")
     return member
 
 

@@ -203,9 +203,7 @@ def confirm_pin(
         login_failures.known_failure(session, failures, member_id=member.id, id_kind="card",
                                      now=now)
         refusal = ShunfuriError(
-            "invalid_credentials",
-            "The current PIN is wrong. After 3 wrong PINs in a row the account is locked.",
-            errors=[{"field": field, "message": "wrong PIN"}],
+            "invalid_credentials:current_pin", errors=[{"field": field, "message": "wrong PIN"}],
         )
     if refusal is not None:
         session.commit()

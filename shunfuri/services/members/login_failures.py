@@ -117,15 +117,7 @@ def too_many_attempts(wait: int) -> ShunfuriError:
 
 def unknown_client_wrong() -> ShunfuriError:
     """`invalid_credentials` as an unknown client hears it: what its failures lead to."""
-    return ShunfuriError(
-        "invalid_credentials",
-        "The card number / Web-ID or the PIN / password is wrong. Check them and try again; "
-        "after repeated failures, logins to this ID from browsers and apps it was never used "
-        "from are paused for a while.",
-        detail_ja="カード番号（Web-ID）または暗証番号（パスワード）が正しくありません。"
-        "確認してもう一度お試しください。続けて間違えると、これまでにログインしたことのない"
-        "ブラウザやアプリからのログインを、しばらくの間お休みします。",
-    )
+    return ShunfuriError("invalid_credentials:unknown_client")
 
 
 def _state(failures: LoginFailure) -> lockout.Untrusted:

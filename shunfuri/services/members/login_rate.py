@@ -57,10 +57,9 @@ def check(
     scope: str = "login",
     client: redis.Redis | None = None,
     now: float | None = None,
-    what: str = "login attempts from this address",
 ) -> None:
     """Count one attempt from `address` (any key: an address, `member:<id>`) in `scope`;
-    raise 429 `too_many_requests` when over `rate`, its `detail` naming `what`."""
+    raise `too_many_requests:<scope>` (its words name what is counted) over `rate`."""
     if rate is None:
         return
     limit, period = rate
@@ -84,16 +83,11 @@ def check(
         return
     if wait > 0:
         retry_after = max(1, math.ceil(wait))
-        raise ShunfuriError(
-            "too_many_requests",
-            f"Too many {what}. Wait {retry_after} s "
-            "(the Retry-After header), then try again.",
-            retry_after=retry_after,
-        )
+        raise ShunfuriError(f"too_many_requests:{scope}", retry_after=retry_after)
 
 
 def web_id_throttle(member_id: int, address: str, rate: tuple[int, int] | None) -> None:
     """Setting a Web-ID answers whether someone else has it (`web_id_taken`): a member
     could test names one after another. Bounded per member and per client address."""
-    check(f"member:{member_id}", rate, scope="web_id", what="Web-ID changes by this member")
-    check(address, rate, scope="web_id_address", what="Web-ID changes from this address")
+    check(f"member:{member_id}", rate, scope="web_id")
+    check(address, rate, scope="web_id_address")

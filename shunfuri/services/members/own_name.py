@@ -24,12 +24,6 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.members.accounts import audited
 from shunfuri.services.staff.audit import Actor
 
-FOR_MONEY_JA = (
-    "本人名義の口座のみご利用いただけます。この口座はご本人名義ではないため、"
-    "お振込み・ご返済には使えません。ご本人名義の口座を振込先口座に登録してから、"
-    "もう一度お申し込みください。"
-)
-
 
 def refusal(*, registering: bool) -> ShunfuriError:
     """`payee_not_own_name`, for a new payee or for money to one registered earlier."""
@@ -39,10 +33,7 @@ def refusal(*, registering: bool) -> ShunfuriError:
             errors=[{"field": "holder_name", "message": "not the member's own name"}],
         )
     return ShunfuriError(
-        "payee_not_own_name",
-        "This account is not in your own name (本人名義), so Shunfuri cannot pay into or "
-        "collect from it. Register an account in your own name and use that one.",
-        detail_ja=FOR_MONEY_JA,
+        "payee_not_own_name:for_money",
         errors=[{"field": "payee_id", "message": "not an account in the member's own name"}],
     )
 
@@ -80,7 +71,7 @@ def record_name_kana(
         kept, key = own_name.member_kana(name_kana)
         member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
         if member is None:
-            raise ShunfuriError("not_found", "No member has this id.")
+            raise ShunfuriError("not_found:member")
         before = member.name_kana
         member.name_kana, member.name_key = kept, key
         member.updated_at = now

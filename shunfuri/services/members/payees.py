@@ -78,7 +78,7 @@ def check_payee(
             raise problems[0]
         errors = []
         for exc in problems:
-            item = {"field": _field_of(exc), "message": exc.detail}
+            item = {"field": _field_of(exc), "message": exc}  # said in words at the edge
             if exc.code == "invalid_holder_name":
                 item.update(character=exc.extra["character"], position=exc.extra["position"])
             errors += exc.extra.get("errors") or [item]
@@ -160,5 +160,5 @@ def get_payee(session: Session, *, member_id: int, payee_id: int) -> Payee:
         select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id)
     )
     if payee is None:
-        raise ShunfuriError("not_found", "You have no payee with this id.")
+        raise ShunfuriError("not_found:payee")
     return payee

@@ -25,7 +25,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(stamp), str(transfer_id)
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
         raise ShunfuriError(
-            "validation_error",
-            detail="The cursor is not one this API issued; pass `next_cursor` unchanged.",
+            "validation_error:cursor",
             errors=[{"field": "cursor", "message": "invalid cursor"}],
         ) from None

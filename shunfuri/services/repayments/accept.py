@@ -92,9 +92,7 @@ def accept(
     ).first()
     if payee is None:  # as transfers: which accounts are yours is state, not shape
         raise ShunfuriError(
-            "not_found",
-            detail="No account with this id is registered to you; repayments are collected "
-                   "from one of your registered accounts (GET /v1/payees).",
+            "not_found:repayment_account",
             errors=[{"field": "payee_id", "message": "no such account"}],
         )
     bank_code = payee.bank_code

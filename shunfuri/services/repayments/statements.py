@@ -35,9 +35,7 @@ def parse_month(raw: str) -> tuple[int, int]:
     match = _MONTH.match(raw or "")
     if not match:
         raise ShunfuriError(
-            "validation_error",
-            detail="`month` is a calendar month written YYYY-MM (for example 2026-12).",
-            detail_ja="月は「2026-12」のように、西暦4桁と月2桁をハイフンでつないで指定してください。",
+            "validation_error:month",
             errors=[{"field": "month", "message": "expected YYYY-MM"}],
         )
     return int(match.group(1)), int(match.group(2))

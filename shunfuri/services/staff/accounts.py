@@ -129,7 +129,7 @@ def get_account(session: Session, staff_id: int, *, lock: bool = False) -> Staff
     query = select(StaffAccount).where(StaffAccount.id == staff_id)
     account = session.scalar(query.with_for_update() if lock else query)
     if account is None:
-        raise ShunfuriError("not_found", "No staff account has this id.")
+        raise ShunfuriError("not_found:staff")
     return account
 
 

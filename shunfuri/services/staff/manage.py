@@ -100,7 +100,7 @@ def _other(session: Session, staff_id: int, by: StaffAccount, action: str, *, no
     account = session.scalar(
         select(StaffAccount).where(StaffAccount.id == staff_id).with_for_update())
     if account is None:
-        raise ShunfuriError("not_found", "No staff account has this id.")
+        raise ShunfuriError("not_found:staff")
     if account.id == by.id:
         session.rollback()
         audit(session, actor=staff.actor(by, source, reason=reason), action=action, now=now,

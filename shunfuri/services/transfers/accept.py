@@ -272,8 +272,7 @@ def accept(
         # 404 like every "nothing of yours at this id" (and like the transfer pages): the
         # request is well formed; which payees are yours is state, not shape.
         raise ShunfuriError(
-            "not_found",
-            detail="No payee with this id is registered to you; register it with POST /v1/payees.",
+            "not_found:transfer_payee",
             errors=[{"field": "payee_id", "message": "no such payee"}],
         )
     bank_code, holder_name = payee
@@ -358,21 +357,6 @@ def accept_many(
     return len(rows)
 
 
-IN_DOUBT_DETAIL = (
-    "This transfer was sent to the bank and its answer has not arrived yet, so it cannot "
-    "be cancelled: the bank may already have paid it. We are asking the bank. The status "
-    "stays `processing` until it answers, then becomes `settled` (paid; the amount is "
-    "added to your balance) or `failed` (not paid; the amount is available again)."
-)
-IN_DOUBT_DETAIL_JA = (
-    "このお振込みは銀行へ送信済みで、銀行からの結果をまだ受け取っていないため、取り消しできません"
-    "（すでにお振込みが完了している可能性があります）。現在、銀行に結果を確認しています。"
-    "確認が取れるまで状態は「処理中（processing）」のままで、その金額はご利用可能額から"
-    "差し引かれています。お振込みが完了していれば「完了（settled）」となりご利用残高に加わり、"
-    "完了していなければ「不成立（failed）」となって金額はご利用可能額に戻ります。"
-)
-
-
 def cancel(
     session: Session, *, member_id: int, transfer_id: str, now: datetime, wall: datetime
 ) -> dict:
@@ -390,8 +374,7 @@ def cancel(
     except MoveRefused as refused:
         if refused.in_doubt:
             raise ShunfuriError(
-                "not_cancellable", IN_DOUBT_DETAIL, detail_ja=IN_DOUBT_DETAIL_JA,
-                transfer_status=transfer.status, in_doubt=True,
+                "not_cancellable:in_doubt", transfer_status=transfer.status, in_doubt=True,
             ) from None
         raise ShunfuriError("not_cancellable", transfer_status=transfer.status) from None
     session.execute(
