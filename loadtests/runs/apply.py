@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from loadtests import report
 from loadtests.context import Run
-from loadtests.databases import pg_counters, pg_per_transfer
+from loadtests.databases import decision_ms, pg_counters, pg_per_transfer
 from loadtests.figures import collect, cpu_figures, finish
 from loadtests.locust_run import run_locust
 from loadtests.scenarios import APPLY_JOURNEY_S, TEN_SECONDS_MS
@@ -60,8 +60,14 @@ def drive(run: Run) -> dict:
             "postgres": pg_per_transfer(
                 pg_before, pg_counters(run.target.database_url), summary["accepted"]
             ),
-            "apply": {**summarise_journeys(journeys), "users": apply_users,
-                      "offered_per_s": apply_rate},
+            "apply": {
+                **summarise_journeys(journeys), "users": apply_users,
+                "offered_per_s": apply_rate,
+                # as stamped: received -> decided, without the client's round trips
+                "decision_ms_server": report.distribution(decision_ms(
+                    run.target.database_url, [r["application_id"] for r in journeys],
+                    run.target.speed)),
+            },
             "baseline": baseline,
             "beside": beside(summary, baseline),
         }

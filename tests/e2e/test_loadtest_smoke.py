@@ -197,6 +197,8 @@ def test_apply_smoke_reports_decisions_and_first_transfers_beside_the_api_load(t
         assert set(apply[key]) >= {"p50", "p95", "p99", "max"}
         assert apply[key]["count"] == apply["applications"]
     assert apply["decision_ms"]["p99"] <= apply["to_first_settled_ms"]["p99"]
+    assert apply["decision_ms_server"]["count"] == apply["applications"]
+    assert 0 < apply["decision_ms_server"]["p50"] <= apply["decision_ms"]["p50"]
     baseline = summary["baseline"]
     assert baseline["settled"] == baseline["accepted"] > 0 and baseline["failed"] == 0
     beside = summary["beside"]
