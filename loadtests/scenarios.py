@@ -179,10 +179,11 @@ RAMP_P99_LIMIT_MS = 1_000.0
 # web: one 瞬フリ through the pages is about this many page requests (form, review,
 # confirm, status page, one long-poll of its panel); web users = pages/s / this.
 PAGES_PER_WEB_TRANSFER = 5
-# apply: one applicant's journey (decision, contract, login, payee, first 瞬フリ) takes
-# about this many seconds; applicant users = applications/s x this, so a journey that
-# runs long does not hold up the offered rate.
-APPLY_JOURNEY_S = 4
+# apply: applicant users = applications/s x this, each applying every this many seconds.
+# A journey (decision, contract, login, payee, first 瞬フリ) takes 2-6 s on a quiet
+# machine and took 22 s on a saturated one (2026-12-07); a user whose journey outlasts
+# its period sends its next application late, and the offered rate would sag.
+APPLY_JOURNEY_S = 12
 RAMP_MIN_DELIVERED = 0.95  # settled/s must reach this share of the offered rate
 
 

@@ -187,7 +187,7 @@ def test_apply_smoke_reports_decisions_and_first_transfers_beside_the_api_load(t
     assert summary["failed"] == 0, summary.get("locust")
     assert summary["settled"] == summary["accepted"] > 0
     apply = summary["apply"]
-    assert apply["users"] == 4 and apply["offered_per_s"] == 1
+    assert apply["users"] == 12 and apply["offered_per_s"] == 1
     # Nobody at the lender: every application decided by the worker, approved (the
     # bureau knows none of these people), contracted, and its first 瞬フリ settled.
     assert apply["applications"] > 0 and apply["undecided"] == 0, apply
