@@ -37,7 +37,7 @@ def extra_hint(missing: list[str]) -> str:
 @app.command()
 def loadtest(
     scenario: Annotated[
-        str, typer.Argument(help="instant | ramp | batch | distributed | web")
+        str, typer.Argument(help="instant | ramp | batch | distributed | web | apply")
     ] = "instant",
     rate: Annotated[
         float | None, typer.Option(help="transfers/s offered (ramp: first step)")
@@ -73,6 +73,12 @@ def loadtest(
     web_rate: Annotated[
         float | None, typer.Option(help="web: page requests/s of the members on the pages")
     ] = None,
+    apply_rate: Annotated[
+        float | None, typer.Option(help="apply: applications/s (default 5)")
+    ] = None,
+    baseline: Annotated[
+        bool, typer.Option(help="apply: first run the transfers alone, for comparison")
+    ] = True,
     out: Annotated[
         Path | None, typer.Option(help="results folder (default loadtests/results/<stamp>)")
     ] = None,
@@ -120,6 +126,8 @@ def loadtest(
         embedded=embedded,
         out=out,
         web_rate=web_rate,
+        apply_rate=apply_rate,
+        baseline=baseline,
         prefer_wait=prefer_wait,
         history=history,
     )

@@ -35,6 +35,8 @@ class Options:
     embedded: bool = False
     out: Path | None = None
     web_rate: float | None = None
+    apply_rate: float | None = None  # apply: applications/s
+    baseline: bool = True  # apply: first the transfers alone, for comparison
     # `Prefer: wait=N` on `POST /v1/transfers` (0: POST, then `GET ?wait=` as before)
     prefer_wait: int = DEFAULT_PREFER_WAIT_S
     pgbench_seconds: float = 5.0

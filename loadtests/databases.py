@@ -61,3 +61,21 @@ def pg_per_transfer(before: dict | None, after: dict | None, transfers: int) -> 
         "commits_per_transfer": round(diff["commits"] / transfers, 2),
         "sessions_per_transfer": round(diff["sessions"] / transfers, 3),
     }
+
+
+def decision_ms(url: str | None, ids: list[str], speed: float) -> list[float]:
+    """For each of `ids` decided on the bureau's answer: received -> decision as the
+    system stamped them (`bureau_answered_at - applied_at`: the decision is recorded with
+    the answer, in one transaction), in real milliseconds. Empty without a database."""
+    if not url or not ids:
+        return []
+    import psycopg
+
+    with suppress(Exception), psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT EXTRACT(EPOCH FROM bureau_answered_at - applied_at) * 1000 "
+            "FROM applications WHERE id = ANY(%s) AND bureau_answered_at IS NOT NULL",
+            (ids,),
+        ).fetchall()
+        return [float(r[0]) / speed for r in rows]
+    return []

@@ -342,3 +342,9 @@ if int(os.environ.get("LOADTEST_WEB_USERS", "0") or 0) > 0:
     from loadtests.web_member import web_member_class
 
     WebMember = web_member_class(gate=GATE)
+
+if int(os.environ.get("LOADTEST_APPLY_USERS", "0") or 0) > 0:
+    # The `apply` scenario: people applying to become members beside the API users.
+    from loadtests.applicant import applicant_class
+
+    Applicant = applicant_class(gate=GATE)

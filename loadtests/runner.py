@@ -22,7 +22,7 @@ from loadtests import machine, report, seeding
 from loadtests.context import Options, Run
 from loadtests.figures import reconcile
 from loadtests.locust_run import console
-from loadtests.runs import batch, ramp, steady, web
+from loadtests.runs import apply, batch, ramp, steady, web
 from loadtests.target import DEFAULT_SERVER, system_under_load
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -32,6 +32,7 @@ DRIVERS: dict[str, Callable[[Run], dict]] = {
     "ramp": ramp.drive,
     "batch": batch.drive,
     "web": web.drive,
+    "apply": apply.drive,
 }
 
 __all__ = ["Options", "console", "execute"]

@@ -27,7 +27,7 @@ from api.schemas.applications import (
     IncomeProofIn,
 )
 from shunfuri.db.session import session_factory
-from shunfuri.domain.application_states import FINAL
+from shunfuri.domain.application_states import DECIDING
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.applications import access, contract, documents, intake, throttle
 
@@ -95,16 +95,21 @@ async def get_application(
     request: Request, application_id: ApplicationId, token: TokenDep,
     wait: Annotated[float, Query(ge=0, le=30, description="Seconds to hold for a change")] = 0,
 ) -> Response | dict:
-    """`?wait=S` holds the answer until the status changes or S seconds pass (woken by
-    the worker's event, as transfers are). Another application's id, or a wrong token:
-    404."""
-    if wait <= 0:
-        return await run_in_threadpool(_read, application_id, token)
+    """`?wait=S` holds the answer, while a decision can still come by itself (received,
+    checking, manual_review), until the status changes or S seconds pass (woken by the
+    worker's event, as transfers are); any other status answers at once. Another
+    application's id, or a wrong token: 404."""
+    first = await run_in_threadpool(_read, application_id, token)
+    if wait <= 0 or first["status"] not in DECIDING:
+        # Only the applicant moves an approved (or documents_needed) application on, and
+        # nothing moves a final one: holding would only delay a client whose GET came
+        # after the decision (under load, the 10 s of its wait, every time).
+        return first
     waiter = request.app.state.waiter
-    # Watch before reading, so a change between the read and the wait is not missed.
+    # Watch before reading again, so a change between the read and the wait is not missed.
     async with waiter.watch(application_id) as changed:
         current = await run_in_threadpool(_read, application_id, token)
-        if current["status"] in FINAL:
+        if current["status"] not in DECIDING:
             return current
         try:
             async with asyncio.timeout(wait):

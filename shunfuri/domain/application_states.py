@@ -34,6 +34,10 @@ CONTRACTED, EXPIRED = "contracted", "expired"
 STATUSES = (RECEIVED, CHECKING, APPROVED, DECLINED, DOCUMENTS_NEEDED, MANUAL_REVIEW,
             CONTRACTED, EXPIRED)
 FINAL = frozenset({DECLINED, CONTRACTED, EXPIRED})
+# A decision can still come without the applicant (the worker's, or a screener's): the
+# statuses worth following live. From the others only the applicant moves it on (or, days
+# later, expiry).
+DECIDING = frozenset({RECEIVED, CHECKING, MANUAL_REVIEW})
 # Waiting for the applicant: these expire when left alone.
 EXPIRING = frozenset({APPROVED, DOCUMENTS_NEEDED})
 # The personal fields of these are erased after the policy's days; decision and reason stay.

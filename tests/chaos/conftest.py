@@ -44,15 +44,20 @@ class Profile:
     pg_down_s: float
     beat_load_s: float
     doubt_s: float  # how long answers stay lost (and cancels are tried) in the doubt scenarios
+    apply_rate: float  # applications per second (test_chaos_apply)
+    bureau_down_s: float  # the credit bureau refuses every inquiry this long,
+    bureau_lost_s: float  # then loses every answer this long
 
 
 PROFILES = {
     "short": Profile("short", load_s=3, rate=8, kills=4, kill_every_s=2.5, redis_down_s=5,
                      bank_slow_s=4, bank_transient_s=4, bank_down_s=8, lost_answers_s=6,
-                     pg_down_s=5, beat_load_s=5, doubt_s=5),
+                     pg_down_s=5, beat_load_s=5, doubt_s=5,
+                     apply_rate=1, bureau_down_s=10, bureau_lost_s=6),
     "full": Profile("full", load_s=10, rate=15, kills=15, kill_every_s=3, redis_down_s=20,
                     bank_slow_s=20, bank_transient_s=20, bank_down_s=30, lost_answers_s=30,
-                    pg_down_s=20, beat_load_s=20, doubt_s=20),
+                    pg_down_s=20, beat_load_s=20, doubt_s=20,
+                    apply_rate=2, bureau_down_s=60, bureau_lost_s=30),
 }
 
 

@@ -172,3 +172,41 @@ def test_ramp_smoke_reports_cpu_per_settled_transfer_for_every_step(tmp_path):
     chosen = [s for s in steps if s["holds"]][-1:] or steps[:1]
     assert summary["cpu_ms_per_settled"] == chosen[0]["cpu_ms_per_settled"]
     assert json.loads((out / "summary.json").read_text())["steps"] == steps
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_apply_smoke_reports_decisions_and_first_transfers_beside_the_api_load(tmp_path):
+    """Applicants (about one a second: apply, the worker decides, contract, login, payee,
+    a first 瞬フリ) beside the API users, after a first run of the API users alone: the
+    report has the decision and application -> first settled figures, and both runs'
+    transfer p99s side by side."""
+    out = tmp_path / "results"
+    summary = loadtest(out, "apply", "--apply-rate", "1", "--history", "1000")
+    assert summary["scenario"] == "apply"
+    assert summary["failed"] == 0, summary.get("locust")
+    assert summary["settled"] == summary["accepted"] > 0
+    apply = summary["apply"]
+    assert apply["users"] == 12 and apply["offered_per_s"] == 1
+    # Nobody at the lender: every application decided by the worker, approved (the
+    # bureau knows none of these people), contracted, and its first 瞬フリ settled.
+    assert apply["applications"] > 0 and apply["undecided"] == 0, apply
+    assert apply["by_status"] == {"approved": apply["applications"]}
+    assert apply["contracted"] == apply["first_settled"] == apply["applications"]
+    for key in ("decision_ms", "to_first_settled_ms"):
+        assert set(apply[key]) >= {"p50", "p95", "p99", "max"}
+        assert apply[key]["count"] == apply["applications"]
+    assert apply["decision_ms"]["p99"] <= apply["to_first_settled_ms"]["p99"]
+    assert apply["decision_ms_server"]["count"] == apply["applications"]
+    assert 0 < apply["decision_ms_server"]["p50"] <= apply["decision_ms"]["p50"]
+    baseline = summary["baseline"]
+    assert baseline["settled"] == baseline["accepted"] > 0 and baseline["failed"] == 0
+    beside = summary["beside"]
+    assert beside["p99_client_ms"]["alone"] == baseline["accept_to_settled_ms"]["client"]["p99"]
+    assert beside["p99_client_ms"]["with_applicants"] == (
+        summary["accept_to_settled_ms"]["client"]["p99"])
+    assert beside["p99_client_ratio"] > 0
+    labels = {row["target"] for row in summary["verdict"]}
+    assert "applications: p99 automatic decision <= 10 s" in labels
+    assert [summary["reconcile"][k] for k in ("missing", "doubled", "mismatched")] == [0, 0, 0]
+    assert (out / "apply-samples.csv").exists() and (out / "baseline" / "locust.html").exists()

@@ -108,6 +108,32 @@ def test_wait_returns_when_screening_decides(client, at, bureau):
     assert final["expires_at"] == "2026-12-16T00:00:00+09:00"
 
 
+class NoWatching:
+    """A waiter that fails the request if the route starts a long-poll."""
+
+    def watch(self, application_id: str):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"held a long-poll for {application_id}")
+
+
+def test_wait_on_a_decided_application_answers_at_once(client, at, bureau):
+    """Only the applicant moves an approved application on: a GET ?wait= that comes after
+    the decision (a loaded API, a slow client) answers with it instead of holding its
+    whole wait for a change that will not come."""
+    created = client.post("/v1/applications", json=form(phone="09055556666")).json()
+    assert screening.screen(context(bureau), created["id"]) == "approved"
+    state = client.app.state
+    waiter, state.waiter = state.waiter, NoWatching()
+    try:
+        got = client.get(f"/v1/applications/{created['id']}?wait=30",
+                         headers=bearer(created["token"]))
+        other = client.get(f"/v1/applications/{created['id']}?wait=30",
+                           headers=bearer(created["token"] + "x"))
+    finally:
+        state.waiter = waiter
+    assert got.status_code == 200 and got.json()["status"] == "approved"
+    assert other.status_code == 404
+
+
 def test_documents_needed_then_proof_then_approved(client, at, bureau):
     body = form(annual_income=6_000_000, requested_limit=600_000, phone="09011112222")
     bureau.record(kana_name="ヤマダ ハナコ", birth_date="1990-04-01", phone="09011112222",
