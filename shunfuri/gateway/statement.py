@@ -11,7 +11,7 @@ from datetime import date
 
 from shunfuri.gateway.base import StatementLine, TransientBankError
 
-PAGE = 1000  # lines per page asked for (the simulator serves up to 5,000)
+PAGE = 5000  # lines per page asked for (the most the simulator serves)
 ATTEMPTS = 3  # a page is a read: asked again at once after a transient failure
 _KINDS = {"payment", "collection"}
 
