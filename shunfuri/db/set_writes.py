@@ -10,8 +10,9 @@ the commit writes nothing more: each written column's value is made its committe
 (`attributes.set_committed_value`, SQLAlchemy's public API; the commit's flush still
 looks at the rows, finds nothing to write and writes nothing). Until issue 25 item 8 this
 called the private `InstanceState._commit_all`, which also took the rows out of the
-flush: 2.5 µs a row, against 13.5 µs now (`python -m loadtests.bench.set_writes`,
-docs/performance.md), at most four rows a transfer.
+flush: 2.7 µs a row, against 14.5-15 µs now (`python -m loadtests.bench.set_writes`,
+docs/performance.md), at most four rows a transfer. The changed columns are read through
+the public `InstanceState.unmodified` (not the undocumented `committed_state`).
 
 Only for code that locked every row it changes (the passes lock theirs with FOR
 UPDATE) and that does not read its own changes back through queries: autoflush is off
