@@ -109,13 +109,14 @@ def gather(layout: Layout, topology: Topology, run_dir: Path) -> Facts:
         ops=read(run_dir / "history.jsonl"), transfers=transfers, repayments=repayments,
         ledger=dict(ledger), payments=payments, collections=collections, clock=line,
         business_end=line.at(time.time()), limit_check=limit_check,
-        reconcile=reconcile(layout, state), bank_stats=stats)
+        reconcile=reconcile(layout, state, topology.url("bank")), bank_stats=stats)
 
 
-def reconcile(layout: Layout, state: dict) -> dict:
-    """The product's own reconciliation, run as an operator runs it."""
+def reconcile(layout: Layout, state: dict, bank_url: str) -> dict:
+    """The product's own reconciliation, run as an operator runs it: our database
+    against the bank's statement, asked over HTTP."""
     env = {**base_env(layout), "DATABASE_URL": state["database_url"],
-           "SHUNFURI_BANK_DATABASE_URL": bank_database_url(layout)}
+           "SHUNFURI_BANK_URL": bank_url}
     done = subprocess.run([SHUNFURI, "reconcile", "--json"], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     try:

@@ -3,5 +3,5 @@
 `bureau` (the credit bureau: records set by tests, inquiries answered by the spec's key),
 and `faults` (the fault controls every simulator shares: latency, transient errors, lost
 answers, an outage, garbled answers). Outside the core package: the core reaches them
-only over HTTP, through `shunfuri.gateway`, as it would reach the real ones (one
-exception for now, `reconcile`: see pyproject.toml)."""
+only over HTTP, through `shunfuri.gateway`, as it would reach the real ones
+(reconciliation included: it reads the bank's statement)."""

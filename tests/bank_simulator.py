@@ -33,9 +33,12 @@ class BankProcess:
 
 
 @contextmanager
-def running_bank(folder: Path) -> Iterator[BankProcess]:
+def running_bank(folder: Path, record: str | None = None) -> Iterator[BankProcess]:
+    """`record`: a database of the caller's to keep the record in (left as it is at the
+    end); by default one of the bank's own, dropped at the end."""
     port = free_port()
-    record = create_database()
+    own = record is None
+    record = record or create_database()
     env = {**os.environ, "DATABASE_URL": record, "SHUNFURI_BANK_DATABASE_URL": record,
            "SHUNFURI_DATA_DIR": str(folder)}
     with open(folder / "bank.log", "w") as log:
@@ -58,4 +61,5 @@ def running_bank(folder: Path) -> Iterator[BankProcess]:
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
-            drop_database(record)
+            if own:
+                drop_database(record)

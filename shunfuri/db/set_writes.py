@@ -6,7 +6,13 @@ rows that changed the same columns): at 300 transfers a second its bookkeeping w
 quarter of the instant worker's CPU. Here every changed row of a table goes out in
 one `UPDATE ... FROM unnest(...)` of the columns any of them changed (a row whose
 value did not change writes it back unchanged), and the rows are then marked clean so
-the commit writes nothing more.
+the commit writes nothing more: each written column's value is made its committed value
+(`attributes.set_committed_value`, SQLAlchemy's public API; the commit's flush still
+looks at the rows, finds nothing to write and writes nothing). Until issue 25 item 8 this
+called the private `InstanceState._commit_all`, which also took the rows out of the
+flush: 2.7 µs a row, against 14.5-15 µs now (`python -m loadtests.bench.set_writes`,
+docs/performance.md), at most four rows a transfer. The changed columns are read through
+the public `InstanceState.unmodified` (not the undocumented `committed_state`).
 
 Only for code that locked every row it changes (the passes lock theirs with FOR
 UPDATE) and that does not read its own changes back through queries: autoflush is off
@@ -22,6 +28,7 @@ from typing import Any
 from sqlalchemy import Table, TextClause, inspect, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 _DIALECT = postgresql.dialect()
 
@@ -31,9 +38,10 @@ def write_changes(session: Session) -> int:
     changed: dict[Mapper, list[tuple[Any, tuple[str, ...]]]] = defaultdict(list)
     for obj in list(session.dirty):
         state = inspect(obj)
-        # `committed_state` holds exactly the attributes set since load (the unit of
-        # work reads the same); relationships are never set on these rows.
-        keys = tuple(k for k in state.committed_state if k in state.mapper.columns)
+        # The columns set since load (`unmodified` is the rest, what the unit of work
+        # would not write); relationships are never set on these rows.
+        unmodified = state.unmodified
+        keys = tuple(k for k in state.mapper.columns.keys() if k not in unmodified)
         if keys:
             changed[state.mapper].append((obj, keys))
     written = 0
@@ -44,11 +52,9 @@ def write_changes(session: Session) -> int:
                                    for i, c in enumerate(columns)}
         params["pk"] = [getattr(obj, pk) for obj, _ in items]
         session.execute(_statement(mapper, pk, columns), params)
-        for obj, _ in items:
-            # What the unit of work does to a row it has written (SQLAlchemy's own,
-            # pinned in uv.lock; tests/integration/test_set_writes.py holds it to it).
-            state = inspect(obj)
-            state._commit_all(state.dict, session.identity_map)
+        for obj, keys in items:
+            for key in keys:  # written: what the session holds is now the row's value
+                set_committed_value(obj, key, getattr(obj, key))
         written += len(items)
     return written
 

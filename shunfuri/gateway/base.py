@@ -11,11 +11,17 @@ batch.
 Before an order in doubt is sent again, the bank is asked about it (`inquire`, a
 payment status request after ISO 20022 pacs.028 and Mojaloop `GET /transfers/{id}`);
 only "no record of it" allows sending again, under the same id.
+
+Reconciliation reads the bank's side from its statement (`BankStatements`): the days it
+booked something, and each day's lines (payments and collections, paid or refused), as
+a bank's statement API or a Zengin result file per day would give them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal, Protocol
 
 from shunfuri.domain.orders import Answer
@@ -79,4 +85,30 @@ class BankGateway(Protocol):
     def collections(self) -> BankGateway:
         """The same bank collecting from members' accounts (repayments): `pay` debits the
         order's account, `inquire` asks about collections; same keys, same answers."""
+        ...
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One order as the bank's statement books it. `order_id` is our id at the bank (a
+    transfer's for a payment, a repayment's for a collection)."""
+
+    kind: Literal["payment", "collection"]
+    order_id: str
+    amount: int
+    bank_code: str
+    status: str  # "paid", or "rejected" with its `code`
+    code: str | None = None
+    reference: str | None = None
+
+
+class BankStatements(Protocol):
+    def statement_days(self) -> list[date]:
+        """The days the bank booked something, oldest first; raises TransientBankError
+        when no trustworthy answer came."""
+        ...
+
+    def statement(self, day: date) -> Iterator[StatementLine]:
+        """Every line of `day`, page after page; raises TransientBankError when a page
+        got no trustworthy answer (a statement is all or nothing for reconciliation)."""
         ...

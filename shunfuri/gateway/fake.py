@@ -3,9 +3,17 @@ answers, refusals). The running system talks to the simulator over HTTP instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
-from shunfuri.gateway.base import Inquiry, PaymentOrder, PaymentResult, TransientBankError
+from shunfuri.gateway.base import (
+    Inquiry,
+    PaymentOrder,
+    PaymentResult,
+    StatementLine,
+    TransientBankError,
+)
 
 
 @dataclass
@@ -21,6 +29,9 @@ class FakeBank:
     # Pay, then lose the answer: the case that makes idempotency necessary.
     lose_next_answers: int = 0
     rejections: dict[str, str] = field(default_factory=dict)
+    # The statement books every decided order on this one day.
+    day: date = date(2026, 12, 1)
+    refused: dict[str, PaymentOrder] = field(default_factory=dict)
     _collections: FakeBank | None = field(default=None, repr=False)
 
     def warm(self) -> None:
@@ -29,7 +40,7 @@ class FakeBank:
     def collections(self) -> FakeBank:
         """A second book of the same bank: collections are keyed apart from payments."""
         if self._collections is None:
-            self._collections = FakeBank(rejections=self.rejections)
+            self._collections = FakeBank(rejections=self.rejections, day=self.day)
         return self._collections
 
     def pay(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
@@ -43,6 +54,7 @@ class FakeBank:
             if known is None:
                 code = self.rejections.get(order.account_number)
                 if code:
+                    self.refused[order.transfer_id] = order
                     known = PaymentResult(order.transfer_id, "rejected", code)
                 else:
                     self.paid[order.transfer_id] = order
@@ -70,3 +82,20 @@ class FakeBank:
                 answers.append(Inquiry(order_id, known.outcome, known.reference, known.code,
                                        amount))
         return answers
+
+    def statement_days(self) -> list[date]:
+        booked = self.record or (self._collections is not None and self._collections.record)
+        return [self.day] if booked else []
+
+    def statement(self, day: date) -> Iterator[StatementLine]:
+        if day != self.day:
+            return
+        yield from self._lines("payment")
+        if self._collections is not None:
+            yield from self._collections._lines("collection")
+
+    def _lines(self, kind: str) -> Iterator[StatementLine]:
+        for order_id, result in sorted(self.record.items()):
+            order = self.paid.get(order_id) or self.refused[order_id]
+            yield StatementLine(kind, order_id, order.amount, order.bank_code,  # type: ignore[arg-type]
+                                result.outcome, result.code, result.reference)

@@ -8,18 +8,31 @@ Collections (a repayment debited from the member's account) are the same protoco
 other names (`Wire`): `POST /v1/collections:batch`, `GET /v1/collections/{id}`,
 `POST /v1/collections:inquire`, keyed by repayment id. `HttpBankGateway.collections()`
 is the same client speaking them, so the pipeline's bank step serves both unchanged.
+
+The statement (reconciliation's bank side, `shunfuri.gateway.statement`): `GET
+/v1/statements` (the booking days), `GET /v1/statements/{day}?after=&limit=` (a day's
+lines, page by page); the same from either book's client.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 import httpx
 
-from shunfuri.gateway.base import Inquiry, PaymentOrder, PaymentResult, TransientBankError
+from shunfuri.gateway import statement
+from shunfuri.gateway.base import (
+    Inquiry,
+    PaymentOrder,
+    PaymentResult,
+    StatementLine,
+    TransientBankError,
+)
 
 _DEFINITE = {"paid", "rejected"}
 _ANSWERS = {"paid", "rejected", "not_found", "pending"}
@@ -116,6 +129,17 @@ class HttpBankGateway:
             items = _results(_json_object(response))
         by_id = _by_id(items, w.key)
         return [_inquiry(i, by_id.get(i)) for i in order_ids]
+
+    def statement_days(self) -> list[date]:
+        return statement.days(self._get_json)
+
+    def statement(self, day: date) -> Iterator[StatementLine]:
+        return statement.lines(self._get_json, day)
+
+    def _get_json(self, path: str, query: dict) -> dict:
+        response = self._call("GET", path, params=query)
+        self._refuse_unclear(response)
+        return _json_object(response)
 
 
 def _order(wire: Wire, order: PaymentOrder) -> dict:

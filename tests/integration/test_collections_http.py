@@ -1,7 +1,7 @@
 """Collections over HTTP against the bank simulator as a real process: keyed by repayment
 id apart from payments, the same fault controls; a collection whose answer was lost is
-asked about and settled once; `reconcile` matches repayments against the bank's
-collections."""
+asked about and settled once; `reconcile` matches repayments against the collections of
+the bank's statement."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_a_lost_collection_answer_is_asked_about_and_reconciles(db, bank, gatewa
         assert session.get(Member, m).outstanding == 100_000
         clocks.real = r.next_attempt_at
     ours = engine_for(get_settings().resolved_database_url)
-    report = reconcile(ours, bank_engine)
+    report = reconcile(ours, gateway)
     # Collected, the answer on its way: in flight, not missing. (The transfers' side is
     # not this test's: its advance was written without a bank.)
     assert report.repayments.in_flight == 1 and report.repayments.clean
@@ -79,7 +79,7 @@ def test_a_lost_collection_answer_is_asked_about_and_reconciles(db, bank, gatewa
     after = bank.stats()
     assert after["collections"] - before["collections"] == 1  # collected once, then asked
     assert after["inquiries"] - before["inquiries"] >= 1
-    report = reconcile(ours, bank_engine)
+    report = reconcile(ours, gateway)
     assert (report.repayments.ours, report.repayments.bank, report.repayments.in_flight) == (
         1, 1, 0)
     assert report.repayments.clean and report.as_dict()["repayments"]["clean"]

@@ -7,13 +7,15 @@ from sqlalchemy import func, select, text
 from loadtests.history import seed_history
 from shunfuri.db.models import LedgerEntry, Member, Transfer
 from shunfuri.db.session import engine_for, session_factory
+from shunfuri.gateway.http import HttpBankGateway
 from shunfuri.services.operations.reconcile import reconcile
 from simulators.bank import metadata, payments
 from tests import factories
+from tests.bank_simulator import running_bank
 
 
 def test_the_past_is_refused_transfers_the_bank_also_refused_and_reconcile_stays_clean(
-        db, database_url):
+        db, database_url, tmp_path):
     engine = engine_for(database_url)
     metadata.create_all(engine)
     try:
@@ -33,7 +35,13 @@ def test_the_past_is_refused_transfers_the_bank_also_refused_and_reconcile_stays
             # ANALYZE ran: the planner knows the table is not empty.
             tuples = conn.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'transfers'"))
             assert tuples >= 500
-        report = reconcile(engine, engine)
+        # The past is in the bank's record (the load test writes it there, as the bank
+        # simulator would have): its statement lists the refusals, nothing paid.
+        with running_bank(tmp_path, record=database_url) as bank:
+            gateway = HttpBankGateway(bank.url, timeout=5)
+            lines = [line for day in gateway.statement_days() for line in gateway.statement(day)]
+            report = reconcile(engine, gateway)
+        assert len(lines) == 500 and {line.status for line in lines} == {"rejected"}
         assert report.clean and report.ledger == 0 and report.bank_paid == 0
     finally:
         # The bank's tables are not ours: leave the shared test database as it was (the

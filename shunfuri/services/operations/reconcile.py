@@ -1,4 +1,4 @@
-"""Our books against the bank simulator's record: payments (transfers) and collections
+"""Our books against the bank's statement: payments (transfers) and collections
 (repayments), each compared the same way.
 
 - missing: done by the bank but not settled by us (money moved, no record), or settled by
@@ -9,10 +9,13 @@
   `needs_attention`) - the answer is on its way, or was lost and the bank will be
   asked; not an error, reported apart (`shunfuri doubts` lists them).
 
-Transfers: our `ledger_entries` against the bank's paid `bank_sim_payments`. Repayments:
-our `settled` repayments against the bank's paid `bank_sim_collections`. The report's
-top-level counts are the transfers' (as before); `repayments` holds the same counts for
-collections, and `clean` needs both clean.
+Transfers: our `ledger_entries` against the statement's paid payment lines. Repayments:
+our `settled` repayments against its paid collection lines. The bank's side is read
+through the gateway (`BankStatements`: every day it booked, page by page), as it would
+be from a real bank; never from its tables. Our side is read first: an order the bank
+pays in between is still `processing` here, so it counts as in flight, not missing.
+The report's top-level counts are the transfers' (as before); `repayments` holds the
+same counts for collections, and `clean` needs both clean.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sqlalchemy import Engine, select
 
 from shunfuri.db.models import LedgerEntry, Repayment, Transfer
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, SETTLED
-from simulators.bank import collections, payments
+from shunfuri.gateway.base import BankStatements
 
 IN_DOUBT = (PROCESSING, NEEDS_ATTENTION)
 
@@ -87,7 +90,20 @@ def compare(ours: Sequence[Any], bank: Sequence[Any], statuses: dict[str, str]) 
                   mismatched=mismatched, in_flight=in_flight)
 
 
-def reconcile(ours: Engine, bank: Engine) -> Report:
+def bank_side(bank: BankStatements) -> tuple[list[tuple], list[tuple]]:
+    """The statement's paid lines as (id, amount, bank_code): payments, collections."""
+    paid: list[tuple] = []
+    collected: list[tuple] = []
+    for day in bank.statement_days():
+        for line in bank.statement(day):
+            if line.status == "paid":
+                side = paid if line.kind == "payment" else collected
+                side.append((line.order_id, line.amount, line.bank_code))
+    return paid, collected
+
+
+def reconcile(ours: Engine, bank: BankStatements) -> Report:
+    """Raises TransientBankError when the bank's statement could not be read whole."""
     with ours.connect() as conn:
         ledger = conn.execute(
             select(LedgerEntry.transfer_id, LedgerEntry.amount, LedgerEntry.bank_code)
@@ -98,17 +114,7 @@ def reconcile(ours: Engine, bank: Engine) -> Report:
             .where(Repayment.status == SETTLED)
         ).all()
         repayment_statuses = dict(conn.execute(select(Repayment.id, Repayment.status)).all())
-    with bank.connect() as conn:
-        paid = conn.execute(
-            select(payments.c.transfer_id, payments.c.amount, payments.c.bank_code)
-            .where(payments.c.status == "paid")
-        ).all()
-        collections.create(conn, checkfirst=True)  # a bank record from before collections
-        collected = conn.execute(
-            select(collections.c.repayment_id, collections.c.amount, collections.c.bank_code)
-            .where(collections.c.status == "paid")
-        ).all()
-        conn.commit()
+    paid, collected = bank_side(bank)
     transfers = compare(ledger, paid, transfer_statuses)
     return Report(
         ledger=transfers.ours, bank_paid=transfers.bank, missing=transfers.missing,
