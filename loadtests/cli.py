@@ -34,70 +34,78 @@ def extra_hint(missing: list[str]) -> str:
     )
 
 
+# Each option of `shunfuri loadtest`, named, so the command's signature stays short.
+ScenarioArg = Annotated[
+    str, typer.Argument(help="instant | ramp | batch | distributed | web | apply")
+]
+RateArg = Annotated[float | None, typer.Option(help="transfers/s offered (ramp: first step)")]
+DurationArg = Annotated[float | None, typer.Option(help="seconds of steady load (ramp: per step)")]
+UsersArg = Annotated[int | None, typer.Option(help="Locust users (default: one per transfer/s)")]
+HostArg = Annotated[
+    str | None, typer.Option(help="target a running system instead of starting one")
+]
+CountArg = Annotated[int | None, typer.Option(help="batch: scheduled transfers to put in place")]
+WorkersArg = Annotated[int | None, typer.Option(help="distributed: Locust worker processes")]
+SpeedArg = Annotated[float | None, typer.Option(help="simulated clock speed (batch default 20)")]
+ApiWorkersArg = Annotated[int | None, typer.Option(help="passed to `shunfuri up`")]
+WorkerConcurrencyArg = Annotated[int | None, typer.Option(help="passed to `shunfuri up`")]
+KeepDbArg = Annotated[bool, typer.Option(help="keep the load database after the run")]
+EmbeddedArg = Annotated[
+    bool,
+    typer.Option(
+        help="run the system on the embedded defaults (private PostgreSQL and Redis); "
+        "the default when no LOADTEST_DATABASE_URL is set and nothing answers on :5432"
+    ),
+]
+WebRateArg = Annotated[
+    float | None, typer.Option(help="web: page requests/s of the members on the pages")
+]
+ApplyRateArg = Annotated[float | None, typer.Option(help="apply: applications/s (default 5)")]
+BaselineArg = Annotated[
+    bool, typer.Option(help="apply: first run the transfers alone, for comparison")
+]
+OutArg = Annotated[
+    Path | None, typer.Option(help="results folder (default loadtests/results/<stamp>)")
+]
+PreferWaitArg = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        max=30,
+        help="`Prefer: wait=N` on POST /v1/transfers: the answer is final in one round "
+        "trip; 0 = POST, then GET ?wait= (the two-request way)",
+    ),
+]
+HistoryArg = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="past transfers put in the database before the run, as a lender's tables "
+        "hold (0: start on empty tables)",
+    ),
+]
+
+
 @app.command()
 def loadtest(
-    scenario: Annotated[
-        str, typer.Argument(help="instant | ramp | batch | distributed | web | apply")
-    ] = "instant",
-    rate: Annotated[
-        float | None, typer.Option(help="transfers/s offered (ramp: first step)")
-    ] = None,
-    duration: Annotated[
-        float | None, typer.Option(help="seconds of steady load (ramp: per step)")
-    ] = None,
-    users: Annotated[
-        int | None, typer.Option(help="Locust users (default: one per transfer/s)")
-    ] = None,
-    host: Annotated[
-        str | None, typer.Option(help="target a running system instead of starting one")
-    ] = None,
-    count: Annotated[
-        int | None, typer.Option(help="batch: scheduled transfers to put in place")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="distributed: Locust worker processes")
-    ] = None,
-    speed: Annotated[
-        float | None, typer.Option(help="simulated clock speed (batch default 20)")
-    ] = None,
-    api_workers: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
-    worker_concurrency: Annotated[int | None, typer.Option(help="passed to `shunfuri up`")] = None,
-    keep_db: Annotated[bool, typer.Option(help="keep the load database after the run")] = False,
-    embedded: Annotated[
-        bool,
-        typer.Option(
-            help="run the system on the embedded defaults (private PostgreSQL and Redis); "
-            "the default when no LOADTEST_DATABASE_URL is set and nothing answers on :5432"
-        ),
-    ] = False,
-    web_rate: Annotated[
-        float | None, typer.Option(help="web: page requests/s of the members on the pages")
-    ] = None,
-    apply_rate: Annotated[
-        float | None, typer.Option(help="apply: applications/s (default 5)")
-    ] = None,
-    baseline: Annotated[
-        bool, typer.Option(help="apply: first run the transfers alone, for comparison")
-    ] = True,
-    out: Annotated[
-        Path | None, typer.Option(help="results folder (default loadtests/results/<stamp>)")
-    ] = None,
-    prefer_wait: Annotated[
-        int,
-        typer.Option(
-            min=0, max=30,
-            help="`Prefer: wait=N` on POST /v1/transfers: the answer is final in one round "
-            "trip; 0 = POST, then GET ?wait= (the two-request way)",
-        ),
-    ] = DEFAULT_PREFER_WAIT_S,
-    history: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            help="past transfers put in the database before the run, as a lender's tables "
-            "hold (0: start on empty tables)",
-        ),
-    ] = DEFAULT_HISTORY,
+    scenario: ScenarioArg = "instant",
+    rate: RateArg = None,
+    duration: DurationArg = None,
+    users: UsersArg = None,
+    host: HostArg = None,
+    count: CountArg = None,
+    workers: WorkersArg = None,
+    speed: SpeedArg = None,
+    api_workers: ApiWorkersArg = None,
+    worker_concurrency: WorkerConcurrencyArg = None,
+    keep_db: KeepDbArg = False,
+    embedded: EmbeddedArg = False,
+    web_rate: WebRateArg = None,
+    apply_rate: ApplyRateArg = None,
+    baseline: BaselineArg = True,
+    out: OutArg = None,
+    prefer_wait: PreferWaitArg = DEFAULT_PREFER_WAIT_S,
+    history: HistoryArg = DEFAULT_HISTORY,
 ) -> None:
     """Load-test the transfer pipeline with Locust; exits non-zero when a target is missed."""
     missing = missing_extra()
