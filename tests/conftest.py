@@ -17,8 +17,9 @@ from tests.services import (
     Choice,
     check_database,
     check_redis,
-    create_database,
+    create_migrated_database,
     drop_database,
+    drop_template,
     redis_db,
     stop_servers,
 )
@@ -34,6 +35,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    drop_template()  # the migrated database every test database is copied from
     stop_servers()  # the private ones, if this run started any
 
 
@@ -42,10 +44,7 @@ def database_url() -> Iterator[str]:
     problem = check_database()
     if problem:
         pytest.fail(f"{problem} - run `python -m tests.preflight` for how to start it", False)
-    url = create_database()
-    from shunfuri.db.migrate import upgrade
-
-    upgrade(url)
+    url = create_migrated_database()
     yield url
     from shunfuri.db.session import engine_for
 
