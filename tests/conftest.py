@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,22 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return ["chaos: a private PostgreSQL and redis-server of its own (shunfuri.embedded), "
                 "which it stops and restarts"]
     return Choice.make().lines()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `make test` (pytest-xdist) a worker takes a whole module at a time, so a
+    module's fixtures (its running system, its bank process) are never set up twice; and
+    the whole of tests/browser, whose tests share one running system (its conftest)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/browser/"):
+                return "tests/browser"
+            return super()._split_scope(nodeid)
+
+    return ByModule(config, log)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
