@@ -10,6 +10,7 @@ BROWSER_STAMP := $(VENV)/.browser
 PROMETHEUS_STAMP := $(VENV)/.prometheus
 CLUSTER_STAMP := $(VENV)/.cluster
 SEED ?= 11
+TEST_WORKERS ?= 2
 MINUTES ?= 30
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -65,10 +66,13 @@ $(CLUSTER_STAMP): $(PROMETHEUS_STAMP)
 run: install
 	$(VENV)/bin/shunfuri up
 
+# Two pytest-xdist workers: much of the suite waits on real processes (systems, browsers,
+# the bank), not on a core. A worker takes a module whole, and tests/browser (one shared
+# system) whole: tests/conftest.py's scheduler. TEST_WORKERS=0 runs in this one process.
 test: install
 	@$(VENV)/bin/python -m tests.preflight
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/python -m pytest tests --ignore=tests/chaos
+	$(VENV)/bin/python -m pytest tests --ignore=tests/chaos -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 test-fast: install
 	$(VENV)/bin/python -m pytest tests/unit -q

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,9 @@ from tests.services import (
     Choice,
     check_database,
     check_redis,
-    create_database,
+    create_migrated_database,
     drop_database,
+    drop_template,
     redis_db,
     stop_servers,
 )
@@ -33,7 +35,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return Choice.make().lines()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `make test` (pytest-xdist) a worker takes a whole module at a time, so a
+    module's fixtures (its running system, its bank process) are never set up twice; and
+    the whole of tests/browser, whose tests share one running system (its conftest)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/browser/"):
+                return "tests/browser"
+            return super()._split_scope(nodeid)
+
+    return ByModule(config, log)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    drop_template()  # the migrated database every test database is copied from
     stop_servers()  # the private ones, if this run started any
 
 
@@ -42,10 +61,7 @@ def database_url() -> Iterator[str]:
     problem = check_database()
     if problem:
         pytest.fail(f"{problem} - run `python -m tests.preflight` for how to start it", False)
-    url = create_database()
-    from shunfuri.db.migrate import upgrade
-
-    upgrade(url)
+    url = create_migrated_database()
     yield url
     from shunfuri.db.session import engine_for
 

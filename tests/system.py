@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from loadtests.system import ROOT, Up, console_script, free_port, shunfuri_up
-from tests.services import create_database, drop_database
+from tests.services import create_migrated_database, drop_database
 from tests.services import redis_db as claim_redis_db
 
 SHUNFURI = console_script("shunfuri")
@@ -106,7 +106,7 @@ def running_system(
     with ExitStack() as stack:
         own_database = database_url is None and not embedded
         if own_database:
-            database_url = create_database()
+            database_url = create_migrated_database()  # `up` finds it at head
             stack.callback(drop_database, database_url)
         if broker_url is None and not embedded:
             broker_url = stack.enter_context(claim_redis_db())

@@ -26,6 +26,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import tokens
 from shunfuri.services.transfers import accept as transfers
 from tests import factories
+from tests.examples import examples
 
 WALL = factories.WALL + timedelta(days=1)
 INSTANTS = {
@@ -137,7 +138,7 @@ def answer(path, case: Case, world: World) -> tuple:  # type: ignore[no-untyped-
     return got, stored
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
+@settings(max_examples=examples(80), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(case=CASES)

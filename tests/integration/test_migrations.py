@@ -9,5 +9,5 @@ from shunfuri.db.migrate import alembic_config, upgrade
 
 
 def test_postgres_schema_matches_the_models(database_url):
-    upgrade(database_url)  # the session already migrated it from nothing: idempotent
+    upgrade(database_url)  # a copy of the template migrated from nothing: idempotent
     command.check(alembic_config(database_url))  # raises if autogenerate would change anything

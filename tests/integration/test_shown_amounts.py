@@ -20,6 +20,7 @@ from shunfuri.domain.ledger import AdvanceSettled, DueDayChanged, RateChanged, R
 from shunfuri.services.repayments import dues as dues_service
 from shunfuri.services.repayments import overdue_marks
 from tests import factories
+from tests.examples import examples
 from tests.integration.member_helpers import bearer
 from tests.integration.test_dues import advance, settled_repayment
 from tests.integration.test_web_pages import CSRF, signed_in
@@ -105,7 +106,7 @@ def test_the_issue_example_on_the_api_and_the_pages(client, admin_headers):
 # No shrinking: each example is a member and its history in the database, and shrinking
 # one took over five minutes; a failure is reported as drawn (the unit test of the same
 # property, tests/unit/test_shown_amounts.py, shrinks).
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=examples(12), deadline=None,
           phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(start=starts, steps=actions, tail=st.integers(0, 120),

@@ -20,6 +20,7 @@ from shunfuri.domain.application_form import (
     read_income_proof,
 )
 from shunfuri.errors import ShunfuriError
+from tests.examples import examples
 
 TODAY = date(2026, 12, 1)
 TYPED = {
@@ -321,7 +322,7 @@ bodies = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(raw=bodies)
 def test_any_body_is_read_or_refused_as_validation_error(raw: Any) -> None:
     for reader in (lambda r: read_application(r, TODAY), lambda r: read_eligibility(r, TODAY),

@@ -23,6 +23,7 @@ from shunfuri.domain.application_states import (
 )
 from shunfuri.domain.instants import JST
 from shunfuri.domain.screening_policy import ScreeningPolicy
+from tests.examples import examples
 
 ALLOWED = {
     ("received", Move.CHECK): "checking",
@@ -123,7 +124,7 @@ def test_erasure_180_days_after_the_end() -> None:
     assert erasable_from(DEC_1_NOON) == datetime(2027, 5, 31, tzinfo=JST)  # 2 Dec + 179 days
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(ended=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1),
                           timezones=st.just(UTC)),
        later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))

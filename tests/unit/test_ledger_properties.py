@@ -22,6 +22,7 @@ from shunfuri.domain.instants import JST, to_jst
 from shunfuri.domain.interest import accrued_interest, interest_free_days
 from shunfuri.domain.ledger import AdvanceSettled, RateChanged, RepaymentSettled, replay
 from shunfuri.domain.repayment import MINIMUM_REPAYMENT
+from tests.examples import examples
 
 ONE = timedelta(days=1)
 
@@ -102,7 +103,7 @@ def scenario(start: date, steps, tail: int, **options):  # type: ignore[no-untyp
     return events, as_of, replay(events, as_of, **options)
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=examples(250), deadline=None)
 @given(start=starts, steps=actions, tail=st.integers(0, 60))
 def test_replay_matches_day_by_day_exact_accrual(start: date, steps, tail: int) -> None:  # type: ignore[no-untyped-def]
     events, as_of, view = scenario(start, steps, tail)
@@ -112,7 +113,7 @@ def test_replay_matches_day_by_day_exact_accrual(start: date, steps, tail: int) 
     assert [(ln.to_interest, ln.to_principal) for ln in view.lines if ln.kind == "repayment"] == splits
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(start=starts, steps=actions, tail=st.integers(0, 60))
 def test_no_yen_created_or_lost(start: date, steps, tail: int) -> None:  # type: ignore[no-untyped-def]
     events, as_of, view = scenario(start, steps, tail)
@@ -132,7 +133,7 @@ def test_no_yen_created_or_lost(start: date, steps, tail: int) -> None:  # type:
         assert b.accruing == accrued_interest(b.principal, rate, b.accrued_through, as_of, free)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(start=starts, steps=actions, tail=st.integers(0, 120),
        due_day=st.sampled_from([5, 15, 25, 31]))
 def test_due_dates_windows_and_shortfalls(start: date, steps, tail: int, due_day: int) -> None:  # type: ignore[no-untyped-def]
@@ -173,7 +174,7 @@ def test_due_dates_windows_and_shortfalls(start: date, steps, tail: int, due_day
     assert view.due.amount_to_lift <= view.balances.payoff
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(start=starts, steps=actions, tail=st.integers(30, 150))
 def test_paying_the_amount_to_lift_lifts_and_a_yen_less_does_not(start: date, steps,  # type: ignore[no-untyped-def]
                                                                  tail: int) -> None:

@@ -15,8 +15,9 @@ from shunfuri.domain import normalise as n
 from shunfuri.domain.instants import parse_instant
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.transfers.availability import AT_PATTERN, quote_json
+from tests.examples import examples
 
-ACCEPT = settings(max_examples=100, deadline=None)
+ACCEPT = settings(max_examples=examples(100), deadline=None)
 
 
 def accepts(function, typed: str) -> bool:  # type: ignore[no-untyped-def]

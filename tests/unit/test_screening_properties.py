@@ -21,6 +21,7 @@ from shunfuri.domain.screening import (
     screener_maximum,
 )
 from shunfuri.domain.screening_policy import ScreeningPolicy
+from tests.examples import examples
 
 # Figures near the rules' edges are drawn as often as figures anywhere, and most
 # applicants get past rule 1 and 2, so that every later rule is reached often.
@@ -79,7 +80,7 @@ def oracle(a: Applicant, b: BureauAnswer) -> tuple[str, object]:
     return ("approved", (limit, min(1780, legal)))
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(a=applicants, b=answers)
 def test_decisions_match_the_spec_read_literally(a: Applicant, b: BureauAnswer) -> None:
     decision = decide(a, b)
@@ -89,7 +90,7 @@ def test_decisions_match_the_spec_read_literally(a: Applicant, b: BureauAnswer) 
         assert (decision.offer.credit_limit, decision.offer.rate_bp) == offer
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(a=applicants, b=answers)
 def test_an_approved_offer_respects_every_bound(a: Applicant, b: BureauAnswer) -> None:
     decision = decide(a, b)
@@ -106,7 +107,7 @@ def test_an_approved_offer_respects_every_bound(a: Applicant, b: BureauAnswer) -
         assert not proof_required(limit, other)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(a=applicants, b=answers)
 def test_decisions_are_deterministic_and_rule_1_is_decided_before_the_bureau(
     a: Applicant, b: BureauAnswer,
@@ -117,7 +118,7 @@ def test_decisions_are_deterministic_and_rule_1_is_decided_before_the_bureau(
         assert decide(a, b) == early
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(a=applicants, b=answers)
 def test_the_screener_maximum_is_rule_6s_offer(a: Applicant, b: BureauAnswer) -> None:
     decision = decide(a, b)

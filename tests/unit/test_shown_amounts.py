@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from shunfuri.domain.instants import JST
 from shunfuri.domain.ledger import AdvanceSettled, RepaymentSettled, replay
 from shunfuri.domain.repayment import MINIMUM_REPAYMENT, asked_amount, check_repayment_amount
+from tests.examples import examples
 from tests.unit.test_ledger_properties import actions, scenario, starts
 
 
@@ -58,7 +59,7 @@ def test_asked_amount_is_floored_at_1000_and_capped_by_the_payoff() -> None:
     assert asked_amount(500, 0) == 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(start=starts, steps=actions, tail=st.integers(0, 150),
        due_day=st.sampled_from([5, 15, 25, 31]))
 def test_every_amount_shown_is_accepted_and_does_what_it_says(  # type: ignore[no-untyped-def]

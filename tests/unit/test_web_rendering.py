@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from shunfuri.domain.banks import get_bank, search_banks, search_branches
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
+from tests.examples import examples
 from web.filters import STATUS, jst, status_label, yen
 from web.forms import parse_amount
 from web.site import environment
@@ -104,7 +105,7 @@ INSTANTS = st.datetimes(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(at=INSTANTS, code=st.sampled_from(["0009", "0033", "0005", "0001"]))
 def test_the_reason_agrees_with_the_decision(at, code):
     bank = get_bank(code)

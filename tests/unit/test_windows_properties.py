@@ -11,6 +11,7 @@ from shunfuri.domain.banks import get_bank
 from shunfuri.domain.calendar import is_business_day
 from shunfuri.domain.instants import JST, to_jst
 from shunfuri.domain.windows import maintenance_ends_at, quote, service_reopens_at
+from tests.examples import examples
 
 US = timedelta(microseconds=1)
 BANKS = [get_bank(code) for code in ("0009", "0033", "0001", "0005", "0017", "0036")]
@@ -37,7 +38,7 @@ def in_service_closure(at: datetime) -> bool:
     return (local.weekday() == 0 and local.hour < 7) or (local.month, local.day) == (1, 1)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(bank=banks, at=any_instant)
 def test_quote_shape_and_settle_not_before_accept(bank, at) -> None:  # type: ignore[no-untyped-def]
     result = quote(bank, at)
@@ -52,13 +53,13 @@ def test_quote_shape_and_settle_not_before_accept(bank, at) -> None:  # type: ig
         assert result.settle_at == at
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(bank=banks, at=any_instant)
 def test_closed_exactly_inside_a_service_closure(bank, at) -> None:  # type: ignore[no-untyped-def]
     assert (quote(bank, at).decision == "closed") == in_service_closure(at)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(at=any_instant)
 def test_retry_at_is_the_first_open_instant(at) -> None:  # type: ignore[no-untyped-def]
     reopens = service_reopens_at(at)
@@ -69,7 +70,7 @@ def test_retry_at_is_the_first_open_instant(at) -> None:  # type: ignore[no-unty
     assert in_service_closure(reopens - US)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(bank=st.sampled_from([b for b in BANKS if not b.realtime]), at=any_instant)
 def test_standard_bank_scheduled_settles_at_0930_on_a_business_day(bank, at) -> None:  # type: ignore[no-untyped-def]
     result = quote(bank, at)
@@ -86,7 +87,7 @@ def test_standard_bank_scheduled_settles_at_0930_on_a_business_day(bank, at) -> 
         day += timedelta(days=1)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(bank=banks, at=any_instant)
 def test_quoting_again_at_settle_at_says_instant(bank, at) -> None:  # type: ignore[no-untyped-def]
     result = quote(bank, at)
@@ -102,7 +103,7 @@ def smbc_oracle(at: datetime) -> bool:
     return sunday_night or monday_morning or (local.month, local.day) == (1, 1)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(at=any_instant)
 def test_smbc_maintenance_matches_the_rules(at) -> None:  # type: ignore[no-untyped-def]
     smbc = get_bank("0009")
@@ -112,7 +113,7 @@ def test_smbc_maintenance_matches_the_rules(at) -> None:  # type: ignore[no-unty
         assert end > at and not smbc_oracle(end) and smbc_oracle(end - US)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(bank=banks, at=instants)
 def test_the_offset_of_the_input_does_not_matter(bank, at) -> None:  # type: ignore[no-untyped-def]
     assert quote(bank, at) == quote(bank, at.astimezone(UTC)) == quote(bank, to_jst(at))
