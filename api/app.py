@@ -93,10 +93,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         os.environ.get("SHUNFURI_API_THREADS", "8")
     )
     settings = get_settings()
-    app.state.db = AsyncSessions(settings.resolved_database_url)
+    app.state.db = AsyncSessions(settings.resolved_database_url,
+                                 pool_size=2 * settings.db_pool_size)
     app.state.redis = broker.async_client(settings.resolved_broker_url)
     app.state.waiter = TransferWaiter(settings.resolved_broker_url)
-    await app.state.db.warm()
+    await app.state.db.warm(min(10, 2 * settings.db_pool_size))
     await _warm_producer()
     try:
         yield

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     db_idle_in_transaction_seconds: float = Field(
         default=10.0, ge=1, le=600, validation_alias="SHUNFURI_DB_IDLE_IN_TRANSACTION_TIMEOUT"
     )
+    # Connections each process's pool keeps (the API's async pool twice this): a test run
+    # with two systems up at once on one PostgreSQL (max_connections 100) sets it lower.
+    db_pool_size: int = Field(default=10, ge=1, le=100, validation_alias="SHUNFURI_DB_POOL_SIZE")
     max_body_bytes: int = 64 * 1024
     # Where mail goes (`shunfuri.smtp_url`: smtps://, smtp+starttls:// or smtp://); a
     # SecretStr because the URL may carry the relay's password.

@@ -64,7 +64,9 @@ def pool_options(pool_size: int) -> dict:
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    return make_engine(url)
+    from shunfuri.settings import get_settings
+
+    return make_engine(url, pool_size=get_settings().db_pool_size)
 
 
 def get_engine() -> Engine:
