@@ -60,7 +60,7 @@ class Report:
         transfers_clean = self.missing == 0 and self.doubled == 0 and self.mismatched == 0
         return transfers_clean and self.repayments.clean
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["repayments"] = {**asdict(self.repayments), "clean": self.repayments.clean}
         return {**out, "clean": self.clean}
