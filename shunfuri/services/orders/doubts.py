@@ -16,12 +16,12 @@ has no record of it, to be sent again under the same id.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Repayment, Transfer
@@ -62,7 +62,7 @@ class Kind:
     name: str
     model: Any
     finish: Callable[..., Outcome]
-    view: Callable[[Any], dict]
+    view: Callable[[Any], dict[str, Any]]
     gateway: Callable[[BankGateway], BankGateway]
     wake: Callable[[], None]
 
@@ -87,7 +87,7 @@ class Doubt:
     last_error: str | None
     next_attempt_at: datetime | None
 
-    def as_dict(self, wall: datetime) -> dict:
+    def as_dict(self, wall: datetime) -> dict[str, Any]:
         return {
             "kind": self.kind, "id": self.id, "member_id": self.member_id,
             "amount": self.amount, "bank_code": self.bank_code, "status": self.status,
@@ -98,7 +98,7 @@ class Doubt:
         }
 
 
-def _doubtful(include_in_flight: bool, model=Transfer):  # type: ignore[no-untyped-def]
+def _doubtful(include_in_flight: bool, model: Any = Transfer) -> ColumnElement[bool]:
     sent = model.sent_at.is_not(None)
     attention = model.status == NEEDS_ATTENTION
     retried = (model.status == PROCESSING) & sent
@@ -113,7 +113,7 @@ def list_doubts(session: Session, *, include_in_flight: bool = False,
     orders still in their first call."""
     found = []
     for kind, model in ((TRANSFER, Transfer), (REPAYMENT, Repayment)):
-        rows = session.scalars(
+        rows: Sequence[Any] = session.scalars(
             select(model).where(_doubtful(include_in_flight, model))
             .order_by(model.sent_at, model.id).limit(limit)
         ).all()
@@ -139,12 +139,12 @@ def counts(session: Session) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Resolution:
-    transfer: dict  # the order's view after the answer (a transfer's or a repayment's)
-    bank: dict
+    transfer: dict[str, Any]  # the order's view after the answer (a transfer's or a repayment's)
+    bank: dict[str, Any]
     outcome: Outcome
     kind: str = TRANSFER
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {self.kind: self.transfer, "bank": self.bank}
 
 
@@ -170,7 +170,7 @@ def inquire(
         _refuse(session, actor, action, wall, member_id, transfer_id, "bank_unavailable",
                 error=answer.error, kind=kind)
     outcome = _apply(session, answer, now=now, wall=wall, budget=budget, resend=resend, k=k)
-    order = session.scalar(select(k.model).where(k.model.id == transfer_id))
+    order: Any = session.scalar(select(k.model).where(k.model.id == transfer_id))
     bank = {"answer": answer.answer, "reference": answer.reference, "code": answer.code,
             "amount": answer.amount}
     audit(session, actor=actor, action=action, now=wall, member_id=member_id,
@@ -199,7 +199,7 @@ def announce(resolution: Resolution) -> None:
 def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
            budget: Budget, resend: bool, k: Kind = KINDS[TRANSFER]) -> Outcome:
     order_id = answer.order_id
-    locked = session.scalar(
+    locked: Any = session.scalar(
         select(k.model).where(k.model.id == order_id).with_for_update(key_share=True)
     )
     if not in_doubt(locked.status, sent=locked.sent_at is not None):
@@ -234,7 +234,7 @@ def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id
     raise ShunfuriError(code)
 
 
-def staff_view(session: Session, *, transfer_id: str, actor: str, wall: datetime) -> dict:
+def staff_view(session: Session, *, transfer_id: str, actor: str, wall: datetime) -> dict[str, Any]:
     """A transfer as staff see it: the member's view plus what the doubt handling knows."""
     t = session.get(Transfer, transfer_id)
     if t is None:
