@@ -36,6 +36,7 @@ from shunfuri.services.orders.sending import DOUBT_NOTE
 from shunfuri.services.orders.transitions import may, move
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import collections
+from shunfuri.services.staff.audit import Actor
 from shunfuri.services.transfers import settlement
 from shunfuri.services.transfers.accept import view
 
@@ -150,7 +151,7 @@ class Resolution:
 
 def inquire(
     session: Session, gateway: BankGateway, *, transfer_id: str, now: datetime,
-    wall: datetime, actor: str, budget: Budget, resend: bool = False, kind: str = TRANSFER,
+    wall: datetime, actor: str | Actor, budget: Budget, resend: bool = False, kind: str = TRANSFER,
 ) -> Resolution:
     """Ask the bank about one order (`transfer_id` is its id, whatever its `kind`) and
     apply a definitive answer if it is in doubt; with `resend`, a `needs_attention` order
@@ -221,8 +222,8 @@ def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
     return outcome
 
 
-def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id: int | None,
-            transfer_id: str, code: str, error: str | None = None,
+def _refuse(session: Session, actor: str | Actor, action: str, wall: datetime,
+            member_id: int | None, transfer_id: str, code: str, error: str | None = None,
             kind: str = TRANSFER) -> NoReturn:
     session.rollback()
     detail = {f"{kind}_id": transfer_id[:64], "refused": code}
@@ -234,7 +235,8 @@ def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id
     raise ShunfuriError(code)
 
 
-def staff_view(session: Session, *, transfer_id: str, actor: str, wall: datetime) -> dict[str, Any]:
+def staff_view(session: Session, *, transfer_id: str, actor: str | Actor,
+               wall: datetime) -> dict[str, Any]:
     """A transfer as staff see it: the member's view plus what the doubt handling knows."""
     t = session.get(Transfer, transfer_id)
     if t is None:

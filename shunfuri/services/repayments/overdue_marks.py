@@ -76,7 +76,7 @@ def _mark_one(sessions: sessionmaker[Session], member_id: int, now: datetime,
 
 def run_once_per_day(
     sessions: sessionmaker[Session], *, now: datetime, last_day: Callable[[], str | None],
-    done: Callable[[str], None],
+    done: Callable[[str], object],
 ) -> Marked | None:
     """Run `mark_overdue` if today's (JST) run is not recorded as done yet."""
     today = to_jst(now).date().isoformat()
