@@ -80,7 +80,7 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
             alert = exc.detail_ja
         elif exc.code == "too_many_attempts":
             alert = paused_ja(kind, exc.extra.get("retry_after"))
-        response = render(
+        response: Response = render(
             request, "login.html", status=exc.status, next=next_path, notice=None,
             errors=field_errors(exc), alert=alert, form=kind, typed=typed,
         )

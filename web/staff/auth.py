@@ -85,7 +85,7 @@ def login(
     except ShunfuriError as exc:
         if exc.code not in LOGIN_ERRORS_JA:
             return render_error(request, exc)
-        response = render(request, "staff/login.html", status=exc.status,
+        response: Response = render(request, "staff/login.html", status=exc.status,
                           next=safe_next(next, ""), notice=None,
                           error=LOGIN_ERRORS_JA[exc.code], login_id=login_id)
         if "retry_after" in exc.extra:
