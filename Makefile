@@ -72,6 +72,7 @@ run: install
 test: install
 	@$(VENV)/bin/python -m tests.preflight
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest tests --ignore=tests/chaos -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 test-fast: install
@@ -80,6 +81,7 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: install
 	$(VENV)/bin/python -m loadtests.bench_quote

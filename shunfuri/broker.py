@@ -114,7 +114,7 @@ def publish_transfer_events(client: redis.Redis, changes: list[tuple[str, dict]]
 
 
 @lru_cache(maxsize=4)
-def _producer(url: str):  # type: ignore[no-untyped-def]
+def _producer(url: str):
     """A send-only Celery app: the API enqueues by task *name*, never importing workers."""
     from celery import Celery
 
@@ -194,7 +194,7 @@ def request_drain(queue: str = "instant") -> bool:
 
 
 @lru_cache(maxsize=16)
-def _script(client, source: str):  # type: ignore[no-untyped-def]
+def _script(client, source: str):
     """A registered script (EVALSHA, loaded again by redis-py if the server lost it)."""
     return client.register_script(source)
 
@@ -300,7 +300,7 @@ class DrainLease:
         self._thread.join()
 
 
-def async_client(url: str):  # type: ignore[no-untyped-def]
+def async_client(url: str):
     """A Redis client for an event loop (the API makes one in its lifespan): its pooled
     connections belong to the loop that opened them.
 
@@ -316,7 +316,7 @@ def async_client(url: str):  # type: ignore[no-untyped-def]
                                    retry=Retry(NoBackoff(), 1))
 
 
-async def request_drain_async(client, queue: str = "instant") -> bool:  # type: ignore[no-untyped-def]
+async def request_drain_async(client, queue: str = "instant") -> bool:
     """`request_drain` for the event loop, on `client` (`async_client`): True when the
     caller must send the Celery message."""
     started = await _script(client, _REQUEST_DRAIN)(keys=_drain_keys(queue), args=[FLAG_TTL])

@@ -77,6 +77,8 @@ class SimulatedClock:
         return max(delay, timedelta(0))
 
     def _reload(self) -> None:
+        if self.control is None:
+            return
         tick = time.monotonic()
         if tick - self._checked < 0.05:
             return

@@ -87,7 +87,7 @@ class _Gauges:
     def __init__(self, values: dict[str, tuple[str, float]]) -> None:
         self.values = values
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self):
         for name, (help_text, value) in self.values.items():
             yield GaugeMetricFamily(name, help_text, value=value)
 
@@ -108,5 +108,5 @@ def render(gauges: dict[str, tuple[str, float]] | None = None) -> bytes:
 class _Proxy:
     """This process's default registry, inside a registry of its own for one scrape."""
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self):
         return REGISTRY.collect()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from workers.app import app
 from workers.context import context
@@ -94,7 +95,7 @@ def mark_overdue() -> None:
     ctx, client = context(), get_redis()
 
     def last_day() -> str | None:
-        raw = client.get(OVERDUE_DONE_KEY)
+        raw = cast("bytes | None", client.get(OVERDUE_DONE_KEY))  # no decode_responses
         return raw.decode() if raw else None
 
     result = overdue_marks.run_once_per_day(
@@ -213,7 +214,7 @@ def review_credit() -> None:
     client = get_redis()
 
     def month_opened(key: str) -> bool:
-        raw = client.get(REVIEW_OPENED_KEY)
+        raw = cast("bytes | None", client.get(REVIEW_OPENED_KEY))  # no decode_responses
         return raw is not None and raw.decode() == key
 
     ran = worker.run(review_context(), budget_s=8.0, month_opened=month_opened,

@@ -105,6 +105,6 @@ def resend(repayment_id: RepaymentId, actor: StaffActor, session: SessionDep, no
     return _resolve(repayment_id, actor, session, now, wall, settings, bank, resend=True)
 
 
-def _resolve(repayment_id, actor, session, now, wall, settings, bank, *, resend):  # type: ignore[no-untyped-def]
+def _resolve(repayment_id, actor, session, now, wall, settings, bank, *, resend):
     return resolve_order(repayment_id, actor, session, now, wall, settings, bank,
                          resend=resend, kind=doubts.REPAYMENT)

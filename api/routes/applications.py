@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -49,6 +49,7 @@ def application_rate_limit(request: Request) -> None:
     throttle.check(client_address(request), throttle.APPLICATION)
 
 
+_RATE_LIMITED: dict[int | str, dict[str, Any]]
 _RATE_LIMITED = {429: {"description": "too_many_requests: per-address rate limit; see "
                                       "Retry-After",
                        "content": {"application/problem+json": {}}}}

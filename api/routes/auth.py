@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
@@ -13,6 +13,7 @@ from shunfuri.services.members import login_rate
 
 router = APIRouter(tags=["members"])
 
+_REFUSALS: dict[int | str, dict[str, Any]]
 _REFUSALS = {
     code: {"description": text, "content": {"application/problem+json": {}}}
     for code, text in (
@@ -51,6 +52,7 @@ def login(
         description="The `device_token` of this client's earlier successful login, if any")
     ] = None,
 ) -> TokenOut:
+    kind: Literal["card", "web"]
     if body.card_number is not None and body.pin is not None:
         kind, identifier, secret = "card", body.card_number, body.pin.get_secret_value()
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -18,6 +19,7 @@ from shunfuri.services.mail import settings as mail_settings
 
 router = APIRouter(tags=["mail"])
 
+_LINK_REFUSED: dict[int | str, dict[str, Any]]
 _LINK_REFUSED = {404: {"description": "mail_link_invalid: unknown, used or older than 24 h",
                        "content": {"application/problem+json": {}}}}
 
@@ -36,6 +38,7 @@ def put_mail(body: MailSettingsIn, member: CurrentMember, session: SessionDep,
     return MailSettingsOut(**asdict(result))
 
 
+_TOO_MANY: dict[int | str, dict[str, Any]]
 _TOO_MANY = {429: {"description": "too_many_requests: 5 confirmation mails a day; see "
                                   "Retry-After", "content": {"application/problem+json": {}}}}
 

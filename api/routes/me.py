@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, TokenDep, WallDep
@@ -15,6 +17,7 @@ from shunfuri.services.repayments import dues
 
 router = APIRouter(tags=["members"])
 
+_WEB_ID_REFUSALS: dict[int | str, dict[str, Any]]
 _WEB_ID_REFUSALS = {
     code: {"description": text, "content": {"application/problem+json": {}}}
     for code, text in (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from fastapi import APIRouter
 
 from api.deps import CurrentMember, NowDep, SessionDep, SettingsDep, WallDep
 from api.schemas.common import MAX_ID
-from api.schemas.payees import PayeeIn, PayeeOut
+from api.schemas.payees import AccountType, PayeeIn, PayeeOut
 from shunfuri.db.models import Payee
 from shunfuri.domain.instants import iso_jst
 from shunfuri.errors import ShunfuriError
@@ -22,13 +24,14 @@ def payee_out(payee: Payee) -> PayeeOut:
         branch_code=payee.branch_code,
         bank_name=payee.bank_name,
         branch_name=payee.branch_name,
-        account_type=payee.account_type,  # type: ignore[arg-type]
+        account_type=cast(AccountType, payee.account_type),  # checked when it was added
         account_number=payee.account_number,
         holder_name=payee.holder_name,
         created_at=iso_jst(payee.created_at) or "",
     )
 
 
+_REFUSALS: dict[int | str, dict[str, Any]]
 _REFUSALS = {
     code: {"description": text, "content": {"application/problem+json": {}}}
     for code, text in (

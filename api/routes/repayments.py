@@ -43,14 +43,14 @@ DRAIN_TASK = "repayments.drain"
 
 
 def dues_out(d: dues_service.Dues) -> dict:
-    return DuesOut(
+    return DuesOut.model_validate(dict(  # validated: due_day is one of the four days
         principal=d.principal, interest_due=d.interest_due, payoff_today=d.payoff_today,
         next_due_date=d.next_due_date.isoformat() if d.next_due_date else None,
         minimum_due=d.minimum_due, overdue=d.overdue,
         overdue_since=d.overdue_since.isoformat() if d.overdue_since else None,
         amount_to_lift=d.amount_to_lift, due_day=d.due_day, pending_due_day=d.pending_due_day,
         rate_bp=d.rate_bp, in_flight=d.in_flight,
-    ).model_dump()
+    )).model_dump()
 
 
 def wake_collector() -> None:

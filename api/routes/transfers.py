@@ -42,7 +42,7 @@ def _submit(
     )
 
 
-async def _wake_worker(client) -> None:  # type: ignore[no-untyped-def]
+async def _wake_worker(client) -> None:
     """After the commit: nothing here may turn an accepted transfer into an error."""
     try:
         if await request_drain_async(client, "instant"):
@@ -117,7 +117,7 @@ async def create_transfer(
 
 
 async def _accept(
-    state, token: str, body: TransferIn, now: datetime, key: str | None,  # type: ignore[no-untyped-def]
+    state, token: str, body: TransferIn, now: datetime, key: str | None,
     transfer_id: str | None,
 ) -> transfers.Accepted:
     result = await state.db.run(_submit, token, body, now, key, transfer_id)

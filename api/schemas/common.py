@@ -23,7 +23,7 @@ def _integral(value: Any) -> Any:
 JsonInt = Annotated[int, BeforeValidator(_integral), StrictType()]
 
 
-def rule(pattern: str) -> dict[str, str]:
+def rule(pattern: str) -> dict[str, Any]:
     """`json_schema_extra` that states a domain rule (`shunfuri.domain.normalise`) in the
     OpenAPI document. The domain still enforces it, with its own clearer message."""
     return {"pattern": pattern}

@@ -16,7 +16,7 @@ from shunfuri.services.members.accounts import MAX_CREDIT_LIMIT
 
 # A new password's length, as the domain checks it (`normalise_password(new=True)`), with
 # its own message; the field's bounds above are only the outer limit against abuse.
-NEW_PASSWORD = {"minLength": 8, "maxLength": 128}
+NEW_PASSWORD: dict[str, Any] = {"minLength": 8, "maxLength": 128}
 
 
 class MeOut(BaseModel):

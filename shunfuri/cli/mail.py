@@ -37,13 +37,13 @@ def mail(
     typer.echo(format_message(kept[number - 1]))
 
 
-def _outbox(data_dir: object) -> None:
+def _outbox(data_dir: DataDir) -> None:
     from sqlalchemy import func, select
 
     from shunfuri.db.models import OutgoingMail
     from shunfuri.db.session import session_factory
 
-    use_data_dir(data_dir)  # type: ignore[arg-type]
+    use_data_dir(data_dir)
     with session_factory()() as session:
         counts = session.execute(
             select(OutgoingMail.kind, OutgoingMail.status, func.count())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -156,4 +155,4 @@ if __name__ == "__main__":
     # `shunfuri.cli.main.app` (not on this `__main__` copy) are there too.
     from shunfuri.cli.main import main as _main
 
-    sys.exit(_main())
+    _main()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, TextClause, inspect, text
 from sqlalchemy.dialects import postgresql
@@ -47,7 +47,7 @@ def write_changes(session: Session) -> int:
     written = 0
     for mapper, items in changed.items():
         columns = tuple(sorted({k for _, keys in items for k in keys}))
-        pk = mapper.primary_key[0].key
+        pk = cast(str, mapper.primary_key[0].key)  # a table's column always has one
         params: dict[str, list] = {f"c{i}": [getattr(obj, c) for obj, _ in items]
                                    for i, c in enumerate(columns)}
         params["pk"] = [getattr(obj, pk) for obj, _ in items]
@@ -61,7 +61,7 @@ def write_changes(session: Session) -> int:
 
 @lru_cache(maxsize=64)
 def _statement(mapper: Mapper, pk: str, columns: tuple[str, ...]) -> TextClause:
-    table = mapper.local_table
+    table = cast(Table, mapper.local_table)
 
     def array(name: str) -> str:
         return f"{table.c[name].type.compile(dialect=_DIALECT)}[]"

@@ -130,7 +130,7 @@ def read_application(raw: Mapping[str, Any], today: date) -> ApplicationForm:
     """The whole application, `today` being the JST day (for the birth date's check)."""
     raw = _mapping(raw)
     r = _Reader(raw)
-    values = {
+    values: dict[str, Any] = {
         "name_kanji": r.read("name_kanji", pf.kanji_name),
         "name_kana": r.read("name_kana", pf.kana_name),
         "birth_date": r.read("birth_date", lambda v: pf.birth_date(v, today)),
@@ -176,7 +176,8 @@ def read_eligibility(raw: Mapping[str, Any], today: date) -> EligibilityForm:
     income = r.read("annual_income", _number(MAX_INCOME))
     other = r.read("other_borrowing", _number(MAX_OTHER_BALANCE))
     r.done()
-    return EligibilityForm(birth, income, other)  # type: ignore[arg-type]
+    assert birth is not None and income is not None and other is not None  # done() raised
+    return EligibilityForm(birth, income, other)
 
 
 def _mapping(raw: Any) -> Mapping[str, Any]:

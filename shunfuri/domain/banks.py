@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from shunfuri.domain.windows import Window, window_from_spec
 from shunfuri.errors import ShunfuriError
@@ -41,7 +41,7 @@ def _zengin() -> dict[str, Any]:
     # Loading the master parses ~1,100 banks and their branches: do it once, on first use.
     from zengin_code import Bank as ZBank
 
-    return ZBank.all
+    return cast(dict[str, Any], ZBank.all)
 
 
 @lru_cache(maxsize=1)

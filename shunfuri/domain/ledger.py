@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from shunfuri.domain import due_dates as dd
 from shunfuri.domain.instants import to_jst
@@ -253,8 +253,8 @@ class LedgerState:
             self.pending_due_day = None if new == self.due_day else new
         self._line("due_day_change", day, 0, at=event.at, due_day=new)
 
-    def _line(self, kind: LineKind, day: date, amount: int, **extra: object) -> None:
-        self.lines.append(Line(kind=kind, day=day, amount=amount,  # type: ignore[arg-type]
+    def _line(self, kind: LineKind, day: date, amount: int, **extra: Any) -> None:
+        self.lines.append(Line(kind=kind, day=day, amount=amount,
                                principal_after=self.principal,
                                interest_due_after=self.interest_due, **extra))
 

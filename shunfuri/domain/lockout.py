@@ -57,7 +57,7 @@ def retry_after(state: Untrusted, now: datetime) -> int | None:
 
 def lockout_length(lockouts: int, policy: UntrustedPolicy) -> timedelta:
     """The `lockouts`-th lockout's length (1-based): doubled each time, capped."""
-    doubling = 2 ** min(max(lockouts - 1, 0), 32)  # 2**32 lockouts of 1 s outlast any cap
+    doubling: int = 2 ** min(max(lockouts - 1, 0), 32)  # 2**32 lockouts of 1 s outlast any cap
     return min(policy.lockout * doubling, policy.max_lockout)
 
 

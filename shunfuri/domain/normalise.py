@@ -247,7 +247,7 @@ def normalise_holder_name(raw: str, field: str = "holder_name") -> str:
 
 def _char_class(chars: frozenset[str]) -> str:
     """`[...]` of these characters, `\\uXXXX`-escaped, consecutive ones as ranges."""
-    points, runs = sorted(ord(c) for c in chars), []
+    points, runs = sorted(ord(c) for c in chars), list[list[int]]()
     for point in points:
         if runs and point == runs[-1][1] + 1:
             runs[-1][1] = point

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import jaconv
 
@@ -194,4 +194,4 @@ def whole_number(raw: Any, low: int, high: int, step: int = 1) -> int:
         raise FieldRefused("out_of_range", f"From {low:,} to {high:,}.", low=low, high=high)
     if raw % step:
         raise FieldRefused("not_in_steps", f"In steps of {step:,}.", step=step)
-    return raw
+    return cast(int, raw)

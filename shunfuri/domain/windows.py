@@ -156,7 +156,8 @@ class OnceWindow:
         return self.end if self.start <= local < self.end else None
 
 
-_KINDS: dict[str, Any] = {"weekly": WeeklyWindow, "yearly": YearlyWindow, "once": OnceWindow}
+_KINDS: dict[str, type[WeeklyWindow | YearlyWindow | OnceWindow]] = {
+    "weekly": WeeklyWindow, "yearly": YearlyWindow, "once": OnceWindow}
 
 
 def window_from_spec(spec: dict[str, Any]) -> Window:

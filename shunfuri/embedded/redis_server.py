@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -44,7 +45,7 @@ class PrivateRedis:
 
     def client(self) -> redis.Redis:
         # No retries: redis-py's default backoff turns "not up yet" into seconds of waiting.
-        options = {"socket_timeout": 2, "retry": Retry(NoBackoff(), 0)}
+        options: dict[str, Any] = {"socket_timeout": 2, "retry": Retry(NoBackoff(), 0)}
         if self.port is not None:
             return redis.Redis(host="127.0.0.1", port=self.port, **options)
         return redis.Redis(unix_socket_path=str(self.socket_dir / SOCKET), **options)

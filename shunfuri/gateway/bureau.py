@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import httpx
 
@@ -120,5 +120,5 @@ def read_answer(response: httpx.Response) -> BureauAnswer:
     return BureauAnswer(other_balance=balance, other_count=count, delinquent=delinquent)
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**62

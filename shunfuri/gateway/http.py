@@ -21,10 +21,11 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, cast
 
 import httpx
 
+from shunfuri.domain.orders import Answer
 from shunfuri.gateway import statement
 from shunfuri.gateway.base import (
     Inquiry,
@@ -34,6 +35,7 @@ from shunfuri.gateway.base import (
     TransientBankError,
 )
 
+Definite = Literal["paid", "rejected"]
 _DEFINITE = {"paid", "rejected"}
 _ANSWERS = {"paid", "rejected", "not_found", "pending"}
 
@@ -178,7 +180,7 @@ def _results(body: dict) -> list:
     return results
 
 
-def _by_id(items: list, key: str) -> dict[str, dict]:
+def _by_id(items: list, key: str) -> dict[Any, dict]:
     """The answer's items by order id; an item that is not an object answers nothing (its
     order is then "left out": unanswered, in doubt)."""
     return {item.get(key): item for item in items
@@ -197,7 +199,7 @@ def _payment_result(transfer_id: str, item: dict | None) -> PaymentResult:
     if not isinstance(status, str) or status not in _DEFINITE:
         return PaymentResult(transfer_id, "unanswered",
                              error=f"unexpected status {str(status)[:40]!r}")
-    return PaymentResult(transfer_id, status, code=_text(item.get("code")),  # type: ignore[arg-type]
+    return PaymentResult(transfer_id, cast(Definite, status), code=_text(item.get("code")),
                          reference=_text(item.get("reference")))
 
 
@@ -208,7 +210,7 @@ def _inquiry(order_id: str, item: dict | None) -> Inquiry:
     if not isinstance(status, str) or status not in _ANSWERS:
         return Inquiry(order_id, "unanswered", error=f"unexpected status {str(status)[:40]!r}")
     amount = item.get("amount")
-    return Inquiry(order_id, status, reference=_text(item.get("reference")),
+    return Inquiry(order_id, cast(Answer, status), reference=_text(item.get("reference")),
                    code=_text(item.get("code")),
                    amount=amount if isinstance(amount, int) and not isinstance(amount, bool)
                    else None)

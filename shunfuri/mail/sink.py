@@ -12,6 +12,7 @@ Run alone: `python -m shunfuri.mail.sink DIR [--host H] [--port P]`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import mailbox
 import signal
 import threading
@@ -23,7 +24,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
@@ -43,7 +44,8 @@ class _Controller(Controller):
 
     def _trigger_server(self) -> None:
         if self.server is not None and self.port == 0:
-            self.port = self.server.sockets[0].getsockname()[1]
+            # (an asyncio.Server, which aiosmtpd types as the AbstractServer it is)
+            self.port = cast(asyncio.Server, self.server).sockets[0].getsockname()[1]
         super()._trigger_server()
 
 

@@ -24,7 +24,7 @@ from web.site import router as site_router
 router = site_router()
 
 
-def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
+def _form(request: Request, member, *, status: int = 200, errors=None,
           typed: str = "", warning: str | None = None) -> Response:
     return render(
         request, "web_id.html", status=status, section="settings",

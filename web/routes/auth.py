@@ -82,7 +82,7 @@ def _attempt(request: Request, kind: Literal["card", "web"], identifier: str, se
             alert = catalogue.words(exc)[1]
         elif exc.code == "too_many_attempts":
             alert = paused_ja(kind, exc.extra.get("retry_after"))
-        response = render(
+        response: Response = render(
             request, "login.html", status=catalogue.status(exc), next=next_path, notice=None,
             errors=field_errors(exc), alert=alert, form=kind, typed=typed,
         )

@@ -14,7 +14,7 @@ The contract document mailed to the applicant masks it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Request
 from fastapi.responses import Response
@@ -71,7 +71,7 @@ def _refused(request: Request, application_id: str, refused: ShunfuriError) -> R
 
 
 def _offer_page(request: Request, application_id: str, template: str, *,
-                status: int = 200, **context: object) -> Response:
+                status: int = 200, **context: Any) -> Response:
     token = applicant.token_of(request)
     if token is None:
         return not_opened(request, application_id)
@@ -121,7 +121,7 @@ def page_checks(typed: dict[str, str], secrets: dict[str, str]) -> dict[str, str
     return errors
 
 
-def _valid(read, raw: str):  # type: ignore[no-untyped-def]
+def _valid(read, raw: str):
     try:
         return read(raw)
     except ShunfuriError:

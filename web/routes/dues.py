@@ -25,7 +25,7 @@ router = site_router()
 NOTICES = {"due_day": "返済日を変更しました。すでにお知らせしている次回の期日は変わりません。"}
 
 
-def _page(request: Request, member, *, status: int = 200, error: str = "",  # type: ignore[no-untyped-def]
+def _page(request: Request, member, *, status: int = 200, error: str = "",
           notice: str | None = None) -> Response:
     session = db(request)
     owed = dues.dues(session, member.id, get_clock().now())

@@ -31,7 +31,7 @@ ADDRESS_HELP = "メールアドレスの形式が正しくありません。例�
 DAYS = [(0, "当日"), (1, "1日前"), (3, "3日前"), (7, "7日前")]
 
 
-def _page(request: Request, member, *, status: int = 200, errors=None, typed: str = "",  # type: ignore[no-untyped-def]
+def _page(request: Request, member, *, status: int = 200, errors=None, typed: str = "",
           notice: str | None = None) -> Response:
     session = db(request)
     current = mail_settings.get(session, member_id=member.id, wall=wall_now())

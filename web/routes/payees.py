@@ -16,7 +16,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from shunfuri import catalogue
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.domain.banks import get_bank, get_branch, search_banks, search_branches
+from shunfuri.domain.banks import (
+    Bank,
+    Branch,
+    get_bank,
+    get_branch,
+    search_banks,
+    search_branches,
+)
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import own_name, payees
 from shunfuri.settings import get_settings
@@ -44,7 +51,7 @@ def payee_list(request: Request, session: PageSession,
                   not_own=not_own)
 
 
-def _chosen(bank: str, branch: str) -> tuple[object | None, object | None]:
+def _chosen(bank: str, branch: str) -> tuple[Bank | None, Branch | None]:
     try:
         chosen_bank = get_bank(bank) if bank else None
         chosen_branch = get_branch(bank, branch) if chosen_bank and branch else None
@@ -60,7 +67,7 @@ def payee_new(request: Request, member: SignedIn, bank_q: Q = "", bank: Q = "",
     banks = search_banks(bank_q) if bank_q and chosen_bank is None else []
     branches = []
     if chosen_bank is not None and chosen_branch is None and branch_q:
-        branches = search_branches(chosen_bank.code, branch_q)  # type: ignore[attr-defined]
+        branches = search_branches(chosen_bank.code, branch_q)
     return render(
         request, "payee_new.html", section="payees", bank_q=bank_q, branch_q=branch_q,
         banks=banks, branches=branches, bank=chosen_bank, branch=chosen_branch,

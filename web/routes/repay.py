@@ -47,7 +47,7 @@ def _owed(session: Session, member_id: int) -> dues.Dues:
     return dues.dues(session, member_id, get_clock().now())
 
 
-def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
+def _form(request: Request, member, *, status: int = 200, errors=None,
           typed=None, key: str | None = None) -> Response:
     session = db(request)
     mine = payees.list_payees(session, member_id=member.id)
@@ -64,7 +64,7 @@ def repay_form(request: Request, member: SignedIn,
     return _form(request, member, typed={"amount": amount})
 
 
-def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type: ignore[no-untyped-def]
+def _refused(request: Request, member, exc: ShunfuriError, typed: dict,
              key: str) -> Response:
     if exc.code not in _ON_FORM:
         return error_page(request, exc)
@@ -80,7 +80,7 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
     return _form(request, member, status=catalogue.status(exc), errors=errors, typed=typed, key=key)
 
 
-def _checked(session: Session, member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
+def _checked(session: Session, member, payee_raw: str, amount_raw: str):
     payee_id = parse_id(payee_raw, "payee_id")
     amount = parse_amount(amount_raw)
     payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)

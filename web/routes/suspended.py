@@ -34,7 +34,7 @@ router = site_router()
 Text = Annotated[str, Form(max_length=64)]
 
 
-def _page(request: Request, member, *, sent: bool = False):  # type: ignore[no-untyped-def]
+def _page(request: Request, member, *, sent: bool = False):
     settings = get_settings()
     session = db(request)
     stop = stops.stop_of(session, member)

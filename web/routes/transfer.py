@@ -37,7 +37,7 @@ _ON_FORM = {"validation_error": None, "invalid_amount": "amount",
             "payee_not_own_name": "payee_id"}
 
 
-def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
+def _form(request: Request, member, *, status: int = 200, errors=None,
           typed=None, key: str | None = None) -> Response:
     session = db(request)
     mine = payees.list_payees(session, member_id=member.id)
@@ -53,7 +53,7 @@ def transfer_form(request: Request, member: SignedIn, payee: str = "") -> Respon
     return _form(request, member, typed={"payee_id": payee})
 
 
-def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type: ignore[no-untyped-def]
+def _refused(request: Request, member, exc: ShunfuriError, typed: dict,
              key: str) -> Response:
     if exc.code not in _ON_FORM:
         return error_page(request, exc)

@@ -36,7 +36,7 @@ def _transfer(session: Session, member_id: int, transfer_id: str) -> dict:
         return transfer_reads.get(session, member_id=member_id, transfer_id=transfer_id)
 
 
-def _payee(session: Session, member_id: int, payee_id: int):  # type: ignore[no-untyped-def]
+def _payee(session: Session, member_id: int, payee_id: int):
     try:
         return payees.get_payee(session, member_id=member_id, payee_id=payee_id)
     except ShunfuriError:

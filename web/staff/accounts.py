@@ -6,7 +6,7 @@ person changes it at their first login, then sets up their one-time code."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -100,7 +100,7 @@ def _act(request: Request, staff_id: str, reason: str, what: str) -> Response:
     if not clean:
         return _one(request, target, status=422,
                     errors={what: "理由を入力してください（記録に残ります）。"})
-    common = {"staff_id": target, "by": me, "reason": clean, "now": wall_now(),
+    common: dict[str, Any] = {"staff_id": target, "by": me, "reason": clean, "now": wall_now(),
               "source": source(request)}
     session = db(request)
     try:

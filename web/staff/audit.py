@@ -5,6 +5,7 @@ each of the last 24 hours (the audit keeps the first of each hour, `refusals`)."
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -28,7 +29,7 @@ def audit_page(request: Request, session: PageSession,
                actor: str = "", action: str = "", member: str = "",
                text: str = "", refused: str = "", before: str = "") -> Response:
     allowed(request, "audit.view")
-    filters = {"actor": actor.strip()[:64], "action": action.strip()[:64],
+    filters: dict[str, Any] = {"actor": actor.strip()[:64], "action": action.strip()[:64],
                "member": member.strip()[:20], "text": text.strip()[:100],
                "refused": refused == "1"}
     rows = audit.search(

@@ -86,7 +86,7 @@ def login(
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in LOGIN_ERRORS_JA:
             return render_error(request, exc)
-        response = render(request, "staff/login.html", status=catalogue.status(exc),
+        response: Response = render(request, "staff/login.html", status=catalogue.status(exc),
                           next=safe_next(next, ""), notice=None,
                           error=LOGIN_ERRORS_JA[exc.code], login_id=login_id)
         if "retry_after" in exc.extra:

@@ -66,7 +66,7 @@ def action_ja(action: str) -> str:
     return ACTIONS_JA.get(action, action)
 
 
-def _load(kinds: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _load(kinds: tuple[str, ...]):
     def load(session: Session, token: str, wall: datetime) -> StaffAccount:
         return staff.account_for_session(
             session, token=token, now=wall, ttl_seconds=get_settings().token_ttl_seconds,

@@ -8,7 +8,7 @@ from shunfuri.db.models import Base
 from shunfuri.db.session import make_engine
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url = config.get_main_option("sqlalchemy.url") or ""
 if not url:
     from shunfuri.settings import get_settings
 

@@ -7,6 +7,8 @@ about which applications exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,7 +35,7 @@ def authorised(session: Session, application_id: str, token: str, *,
     return row
 
 
-def read(session: Session, application_id: str, token: str) -> dict:
+def read(session: Session, application_id: str, token: str) -> dict[str, Any]:
     """The application's public view (`views.view`) for its token holder."""
     row = authorised(session, application_id, token)
     current = view(row)

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shunfuri.db.applications import Application
 from shunfuri.domain import application_states as states
 from shunfuri.domain.contract_terms import Terms, terms_for
 from shunfuri.domain.pins import check_pin
@@ -56,7 +58,7 @@ class Contracted:
 class OpenOffer:
     """The page before acceptance: the offer's terms and until when it is open."""
 
-    application: dict  # the public view
+    application: dict[str, Any]  # the public view
     terms: Terms
 
 
@@ -65,12 +67,14 @@ def terms(session: Session, application_id: str, token: str, *, now: datetime,
     """The terms of the open offer (契約締結前書面), or the refusal `contract` would give."""
     row = authorised(session, application_id, token, for_update=True)
     _open_or_refuse(session, row, now=now, wall=wall)
-    offer = OpenOffer(view(row), terms_for(row.offer_limit, row.offer_rate_bp))  # type: ignore[arg-type]
+    assert row.offer_limit is not None and row.offer_rate_bp is not None  # open: approved
+    offer = OpenOffer(view(row), terms_for(row.offer_limit, row.offer_rate_bp))
     session.rollback()
     return offer
 
 
-def _open_or_refuse(session: Session, row, *, now: datetime, wall: datetime) -> None:  # type: ignore[no-untyped-def]
+def _open_or_refuse(session: Session, row: Application, *, now: datetime,
+                    wall: datetime) -> None:
     if row.status == states.CONTRACTED:
         member_id = row.member_id
         session.rollback()
@@ -88,6 +92,7 @@ def contract(session: Session, application_id: str, token: str, *, agree: bool, 
     """Accept the offer; commits; the new member's id and card number (see the module)."""
     row = authorised(session, application_id, token, for_update=True)
     _open_or_refuse(session, row, now=now, wall=wall)
+    assert row.offer_limit is not None  # open: approved, with a limit
     actor = Actor(f"applicant:{row.id}")
     try:
         if agree is not True:
@@ -97,7 +102,7 @@ def contract(session: Session, application_id: str, token: str, *, agree: bool, 
                 "message_ja": "契約内容と書面の電子交付にご同意のうえ、お申し込みください。"}])
         clean_pin = check_pin(pin, birth_date=row.birth_date, phones=phones_of(row))
         created, detail = members.add_member(
-            session, credit_limit=row.offer_limit, pin=clean_pin,  # type: ignore[arg-type]
+            session, credit_limit=row.offer_limit, pin=clean_pin,
             web_id=web_id, password=password, now=wall, pepper=pepper,
             rate_bp=row.offer_rate_bp, due_day=due_day, name_kana=row.name_kana)
     except ShunfuriError as refused:

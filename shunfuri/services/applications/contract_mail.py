@@ -33,9 +33,10 @@ def queue(session: Session, row: Application, *, card_number: str, due_day: int,
     """Register the pending address and queue the contract document (the caller
     commits). True if this call queued it."""
     assert row.member_id is not None and row.email is not None
+    assert row.offer_limit is not None and row.offer_rate_bp is not None  # contracted
     nonce, expires = mail_settings.start_confirmation(
         session, member_id=row.member_id, address=row.email, wall=wall, pepper=pepper)
-    terms = asdict(terms_for(row.offer_limit, row.offer_rate_bp, due_day))  # type: ignore[arg-type]
+    terms = asdict(terms_for(row.offer_limit, row.offer_rate_bp, due_day))
     payload = {
         "contract_id": row.id, "contracted_at": now.isoformat(),
         "card_last4": card_last4(card_number), **terms,

@@ -40,7 +40,7 @@ def expire_if_due(session: Session, row: Any, *, now: datetime, wall: datetime) 
 
 
 def send_documents(session: Session, application_id: str, token: str, raw: Any, *,
-                   now: datetime, wall: datetime) -> dict:
+                   now: datetime, wall: datetime) -> dict[str, Any]:
     """Record the proof and screen the application again; commits, publishes, wakes a
     worker. Refusals: `validation_error`, `not_found`, `application_expired`,
     `documents_not_requested` (with the current `application_status`)."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from shunfuri import metrics
 
 log = logging.getLogger("shunfuri.applications")
 
-Change = tuple[str, dict]  # (application id, its public view after the change)
+Change = tuple[str, dict[str, Any]]  # (application id, its public view after the change)
 Publish = Callable[[list[Change]], None]
 
 SCREEN_TASK, QUEUE = "applications.screen", "applications"

@@ -65,7 +65,7 @@ def check_eligibility(raw: Any, *, now: datetime) -> Eligibility:
 
 @dataclass(frozen=True)
 class Submitted:
-    application: dict  # the public view (`views.view`)
+    application: dict[str, Any]  # the public view (`views.view`)
     token: str
     created: bool  # False: an idempotent replay of an earlier request
 

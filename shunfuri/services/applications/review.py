@@ -64,8 +64,9 @@ class ReviewItem:
 def item_of(row: Application, policy: ScreeningPolicy = DEFAULT_POLICY) -> ReviewItem:
     applicant, bureau = applicant_of(row), bureau_answer_of(row)
     applied_on: date = jst_day(aware(row.applied_at))
+    assert row.birth_date is not None  # erased only long after the review
     return ReviewItem(
-        row=row, age=age_on(row.birth_date, applied_on),  # type: ignore[arg-type]
+        row=row, age=age_on(row.birth_date, applied_on),
         rule=RULE_OF.get(row.reason_code or ""), bureau=bureau,
         figures=figures(applicant, bureau) if bureau is not None else None,
         maximum=screener_maximum(applicant, bureau, policy) if bureau is not None else None,
@@ -107,11 +108,12 @@ def _in_review(session: Session, application_id: str) -> Application:
 
 
 def approve(session: Session, application_id: str, *, credit_limit: int, actor: Actor,
-            now: datetime, wall: datetime, policy: ScreeningPolicy = DEFAULT_POLICY) -> dict:
+            now: datetime, wall: datetime, policy: ScreeningPolicy = DEFAULT_POLICY
+            ) -> dict[str, Any]:
     """Approve with `credit_limit` (at the policy's rate, capped by law); commits with the
     audit row (a refusal is audited too); returns the application's public view."""
 
-    def work() -> tuple[dict, dict[str, Any]]:
+    def work() -> tuple[dict[str, Any], dict[str, Any]]:
         row = _in_review(session, application_id)
         bureau = bureau_answer_of(row)
         maximum = screener_maximum(applicant_of(row), bureau, policy) if bureau else None
@@ -128,7 +130,7 @@ def approve(session: Session, application_id: str, *, credit_limit: int, actor: 
 
 
 def decline(session: Session, application_id: str, *, reason: str, actor: Actor,
-            now: datetime, wall: datetime) -> dict:
+            now: datetime, wall: datetime) -> dict[str, Any]:
     """Decline; `reason` (1-500 characters, the screener's words) goes to the audit row.
     Commits; returns the application's public view."""
     text = reason.strip() if isinstance(reason, str) else ""
@@ -136,7 +138,7 @@ def decline(session: Session, application_id: str, *, reason: str, actor: Actor,
         raise ShunfuriError("validation_error", errors=[{
             "field": "reason", "message": f"Say why, in 1 to {REASON_MAX} characters."}])
 
-    def work() -> tuple[dict, dict[str, Any]]:
+    def work() -> tuple[dict[str, Any], dict[str, Any]]:
         row = _in_review(session, application_id)
         move(row, Move.SCREENER_DECLINE, now=now, wall=wall)
         row.reason_code = SCREENER_DECLINED
@@ -147,9 +149,10 @@ def decline(session: Session, application_id: str, *, reason: str, actor: Actor,
 
 
 def _audited(session: Session, actor: Actor, action: str, application_id: str,
-             wall: datetime, work: Any) -> dict:
+             wall: datetime, work: Any) -> dict[str, Any]:
     # The application's id on the audit row, refusals included.
     who = replace(actor, detail={**actor.detail, "application_id": application_id[:36]})
-    current = audited(session, actor=who, action=action, now=wall, member_id=None, work=work)
+    current: dict[str, Any] = audited(session, actor=who, action=action, now=wall,
+                                      member_id=None, work=work)
     events.announce([(current["id"], current)])
     return current

@@ -122,8 +122,10 @@ def _claim(ctx: Context, application_id: str) -> Claim | str | None:
         else:
             row.attempts += 1
             row.next_attempt_at, row.driven_at, row.updated_at = wall + LEASE, None, wall
+            assert row.name_kana is not None and row.birth_date is not None  # not erased
+            assert row.phone is not None
             result = Claim(row.id, row.attempts, BureauKey(
-                row.name_kana, row.birth_date, row.phone))  # type: ignore[arg-type]
+                row.name_kana, row.birth_date, row.phone))
     events.announce(changes, ctx.publish)
     return result
 

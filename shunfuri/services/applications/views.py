@@ -11,6 +11,7 @@ and for the screener's page.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from shunfuri import messages
 from shunfuri.db.applications import Application
@@ -23,8 +24,8 @@ from shunfuri.domain.screening import BureauAnswer, documents_for
 WITH_OFFER = frozenset({states.APPROVED, states.CONTRACTED})
 
 
-def view(row: Application) -> dict:
-    out: dict = {"id": row.id, "status": row.status}
+def view(row: Application) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": row.id, "status": row.status}
     if row.status in WITH_OFFER and row.offer_limit is not None:
         out["offer"] = {"credit_limit": row.offer_limit, "rate_bp": row.offer_rate_bp}
     if row.reason_code is not None and row.status not in WITH_OFFER:
@@ -74,11 +75,14 @@ def applicant_of(row: Application) -> Applicant:
     proof = None
     if row.proof_kind is not None and row.proof_income is not None:
         proof = IncomeProof(row.proof_kind, row.proof_income)
+    assert (row.birth_date is not None and row.employment is not None
+            and row.annual_income is not None and row.other_count is not None
+            and row.other_balance is not None and row.requested_limit is not None)
     return Applicant(
-        birth_date=row.birth_date, employment=row.employment,  # type: ignore[arg-type]
-        annual_income=row.annual_income, other_count=row.other_count,  # type: ignore[arg-type]
-        other_balance=row.other_balance,  # type: ignore[arg-type]
-        requested_limit=row.requested_limit,  # type: ignore[arg-type]
+        birth_date=row.birth_date, employment=row.employment,
+        annual_income=row.annual_income, other_count=row.other_count,
+        other_balance=row.other_balance,
+        requested_limit=row.requested_limit,
         applied_at=aware(row.applied_at), income_proof=proof,
     )
 

@@ -10,6 +10,8 @@ than guess (`periods` opens no review for them).
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,4 +52,5 @@ def known_income(session: Session, member_id: int) -> int | None:
     ).first()
     if applied is None:
         return None
-    return applied.proof_income if applied.proof_income is not None else applied.annual_income
+    return cast("int | None", applied.proof_income if applied.proof_income is not None
+                else applied.annual_income)

@@ -78,7 +78,7 @@ class Ran:
 
 
 def run(ctx: Context, *, budget_s: float = 20.0, month_opened: Callable[[str], bool] | None = None,
-        opened: Callable[[str], None] | None = None) -> Ran:
+        opened: Callable[[str], object] | None = None) -> Ran:
     """Open this review month (unless `month_opened(key)` says it was), then ask about due
     reviews until none is left, the bureau stops answering, or `budget_s` has passed."""
     result = Ran()

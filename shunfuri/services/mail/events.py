@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -54,7 +54,7 @@ def recipients(session: Session, member_ids: Iterable[int], setting: str) -> dic
         select(MemberMail.member_id, MemberMail.address).where(
             MemberMail.member_id.in_(ids), wants(MemberMail, setting))
     ).all()
-    return {member_id: address for member_id, address in rows}
+    return {member_id: address for member_id, address in rows if address is not None}
 
 
 def transfers_settled(session: Session, transfers: list[Transfer], *, wall: datetime,
@@ -96,18 +96,18 @@ def payee_added(session: Session, payee: Payee, *, wall: datetime) -> bool:
         session, [_row(payee.member_id, address, content, str(payee.id), wall)]) == 1
 
 
-def _row(member_id: int, to: str, content: MailContent, key: str, wall: datetime) -> dict:
+def _row(member_id: int, to: str, content: MailContent, key: str, wall: datetime) -> dict[str, Any]:
     return dict(member_id=member_id, kind=content.KIND, key=key, to_address=to,
                 payload=outbox.to_payload(content), status=outbox.QUEUED, attempts=0,
                 next_attempt_at=wall, created_at=wall)
 
 
-def _mail_members(setting: str) -> Select:
+def _mail_members(setting: str) -> Select[*tuple[Any, ...]]:
     return select(MemberMail.member_id, MemberMail.address, MemberMail.confirmed_at).where(
         wants(MemberMail, setting))
 
 
-def _not_queued(kind: str, key: ColumnElement) -> ColumnElement:
+def _not_queued(kind: str, key: SQLColumnExpression[Any]) -> ColumnElement[bool]:
     return ~exists().where(OutgoingMail.member_id == MemberMail.member_id,
                            OutgoingMail.kind == kind, OutgoingMail.key == key)
 

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -76,7 +76,7 @@ MAX_ATTEMPTS = 20
 SETTINGS_PATH = "/settings/mail"
 CONFIRM_PATH = "/mail/confirm"
 
-_CONTENT: dict[str, type] = {c.KIND: c for c in (RepaymentReminder, TransferSettled,
+_CONTENT: dict[str, type[MailContent]] = {c.KIND: c for c in (RepaymentReminder, TransferSettled,
                                                   RepaymentReceived, OverdueNotice,
                                                   PayeeAdded, LoginLocked,
                                                   UnknownClientFailures)}
@@ -106,7 +106,7 @@ def to_payload(content: MailContent) -> dict[str, Any]:
 
 def from_payload(kind: str, payload: dict[str, Any]) -> MailContent:
     cls = _CONTENT[kind]
-    values = {}
+    values: dict[str, Any] = {}
     for f in fields(cls):
         value = payload[f.name]
         if f.type == "date":
@@ -125,7 +125,8 @@ def enqueue(session: Session, *, member_id: int, to: str, content: MailContent |
     if kind is None:
         raise ValueError("enqueue needs a content or a kind")
     row = dict(member_id=member_id, kind=kind, key=key, to_address=to,
-               payload=payload if payload is not None else to_payload(content),  # type: ignore[arg-type]
+               # (a kind without a payload comes with its content)
+               payload=payload if payload is not None else to_payload(cast(MailContent, content)),
                status=QUEUED, attempts=0, next_attempt_at=wall, created_at=wall)
     return enqueue_many(session, [row]) == 1
 
@@ -167,7 +168,8 @@ def claim(session: Session, *, wall: datetime, limit: int) -> list[Claimed]:
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    doubling: int = 2 ** max(attempts - 1, 0)
+    return min(BACKOFF_FIRST * doubling, BACKOFF_MAX)
 
 
 def _ours(row: Claimed) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -47,13 +48,13 @@ class MailSettings:
     notify_overdue: bool
 
 
-_DEFAULTS = dict(remind=True, remind_days_before=3, notify_transfer_settled=True,
+_DEFAULTS: dict[str, Any] = dict(remind=True, remind_days_before=3, notify_transfer_settled=True,
                  notify_repayment_received=True, notify_overdue=True)
 
 
 def view(row: MemberMail | None, *, wall: datetime) -> MailSettings:
     if row is None:
-        return MailSettings(None, None, None, **_DEFAULTS)  # type: ignore[arg-type]
+        return MailSettings(None, None, None, **_DEFAULTS)
     pending = row.pending_address
     expires = row.token_expires_at
     if pending is not None and (expires is None or expires <= wall):

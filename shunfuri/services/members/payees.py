@@ -8,8 +8,10 @@ another member's id is `not_found`, exactly like an id that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,7 +56,7 @@ def check_payee(
     one (an `invalid_holder_name` alone keeps its own code, `character` and `position`)."""
     problems: list[ShunfuriError] = []
 
-    def attempt(fn, *args):  # type: ignore[no-untyped-def]
+    def attempt(fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
         except ShunfuriError as exc:
@@ -76,7 +78,7 @@ def check_payee(
     if problems:
         if len(problems) == 1:
             raise problems[0]
-        errors = []
+        errors: list[dict[str, Any]] = []
         for exc in problems:
             item = {"field": _field_of(exc), "message": exc}  # said in words at the edge
             if exc.code == "invalid_holder_name":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -66,13 +66,13 @@ def _check(row: Any, now: datetime) -> None:
 def member_for(session: Session, *, token: str, now: datetime) -> Member:
     """The member behind a live *API* token; refuses expired, revoked and suspended ones,
     and a web session's (`not_authenticated`, as if unknown)."""
-    row = session.execute(
+    row: Any = session.execute(
         select(Member, AuthSession.expires_at, AuthSession.revoked_at, Member.status)
         .join(Member, Member.id == AuthSession.member_id)
         .where(AuthSession.token_hash == digest(token), AuthSession.kind == API)
     ).first()
     _check(row, now)
-    return row.Member
+    return cast(Member, row.Member)
 
 
 # A web session slides forward at most once a minute: one write per minute of use,
@@ -89,7 +89,7 @@ def member_for_web_session(
     token is (expired, revoked, suspended, locked), and kept alive while in use: each use
     moves the expiry to `now + ttl` (an idle timeout), never past `WEB_SESSION_MAX` after
     the login. An API bearer token is not a web session (`not_authenticated`)."""
-    row = session.execute(
+    row: Any = session.execute(
         select(Member, AuthSession, AuthSession.expires_at, AuthSession.revoked_at,
                Member.status)
         .join(Member, Member.id == AuthSession.member_id)
@@ -97,7 +97,7 @@ def member_for_web_session(
     ).first()
     _check(row, now)
     slide(row.AuthSession, now=now, ttl_seconds=ttl_seconds, session=session)
-    return row.Member
+    return cast(Member, row.Member)
 
 
 def slide(auth: Any, *, now: datetime, ttl_seconds: int, session: Session) -> None:

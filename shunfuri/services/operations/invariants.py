@@ -8,6 +8,7 @@ counters that the code under test maintains.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -47,7 +48,8 @@ SETTLED_WITHOUT_LEDGER = text(
 STALE_ACCEPTED = text("SELECT id FROM transfers WHERE status = 'accepted' AND updated_at < :before")
 
 
-def check(engine: Engine, *, wall: datetime, recovery_bound_s: float = 30.0) -> dict[str, list]:
+def check(engine: Engine, *, wall: datetime, recovery_bound_s: float = 30.0
+          ) -> dict[str, list[Any]]:
     with engine.connect() as conn:
         return {
             "over_limit": list(conn.execute(OVER_LIMIT)),

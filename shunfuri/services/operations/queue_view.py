@@ -87,7 +87,7 @@ def board(session: Session, *, now: datetime, wall: datetime) -> Board:
         "scheduled": by_status.get(SCHEDULED, 0),
     }
     slots = [
-        Slot(aware(row.settle_at), row.count, int(row.amount or 0))
+        Slot(aware(row.settle_at), row._mapping["count"], int(row.amount or 0))
         for row in session.execute(
             select(Transfer.settle_at, func.count().label("count"),
                    func.sum(Transfer.amount).label("amount"))

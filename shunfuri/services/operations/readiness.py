@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import text
 
@@ -11,7 +13,7 @@ from shunfuri.broker import get_redis, send_task
 from shunfuri.db.session import get_engine
 
 
-def _timed(fn) -> dict:  # type: ignore[no-untyped-def]
+def _timed(fn: Callable[[], object]) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         fn()
@@ -42,7 +44,7 @@ def _worker() -> None:
     raise TimeoutError("no worker answered within 5 s")
 
 
-def check(*, deep: bool = False) -> dict[str, dict]:
+def check(*, deep: bool = False) -> dict[str, dict[str, Any]]:
     checks = {"database": _timed(_database), "broker": _timed(_broker)}
     if deep and checks["broker"]["ok"]:
         checks["worker"] = _timed(_worker)

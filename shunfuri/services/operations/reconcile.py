@@ -32,6 +32,7 @@ from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, SETTLED
 from shunfuri.gateway.base import BankStatements
 
 IN_DOUBT = (PROCESSING, NEEDS_ATTENTION)
+BankLine = tuple[str, int, str]  # a paid line: our id at the bank, amount, bank code
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Report:
         transfers_clean = self.missing == 0 and self.doubled == 0 and self.mismatched == 0
         return transfers_clean and self.repayments.clean
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["repayments"] = {**asdict(self.repayments), "clean": self.repayments.clean}
         return {**out, "clean": self.clean}
@@ -90,10 +91,10 @@ def compare(ours: Sequence[Any], bank: Sequence[Any], statuses: dict[str, str]) 
                   mismatched=mismatched, in_flight=in_flight)
 
 
-def bank_side(bank: BankStatements) -> tuple[list[tuple], list[tuple]]:
+def bank_side(bank: BankStatements) -> tuple[list[BankLine], list[BankLine]]:
     """The statement's paid lines as (id, amount, bank_code): payments, collections."""
-    paid: list[tuple] = []
-    collected: list[tuple] = []
+    paid: list[BankLine] = []
+    collected: list[BankLine] = []
     for day in bank.statement_days():
         for line in bank.statement(day):
             if line.status == "paid":

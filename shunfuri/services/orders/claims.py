@@ -7,8 +7,10 @@ itself is `settlement.claim`.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     CompoundSelect,
     DateTime,
@@ -31,13 +33,13 @@ _OLDER_THAN = bindparam("older_than", type_=DateTime(timezone=True))
 _LIMIT = bindparam("limit", type_=Integer)
 
 
-def _ready(recovering: bool) -> CompoundSelect:
+def _ready(recovering: bool) -> CompoundSelect[*tuple[Any, ...]]:
     """Ids a drain may take now, at most `limit` of each kind: new instant transfers, new
     scheduled ones, and `processing` rows whose lease or backoff ran out. Each branch
     reads its own partial index (`ix_transfers_accepted`, `ix_transfers_retry`), so the
     claim stays index-only however large a bulk backlog of scheduled rows grows."""
 
-    def accepted(decision: str) -> Select:
+    def accepted(decision: str) -> Select[*tuple[Any, ...]]:
         query = select(Transfer.id).where(_new(recovering),
                                           Transfer.decision == literal_column(f"'{decision}'"))
         return query.order_by(Transfer.accepted_at).limit(_LIMIT)
@@ -48,8 +50,9 @@ def _ready(recovering: bool) -> CompoundSelect:
 
 # Statuses as SQL literals, not parameters: a partial index's predicate matches only a
 # literal, and so the prepared statement's generic plan still reads those indexes.
-_ACCEPTED, _PROCESSING = literal_column("'accepted'"), literal_column("'processing'")
-_INSTANT = literal_column("'instant'")
+_ACCEPTED: ColumnClause[str] = literal_column("'accepted'")
+_PROCESSING: ColumnClause[str] = literal_column("'processing'")
+_INSTANT: ColumnClause[str] = literal_column("'instant'")
 _RETRY = and_(Transfer.status == _PROCESSING, Transfer.next_attempt_at <= _WALL)
 
 
@@ -70,7 +73,7 @@ _AGE = case((Transfer.status == _PROCESSING, Transfer.next_attempt_at),
 
 
 @lru_cache(maxsize=2)
-def statement(recovering: bool) -> Select:
+def statement(recovering: bool) -> Select[*tuple[Any, ...]]:
     """The claim: params `wall`, `limit`, and with `recovering` `older_than`."""
     return (
         select(Transfer)

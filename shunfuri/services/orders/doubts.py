@@ -16,12 +16,12 @@ has no record of it, to be sent again under the same id.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Repayment, Transfer
@@ -36,6 +36,7 @@ from shunfuri.services.orders.sending import DOUBT_NOTE
 from shunfuri.services.orders.transitions import may, move
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import collections
+from shunfuri.services.staff.audit import Actor
 from shunfuri.services.transfers import settlement
 from shunfuri.services.transfers.accept import view
 
@@ -62,7 +63,7 @@ class Kind:
     name: str
     model: Any
     finish: Callable[..., Outcome]
-    view: Callable[[Any], dict]
+    view: Callable[[Any], dict[str, Any]]
     gateway: Callable[[BankGateway], BankGateway]
     wake: Callable[[], None]
 
@@ -87,7 +88,7 @@ class Doubt:
     last_error: str | None
     next_attempt_at: datetime | None
 
-    def as_dict(self, wall: datetime) -> dict:
+    def as_dict(self, wall: datetime) -> dict[str, Any]:
         return {
             "kind": self.kind, "id": self.id, "member_id": self.member_id,
             "amount": self.amount, "bank_code": self.bank_code, "status": self.status,
@@ -98,7 +99,7 @@ class Doubt:
         }
 
 
-def _doubtful(include_in_flight: bool, model=Transfer):  # type: ignore[no-untyped-def]
+def _doubtful(include_in_flight: bool, model: Any = Transfer) -> ColumnElement[bool]:
     sent = model.sent_at.is_not(None)
     attention = model.status == NEEDS_ATTENTION
     retried = (model.status == PROCESSING) & sent
@@ -113,7 +114,7 @@ def list_doubts(session: Session, *, include_in_flight: bool = False,
     orders still in their first call."""
     found = []
     for kind, model in ((TRANSFER, Transfer), (REPAYMENT, Repayment)):
-        rows = session.scalars(
+        rows: Sequence[Any] = session.scalars(
             select(model).where(_doubtful(include_in_flight, model))
             .order_by(model.sent_at, model.id).limit(limit)
         ).all()
@@ -139,18 +140,18 @@ def counts(session: Session) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Resolution:
-    transfer: dict  # the order's view after the answer (a transfer's or a repayment's)
-    bank: dict
+    transfer: dict[str, Any]  # the order's view after the answer (a transfer's or a repayment's)
+    bank: dict[str, Any]
     outcome: Outcome
     kind: str = TRANSFER
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {self.kind: self.transfer, "bank": self.bank}
 
 
 def inquire(
     session: Session, gateway: BankGateway, *, transfer_id: str, now: datetime,
-    wall: datetime, actor: str, budget: Budget, resend: bool = False, kind: str = TRANSFER,
+    wall: datetime, actor: str | Actor, budget: Budget, resend: bool = False, kind: str = TRANSFER,
 ) -> Resolution:
     """Ask the bank about one order (`transfer_id` is its id, whatever its `kind`) and
     apply a definitive answer if it is in doubt; with `resend`, a `needs_attention` order
@@ -170,7 +171,7 @@ def inquire(
         _refuse(session, actor, action, wall, member_id, transfer_id, "bank_unavailable",
                 error=answer.error, kind=kind)
     outcome = _apply(session, answer, now=now, wall=wall, budget=budget, resend=resend, k=k)
-    order = session.scalar(select(k.model).where(k.model.id == transfer_id))
+    order: Any = session.scalar(select(k.model).where(k.model.id == transfer_id))
     bank = {"answer": answer.answer, "reference": answer.reference, "code": answer.code,
             "amount": answer.amount}
     audit(session, actor=actor, action=action, now=wall, member_id=member_id,
@@ -199,7 +200,7 @@ def announce(resolution: Resolution) -> None:
 def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
            budget: Budget, resend: bool, k: Kind = KINDS[TRANSFER]) -> Outcome:
     order_id = answer.order_id
-    locked = session.scalar(
+    locked: Any = session.scalar(
         select(k.model).where(k.model.id == order_id).with_for_update(key_share=True)
     )
     if not in_doubt(locked.status, sent=locked.sent_at is not None):
@@ -221,8 +222,8 @@ def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
     return outcome
 
 
-def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id: int | None,
-            transfer_id: str, code: str, error: str | None = None,
+def _refuse(session: Session, actor: str | Actor, action: str, wall: datetime,
+            member_id: int | None, transfer_id: str, code: str, error: str | None = None,
             kind: str = TRANSFER) -> NoReturn:
     session.rollback()
     detail = {f"{kind}_id": transfer_id[:64], "refused": code}
@@ -234,7 +235,8 @@ def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id
     raise ShunfuriError(code)
 
 
-def staff_view(session: Session, *, transfer_id: str, actor: str, wall: datetime) -> dict:
+def staff_view(session: Session, *, transfer_id: str, actor: str | Actor,
+               wall: datetime) -> dict[str, Any]:
     """A transfer as staff see it: the member's view plus what the doubt handling knows."""
     t = session.get(Transfer, transfer_id)
     if t is None:

@@ -57,7 +57,8 @@ class Lost(Protocol):
 
 
 class Lease(Protocol):
-    lost: Lost
+    @property
+    def lost(self) -> Lost: ...
 
 
 class DrainLock(Protocol):

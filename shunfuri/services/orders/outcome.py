@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 # A claimed row is left alone this long. A pass that asks the bank about an order in
 # doubt and then sends it again can take two bank timeouts; if the lease runs out first
@@ -20,7 +21,7 @@ class Outcome:
 
     # (transfer id, its public view after the change): published so a long-poll can
     # answer from the event instead of reading the row again.
-    changes: list[tuple[str, dict]] = field(default_factory=list)
+    changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     claimed: int = 0
     settled: int = 0
     failed: int = 0

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,8 +30,8 @@ from shunfuri.services.transfers import settlement
 
 T = TypeVar("T")
 Now = Callable[[], datetime]
-Publish = Callable[[list[tuple[str, dict]]], None]
-Claim = Callable[[Session, datetime, datetime], tuple[list, Outcome]]
+Publish = Callable[[list[tuple[str, dict[str, Any]]]], None]
+Claim = Callable[[Session, datetime, datetime], tuple[list[Any], Outcome]]
 
 
 def _same(business: timedelta) -> timedelta:
@@ -43,7 +43,7 @@ class Book:
     """What a kind of order brings to a pass."""
 
     name: str
-    orders_for: Callable[[Session, list], list]
+    orders_for: Callable[[Session, list[Any]], list[Any]]
     finish: Callable[..., Outcome]
     gateway: Callable[[BankGateway], BankGateway]
     guard_maintenance: bool
@@ -107,7 +107,7 @@ def _transaction(ctx: Context, work: Callable[[Session], T], *, set_writes: bool
 def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) -> Outcome:
     started = time.perf_counter()
 
-    def claim_step(session: Session) -> tuple[Outcome, list, set[str]]:
+    def claim_step(session: Session) -> tuple[Outcome, list[Any], set[str]]:
         now, wall = ctx.now(), ctx.wall()
         claimed, outcome = claim(session, now, wall)
         sendable = claimed
@@ -145,7 +145,7 @@ def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) 
 
 
 def _claim_ready(batch: int, older_than: datetime | None) -> Claim:
-    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list, Outcome]:
+    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list[Any], Outcome]:
         return settlement.claim(session, now=now, wall=wall, limit=batch, older_than=older_than)
 
     return claim
@@ -181,7 +181,7 @@ def drain_repayments(ctx: Context, *, batch: int = 100, budget_s: float = 1.0,
                      older_than: datetime | None = None) -> tuple[Outcome, bool]:
     """`drain` for repayments: collect new ones, ask about or resend those in doubt."""
 
-    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list, Outcome]:
+    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list[Any], Outcome]:
         return collections.claim(session, now=now, wall=wall, limit=batch,
                                  older_than=older_than)
 
@@ -192,7 +192,7 @@ def drain_repayments(ctx: Context, *, batch: int = 100, budget_s: float = 1.0,
 def settle_chunk(ctx: Context, ids: list[str]) -> Outcome:
     """One chunk of the 09:30 batch (ids already moved to `processing` by the sweep)."""
 
-    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list, Outcome]:
+    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list[Any], Outcome]:
         rows = settlement.claim_chunk(session, wall=wall, ids=ids)
         return rows, Outcome(claimed=len(rows))
 

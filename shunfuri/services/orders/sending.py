@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from shunfuri import metrics
 from shunfuri.db.models import Repayment, Transfer
@@ -34,7 +35,7 @@ RealDelay = Callable[[timedelta], timedelta]
 Order = Transfer | Repayment  # every order the bank is asked about: same columns, same rule
 
 
-def view(order: Order) -> dict:
+def view(order: Order) -> dict[str, Any]:
     """The member's view of an order, published with its change."""
     return repayments.view(order) if isinstance(order, Repayment) else transfer_view(order)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from shunfuri.domain import orders
@@ -54,8 +54,8 @@ def move_where(
         conditions.append(model.sent_at.is_(None))
     elif rule.sent == "only":
         conditions.append(model.sent_at.is_not(None))
-    result = session.execute(
+    result = cast("CursorResult[Any]", session.execute(
         update(model).where(*conditions).values(status=rule.target, updated_at=wall, **values),
         execution_options={"synchronize_session": False},
-    )
+    ))
     return result.rowcount

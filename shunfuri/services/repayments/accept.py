@@ -14,8 +14,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ from shunfuri.services.transfers.accept import request_hash
 ACCEPTED = "accepted"
 
 
-def view(r: Repayment) -> dict:
+def view(r: Repayment) -> dict[str, Any]:
     return {
         "id": r.id,
         "status": r.status,
@@ -48,7 +49,7 @@ def view(r: Repayment) -> dict:
 
 @dataclass(frozen=True)
 class Accepted:
-    repayment: dict
+    repayment: dict[str, Any]
     created: bool
 
 
@@ -105,7 +106,7 @@ def accept(
         request_hash=digest, attempts=0, updated_at=wall,
     )
     try:
-        session.execute(Repayment.__table__.insert().values(**row))
+        session.execute(cast(Table, Repayment.__table__).insert().values(**row))
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -118,7 +119,7 @@ def accept(
     return Accepted(view(Repayment(**row)), created=True)
 
 
-def get(session: Session, *, member_id: int, repayment_id: str) -> dict:
+def get(session: Session, *, member_id: int, repayment_id: str) -> dict[str, Any]:
     row = session.scalar(
         select(Repayment).where(Repayment.id == repayment_id, Repayment.member_id == member_id)
     )
@@ -129,7 +130,7 @@ def get(session: Session, *, member_id: int, repayment_id: str) -> dict:
 
 def list_for(
     session: Session, *, member_id: int, status: str | None, limit: int, cursor: str | None
-) -> dict:
+) -> dict[str, Any]:
     """Newest first, `limit` a page, `next_cursor` for the next (as transfers)."""
     query = select(Repayment).where(Repayment.member_id == member_id)
     if status is not None:

@@ -38,9 +38,9 @@ from shunfuri.services.repayments import dues as dues_service
 
 
 def _lock_member(session: Session, member_id: int) -> Member:
-    return session.scalar(
+    return session.scalars(
         select(Member).where(Member.id == member_id).with_for_update(key_share=True)
-    )
+    ).one()
 
 
 def claim(session: Session, *, now: datetime, wall: datetime, limit: int,

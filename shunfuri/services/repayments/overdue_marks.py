@@ -60,8 +60,8 @@ def mark_overdue(sessions: sessionmaker[Session], *, now: datetime) -> Marked:
 def _mark_one(sessions: sessionmaker[Session], member_id: int, now: datetime,
               result: Marked) -> None:
     with sessions.begin() as session:
-        member = session.scalar(
-            select(Member).where(Member.id == member_id).with_for_update(key_share=True))
+        member = session.scalars(
+            select(Member).where(Member.id == member_id).with_for_update(key_share=True)).one()
         owed = dues_service.dues(session, member_id, now)
         since = owed.overdue_since if owed.overdue else None
         result.checked += 1
@@ -76,7 +76,7 @@ def _mark_one(sessions: sessionmaker[Session], member_id: int, now: datetime,
 
 def run_once_per_day(
     sessions: sessionmaker[Session], *, now: datetime, last_day: Callable[[], str | None],
-    done: Callable[[str], None],
+    done: Callable[[str], object],
 ) -> Marked | None:
     """Run `mark_overdue` if today's (JST) run is not recorded as done yet."""
     today = to_jst(now).date().isoformat()

@@ -15,6 +15,7 @@ import csv
 import io
 import re
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -46,7 +47,7 @@ def month_statement(session: Session, member_id: int, month: str, now: datetime)
     return statement(events_of(session, member_id), year, mon, now)
 
 
-def _line(line: Line) -> dict:
+def _line(line: Line) -> dict[str, Any]:
     seg = line.segment
     return {
         "kind": line.kind, "day": line.day.isoformat(), "amount": line.amount,
@@ -61,7 +62,7 @@ def _line(line: Line) -> dict:
     }
 
 
-def as_dict(s: Statement) -> dict:
+def as_dict(s: Statement) -> dict[str, Any]:
     return {
         "month": f"{s.year:04d}-{s.month:02d}", "through": s.through.isoformat(),
         "opening_principal": s.opening_principal,

@@ -25,8 +25,9 @@ import logging
 import re
 import unicodedata
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,9 +155,9 @@ def issue(session: Session, account: StaffAccount, kind: str, now: datetime,
 def revoke_all(session: Session, staff_id: int, now: datetime) -> int:
     """End every live session of the account (and forget any secret an enrolment page
     showed); returns how many were live."""
-    ended = session.execute(update(StaffSession).where(
+    ended = cast("CursorResult[Any]", session.execute(update(StaffSession).where(
         StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None)
-    ).values(revoked_at=now, totp_pending=None)).rowcount
+    ).values(revoked_at=now, totp_pending=None))).rowcount
     session.execute(update(StaffSession).where(
         StaffSession.staff_id == staff_id, StaffSession.totp_pending.is_not(None)
     ).values(totp_pending=None))

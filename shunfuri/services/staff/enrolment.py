@@ -33,9 +33,9 @@ ISSUER = "瞬フリ スタッフ"
 
 def _enrolling(session: Session, token: str, now: datetime
                ) -> tuple[StaffAccount, StaffSession]:
-    account, auth = staff.live_session(session, token=token, now=now, kinds=("enrol",))
+    live, auth = staff.live_session(session, token=token, now=now, kinds=("enrol",))
     account = session.scalar(
-        select(StaffAccount).where(StaffAccount.id == account.id).with_for_update()
+        select(StaffAccount).where(StaffAccount.id == live.id).with_for_update()
         .execution_options(populate_existing=True))
     if account is None or account.totp_enrolled_at is not None:
         raise ShunfuriError("not_authenticated")

@@ -18,8 +18,9 @@ a counted refusal) and `shunfuri_staff_login_lockouts_total`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -47,11 +48,11 @@ def throttle(session: Session, key: str, now: datetime) -> StaffLoginThrottle:
     """The ID's throttle row, created if absent, locked FOR UPDATE (concurrent guesses at
     one ID are serialised and all counted)."""
     for _ in range(3):  # a row pruned by another login between our insert and select
-        inserted = session.execute(
+        inserted = cast("CursorResult[Any]", session.execute(
             insert(StaffLoginThrottle)
             .values(id_key=key, failures=0, window_started_at=now, updated_at=now)
             .on_conflict_do_nothing(index_elements=["id_key"])
-        ).rowcount
+        )).rowcount
         if inserted:
             session.execute(delete(StaffLoginThrottle).where(
                 StaffLoginThrottle.updated_at < now - PRUNE_AFTER))

@@ -105,8 +105,8 @@ def attempt(session: Session, *, login_id: str, password: str, code: str, device
 def _decide(session: Session, account: StaffAccount | None, gate: StaffLoginThrottle, *,
             trusted: bool, password: str, code: str, device: str | None, now: datetime,
             pepper: str, ttl_seconds: int, source: str | None, unix: float) -> StaffLogin:
-    if trusted and _locked(account, now):
-        raise ShunfuriError("account_locked", retry_at=account.locked_until.isoformat())
+    if trusted and (until := _locked(account, now)):
+        raise ShunfuriError("account_locked", retry_at=until.isoformat())
     if not trusted and (wait := staff_lockout.paused(gate, now)):
         raise ShunfuriError("staff_login_paused", retry_after=wait)
     stored = account.password_hash if account is not None else None
@@ -114,13 +114,13 @@ def _decide(session: Session, account: StaffAccount | None, gate: StaffLoginThro
     if right and account is not None and account.totp_enrolled_at is not None:
         right = take_code(account, code, unix)
     if not right or account is None:
-        if trusted:
+        if trusted and account is not None:  # trusted: a browser known for the account
             staff_lockout.fail_known(session, account, now=now, source=source)
         else:
             staff_lockout.fail_unknown(session, gate, account, now=now, source=source)
         raise ShunfuriError("invalid_credentials")
-    if _locked(account, now):
-        raise ShunfuriError("account_locked", retry_at=account.locked_until.isoformat())
+    if until := _locked(account, now):
+        raise ShunfuriError("account_locked", retry_at=until.isoformat())
     account.failures = 0
     account.locked_until = None
     kind = staff.first_kind(account)
@@ -129,9 +129,11 @@ def _decide(session: Session, account: StaffAccount | None, gate: StaffLoginThro
     return StaffLogin(token, kind, account.id, known)
 
 
-def _locked(account: StaffAccount | None, now: datetime) -> bool:
-    return (account is not None and account.locked_until is not None
-            and aware(account.locked_until) > now)
+def _locked(account: StaffAccount | None, now: datetime) -> datetime | None:
+    """When the account's lock ends, if it is locked at `now`."""
+    if account is None or account.locked_until is None or aware(account.locked_until) <= now:
+        return None
+    return account.locked_until
 
 
 def _refused(session: Session, exc: ShunfuriError, found: StaffAccount | None,
@@ -141,7 +143,7 @@ def _refused(session: Session, exc: ShunfuriError, found: StaffAccount | None,
     how many); anything else anyone can send is counted (`refusals`)."""
     counted_failure = exc.code == "invalid_credentials" and account is not None
     owner_told = exc.code == "account_locked" and account is not None and not trusted
-    if counted_failure or owner_told:
+    if account is not None and (counted_failure or owner_told):
         audit(session, actor=Actor(f"staff:{account.login_id}", source=source),
               action="staff_login", now=now, ok=False,
               detail={"refused": exc.code, "browser": "known" if trusted else "new"})

@@ -15,9 +15,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Executable, Table, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,7 @@ FINAL = orders.FINAL
 STATUSES = orders.STATUSES
 
 
-def view(t: Transfer) -> dict:
+def view(t: Transfer) -> dict[str, Any]:
     return {
         "id": t.id,
         "status": t.status,
@@ -66,7 +66,7 @@ def request_hash(payee_id: int, amount: int) -> str:
 
 @dataclass(frozen=True)
 class Accepted:
-    transfer: dict
+    transfer: dict[str, Any]
     created: bool
 
 
@@ -156,7 +156,7 @@ def try_accept_fast(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
-) -> dict | None:
+) -> dict[str, Any] | None:
     """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
     inserts when the token is live, the member active and not stopped (the review), the
     payee theirs (in their own name, once it is known) and the credit enough. None means
@@ -204,7 +204,7 @@ _FAST_COLUMNS = (
 
 
 @lru_cache(maxsize=1)
-def _accept_statement():  # type: ignore[no-untyped-def]
+def _accept_statement() -> Executable:
     """Built once with bound parameters: constructing the statement and its cache key on
     every request cost more CPU than PostgreSQL spends running it."""
     columns = Transfer.__table__.c
@@ -229,7 +229,7 @@ def _accept_statement():  # type: ignore[no-untyped-def]
         )
     )
     return (
-        Transfer.__table__.insert()
+        cast(Table, Transfer.__table__).insert()
         .from_select(["member_id", *_FAST_COLUMNS], source)
         .returning(columns.member_id)
     )
@@ -303,7 +303,7 @@ def accept(
     )
     try:
         # A Core insert: the ORM's unit of work costs more than the row on this hot path.
-        session.execute(Transfer.__table__.insert().values(**row))
+        session.execute(cast(Table, Transfer.__table__).insert().values(**row))
         session.commit()
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its row.
@@ -352,14 +352,14 @@ def accept_many(
                  accepted_at=now, settle_at=decided.settle_at, attempts=0, updated_at=wall)
         )
     if rows:
-        session.execute(Transfer.__table__.insert(), rows)
+        session.execute(cast(Table, Transfer.__table__).insert(), rows)
     session.commit()
     return len(rows)
 
 
 def cancel(
     session: Session, *, member_id: int, transfer_id: str, now: datetime, wall: datetime
-) -> dict:
+) -> dict[str, Any]:
     """Cancel a scheduled transfer never sent to the bank and release its hold, in one
     transaction. A transfer in doubt (sent, no answer yet) is refused and says why."""
     transfer = session.scalar(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +50,7 @@ class Review:
 
 @dataclass(frozen=True)
 class Confirmed:
-    transfer: dict
+    transfer: dict[str, Any]
     created: bool
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import AuthSession, Member, Transfer
@@ -18,7 +19,8 @@ from shunfuri.services.orders.cursors import decode_cursor, encode_cursor
 from shunfuri.services.transfers.accept import view
 
 
-def read_with_token(session: Session, *, token: str, transfer_id: str, wall: datetime) -> dict:
+def read_with_token(session: Session, *, token: str, transfer_id: str, wall: datetime
+                    ) -> dict[str, Any]:
     """A member's transfer in one query that also checks the token: the long-poll path
     reads twice per wait, so authentication rides along instead of costing a query."""
     row = session.execute(
@@ -33,7 +35,7 @@ def read_with_token(session: Session, *, token: str, transfer_id: str, wall: dat
 
 
 @lru_cache(maxsize=1)
-def _read_statement():  # type: ignore[no-untyped-def]
+def _read_statement() -> Select[*tuple[Any, ...]]:
     return (
         select(Transfer, AuthSession.expires_at, AuthSession.revoked_at, Member.status)
         .join(AuthSession, AuthSession.member_id == Transfer.member_id)
@@ -46,7 +48,7 @@ def _read_statement():  # type: ignore[no-untyped-def]
     )
 
 
-def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
+def get(session: Session, *, member_id: int, transfer_id: str) -> dict[str, Any]:
     transfer = session.scalar(
         select(Transfer).where(Transfer.id == transfer_id, Transfer.member_id == member_id)
     )
@@ -57,7 +59,7 @@ def get(session: Session, *, member_id: int, transfer_id: str) -> dict:
 
 def list_for(
     session: Session, *, member_id: int, status: str | None, limit: int, cursor: str | None
-) -> dict:
+) -> dict[str, Any]:
     query = select(Transfer).where(Transfer.member_id == member_id)
     if status is not None:
         query = query.where(Transfer.status == status)

@@ -29,9 +29,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    Table,
     and_,
     bindparam,
     func,
@@ -241,7 +242,7 @@ def orders_for(session: Session, transfers: list[Transfer | Any]) -> list[Paymen
     ]
 
 
-def _payees(session: Session, ids: set[int], rows: list) -> dict[int, Payee]:
+def _payees(session: Session, ids: set[int], rows: list[Any]) -> dict[int, Payee]:
     # A transfer the claim loaded carries its payee; a repayment's are read here.
     found = {t.payee_id: t.__dict__["payee"] for t in rows if "payee" in t.__dict__}
     missing = ids - found.keys()
@@ -335,7 +336,7 @@ def _apply_answers(
         member.held += delta
         member.outstanding += out_delta.get(member_id, 0)
     if ledger:
-        insert_rows(session, LedgerEntry.__table__, ledger)
+        insert_rows(session, cast(Table, LedgerEntry.__table__), ledger)
         # The one place a transfer settles: its mail is queued in the same transaction.
         mail_events.transfers_settled(session, paid, wall=wall, to=mail_to)
 
