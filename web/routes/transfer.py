@@ -21,6 +21,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import payees
 from shunfuri.services.members.accounts import available
 from shunfuri.services.transfers import confirm
+from shunfuri.settings import get_settings
 from web.errors import error_page
 from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, render
@@ -37,6 +38,18 @@ _ON_FORM = {"validation_error": None, "invalid_amount": "amount",
             "payee_not_own_name": "payee_id"}
 
 
+def amount_rule() -> dict[str, str]:
+    """The amount rule in the member's words, from the settings the service enforces
+    (`SHUNFURI_AMOUNT_MINIMUM`, `SHUNFURI_AMOUNT_STEP`), never a fixed 1,000円."""
+    settings = get_settings()
+    minimum, step = settings.amount_minimum, settings.amount_step
+    example = -(-max(minimum, 30_000) // step) * step  # a valid amount near 30,000円
+    return {
+        "hint": f"{step:,}円単位で入力してください（例：{example} または {example:,}）。",
+        "error": f"金額は{minimum:,}円以上、{step:,}円単位で入力してください。",
+    }
+
+
 def _form(request: Request, member, *, status: int = 200, errors=None,  # type: ignore[no-untyped-def]
           typed=None, key: str | None = None) -> Response:
     with session_factory()() as session:
@@ -44,6 +57,7 @@ def _form(request: Request, member, *, status: int = 200, errors=None,  # type: 
     return render(
         request, "transfer_form.html", status=status, section="transfer", payees=mine,
         available=available(member), errors=errors or {}, typed=typed or {},
+        amount_hint=amount_rule()["hint"],
         key=key or KEY_PREFIX + uuid.uuid4().hex,
     )
 
@@ -65,7 +79,7 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
             "金額を減らしてください。"
         )
     elif exc.code == "invalid_amount":
-        errors["amount"] = "金額は1,000円以上、1,000円単位で入力してください。"
+        errors["amount"] = amount_rule()["error"]
     elif exc.code == "payee_not_own_name":
         errors["payee_id"] = ("この口座はご本人名義ではないため、お振込みには使えません。"
                               "ご本人名義の口座を選んでください。")
