@@ -31,6 +31,10 @@ NEEDS_ATTENTION = "needs_attention"
 SETTLED, FAILED, REJECTED, CANCELLED = "settled", "failed", "rejected", "cancelled"
 
 FINAL = frozenset({SETTLED, FAILED, REJECTED, CANCELLED})
+# Nothing will change these soon: final, booked for the bank's next window, or handed to
+# staff. `Prefer: wait` answers on them, and the member's pages stop following there;
+# `processing` (even in doubt) is followed. The one list (issue 25).
+RESTING = FINAL | {SCHEDULED, NEEDS_ATTENTION}
 # The hold is in place in these states (placed by the worker's claim, kept until final).
 HOLDING = frozenset({PROCESSING, SCHEDULED, NEEDS_ATTENTION})
 STATUSES = (ACCEPTED, PROCESSING, SCHEDULED, NEEDS_ATTENTION, SETTLED, REJECTED, FAILED,

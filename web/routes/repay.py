@@ -7,16 +7,15 @@ or a reload can only ever give the one repayment of that form.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Annotated
 
 from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
+from shunfuri.domain.orders import RESTING
 from shunfuri.domain.repayment import allocate, check_repayment_amount
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import own_name, payees
@@ -29,7 +28,6 @@ from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, current_member, environment, render
 from web.site import router as site_router
 
-log = logging.getLogger("shunfuri.web.repay")
 router = site_router()
 
 Text = Annotated[str, Form(max_length=64)]
@@ -38,7 +36,6 @@ KEY_PREFIX = "web-r-"
 _ON_FORM = frozenset({"validation_error", "invalid_repayment_amount", "repayment_too_large",
                       "nothing_to_repay", "not_found", "payee_not_own_name"})
 NOT_OWN_JA = "この口座はご本人名義ではないため、ご返済には使えません。ご本人名義の口座を選んでください。"
-RESTING = frozenset({"settled", "failed", "rejected", "needs_attention"})
 
 
 def _owed(member_id: int) -> dues.Dues:
@@ -119,11 +116,6 @@ def repay_confirm(request: Request, member: SignedIn, payee_id: Text = "", amoun
             )
     except ShunfuriError as exc:
         return _refused(request, member, exc, typed, key)
-    if accepted.created:
-        try:
-            send_task("repayments.drain", queue="instant")
-        except Exception as exc:  # noqa: BLE001 - committed: the recovery sweep finds it
-            log.warning("could not wake a worker (%s); recovery sweep will", exc)
     return RedirectResponse(f"/repayments/{accepted.repayment['id']}", status_code=303)
 
 

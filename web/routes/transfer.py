@@ -6,15 +6,12 @@ a reload or the back button can only ever give the one transfer of that form.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shunfuri import metrics
-from shunfuri.broker import request_drain
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.errors import ShunfuriError
@@ -27,7 +24,6 @@ from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, render
 from web.site import router as site_router
 
-log = logging.getLogger("shunfuri.web.transfer")
 router = site_router()
 
 Text = Annotated[str, Form(max_length=64)]
@@ -129,17 +125,5 @@ def transfer_confirm(request: Request, member: SignedIn, payee_id: Text = "",
         return _refused(request, member, exc, typed, key)
     if isinstance(outcome, confirm.Changed):
         return _review_page(request, outcome.review, key, changed=True)
-    if outcome.created:
-        metrics.ACCEPTED.labels(decision=outcome.transfer["decision"]).inc()
-        _wake_worker()
     return RedirectResponse(f"/transfers/{outcome.transfer['id']}", status_code=303)
 
-
-def _wake_worker() -> None:
-    """As the JSON API does after an accept; a lost wake-up is found by the recovery sweep."""
-    try:
-        request_drain("instant")  # sends the drain's message itself when none runs
-    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any of them may fail here
-        # Committed already: the recovery sweep will find it within seconds.
-        log.warning("could not wake a worker (%s: %s); recovery sweep will",
-                    type(exc).__name__, exc)

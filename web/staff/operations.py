@@ -103,7 +103,6 @@ def _ask(request: Request, order_id: str, *, kind: str, resend: bool) -> Respons
                 now=get_clock().now(), wall=wall, actor=acting(request, account),
                 budget=settings.doubt_budget, resend=resend, kind=kind)
         result.update(bank=resolved.bank, order=resolved.transfer)
-        doubts.announce(resolved)
     except ShunfuriError as exc:
         if exc.code not in ("bank_unavailable", "not_in_doubt", "not_found"):
             raise

@@ -15,7 +15,6 @@ has no record of it, to be sent again under the same id.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +28,7 @@ from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.base import BankGateway, Inquiry
+from shunfuri.services import effects
 from shunfuri.services.members.accounts import audit
 from shunfuri.services.orders import bank_step
 from shunfuri.services.orders.outcome import Outcome
@@ -42,18 +42,6 @@ from shunfuri.services.transfers.accept import view
 TRANSFER, REPAYMENT = "transfer", "repayment"
 
 
-def _wake_transfers() -> None:
-    from shunfuri.broker import request_drain
-
-    request_drain("instant")
-
-
-def _wake_collections() -> None:
-    from shunfuri.broker import send_task
-
-    send_task("repayments.drain", queue="instant")
-
-
 @dataclass(frozen=True)
 class Kind:
     """What resolving one kind of order needs: its table, its finish step, its view, the
@@ -64,13 +52,14 @@ class Kind:
     finish: Callable[..., Outcome]
     view: Callable[[Any], dict]
     gateway: Callable[[BankGateway], BankGateway]
-    wake: Callable[[], None]
+    wake: effects.Effect
 
 
 KINDS = {
-    TRANSFER: Kind(TRANSFER, Transfer, settlement.finish, view, lambda g: g, _wake_transfers),
+    TRANSFER: Kind(TRANSFER, Transfer, settlement.finish, view, lambda g: g,
+                    effects.Drain("instant")),
     REPAYMENT: Kind(REPAYMENT, Repayment, collections.finish, repayments.view,
-                    lambda g: g.collections(), _wake_collections),
+                    lambda g: g.collections(), repayments.WAKE_COLLECTOR),
 }
 
 
@@ -176,24 +165,13 @@ def inquire(
     audit(session, actor=actor, action=action, now=wall, member_id=member_id,
           detail={f"{kind}_id": transfer_id, "bank": answer.answer,
                   "status_before": status_before, "status_after": order.status})
+    # Once committed: tell the member's open pages, and wake the workers of its kind for
+    # an order handed back to be sent again (the recovery sweep would find it anyway).
+    effects.after_commit(session, effects.Publish(list(outcome.changes)))
+    if outcome.retrying:
+        effects.after_commit(session, k.wake)
     session.commit()
     return Resolution(k.view(order), bank, outcome, kind)
-
-
-def announce(resolution: Resolution) -> None:
-    """After the commit of an inquiry by staff (the console or the API): tell the member's
-    open pages, and wake the workers of its kind for an order handed back to be sent
-    again (a transfer's drain, or the collector for a repayment; the recovery sweep
-    would also find it within seconds). Never raises: what matters is committed already."""
-    from shunfuri.broker import get_redis, publish_transfer_events
-
-    try:
-        if resolution.outcome.changes:
-            publish_transfer_events(get_redis(), resolution.outcome.changes)
-        if resolution.outcome.retrying:
-            KINDS[resolution.kind].wake()
-    except Exception as exc:  # noqa: BLE001 - committed already; the sweep covers it
-        logging.getLogger("shunfuri.doubts").warning("could not announce: %s", exc)
 
 
 def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,

@@ -23,6 +23,7 @@ from shunfuri.db.models import Member, Payee, Repayment
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.repayment import check_repayment_amount
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import effects
 from shunfuri.services.members import own_name
 from shunfuri.services.orders.cursors import decode_cursor, encode_cursor
 from shunfuri.services.repayments import dues as dues_service
@@ -73,11 +74,14 @@ def lock_member(session: Session, member_id: int) -> Member:
     return member
 
 
+WAKE_COLLECTOR = effects.Task("repayments.drain", queue="instant")
+
+
 def accept(
     session: Session, *, member_id: int, payee_id: int, amount: int,
     idempotency_key: str | None, now: datetime, wall: datetime,
 ) -> Accepted:
-    """Validate and store one repayment; commits."""
+    """Validate and store one repayment; commits, then wakes the collector."""
     digest = request_hash(payee_id, amount)
     if idempotency_key is not None:
         replay = _replay(session, member_id, idempotency_key, digest)
@@ -108,6 +112,8 @@ def accept(
     )
     try:
         session.execute(Repayment.__table__.insert().values(**row))
+        # Once committed, the collector is woken; a lost wake-up waits for the sweep.
+        effects.after_commit(session, WAKE_COLLECTOR)
         session.commit()
     except IntegrityError:
         session.rollback()

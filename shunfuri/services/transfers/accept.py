@@ -3,8 +3,9 @@
 
 Acceptance is cheap and never talks to the bank: validate, quote the rules engine,
 store the transfer as `accepted` with its decision and `settle_at` fixed, commit.
-The caller wakes a worker *after* the commit; if that wake-up is lost, the recovery
-sweep finds the row in the database.
+The acceptance registers its after-commit effects itself (`shunfuri.services.effects`):
+the accepted counter and a worker's wake-up, run only once the row is committed; if the
+wake-up is lost, the recovery sweep finds the row in the database.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.overdue import overdue_refusal
 from shunfuri.domain.windows import quote, service_reopens_at
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import effects
 from shunfuri.services.credit_review import stops
 from shunfuri.services.members import own_name, tokens
 from shunfuri.services.orders.transitions import Move, MoveRefused, move
@@ -194,7 +196,14 @@ def try_accept_fast(
         return None  # the key was used before: `accept` replays or refuses
     if inserted is None:
         return None
+    effects.after_commit(session, *_accepted_effects(decided.decision))
+    effects.committed(session)  # the insert autocommitted when it returned
     return view(Transfer(member_id=inserted.member_id, **row))
+
+
+def _accepted_effects(decision: str) -> tuple[effects.Effect, ...]:
+    """After a new transfer's commit: count it, and wake the drain that will claim it."""
+    return effects.CountAccepted(decision), effects.Drain("instant")
 
 
 _FAST_COLUMNS = (
@@ -305,6 +314,7 @@ def accept(
     try:
         # A Core insert: the ORM's unit of work costs more than the row on this hot path.
         session.execute(Transfer.__table__.insert().values(**row))
+        effects.after_commit(session, *_accepted_effects(decided.decision))
         session.commit()
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its row.
@@ -398,5 +408,7 @@ def cancel(
         update(Member).where(Member.id == member_id).values(held=Member.held - transfer.amount)
     )
     transfer.note = f"cancelled by the member at {iso_jst(now)}"
+    cancelled = view(transfer)
+    effects.after_commit(session, effects.Publish([(transfer.id, cancelled)]))
     session.commit()
-    return view(transfer)
+    return cancelled
