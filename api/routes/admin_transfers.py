@@ -15,7 +15,7 @@ from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
 from shunfuri.gateway.base import BankGateway
 from shunfuri.gateway.http import shared
 from shunfuri.services.members.accounts import audit
-from shunfuri.services.orders import doubts
+from shunfuri.services.orders import doubts, kinds
 from shunfuri.services.staff.audit import Actor
 from shunfuri.settings import Settings, get_settings
 
@@ -65,7 +65,7 @@ def resend(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now:
 
 def _resolve(transfer_id: str, actor: Actor, session: Session, now: datetime, wall: datetime,
              settings: Settings, bank: BankGateway, *, resend: bool,
-             kind: str = doubts.TRANSFER) -> dict:
+             kind: kinds.OrderKind = kinds.TRANSFER) -> dict:
     """Staff resolve one order in doubt (a transfer or a repayment, by `kind`)."""
     resolved = doubts.inquire(
         session, bank, transfer_id=transfer_id, now=now, wall=wall, actor=actor,

@@ -15,15 +15,14 @@ has no record of it, to be sent again under the same id.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import Repayment, Transfer
+from shunfuri.db.models import Transfer
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
 from shunfuri.errors import ShunfuriError
@@ -31,36 +30,11 @@ from shunfuri.gateway.base import BankGateway, Inquiry
 from shunfuri.services import effects
 from shunfuri.services.members.accounts import audit
 from shunfuri.services.orders import bank_step
+from shunfuri.services.orders.kinds import KINDS, TRANSFER, OrderKind
 from shunfuri.services.orders.outcome import Outcome
 from shunfuri.services.orders.sending import DOUBT_NOTE
 from shunfuri.services.orders.transitions import may, move
-from shunfuri.services.repayments import accept as repayments
-from shunfuri.services.repayments import collections
-from shunfuri.services.transfers import settlement
 from shunfuri.services.transfers.accept import view
-
-TRANSFER, REPAYMENT = "transfer", "repayment"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What resolving one kind of order needs: its table, its finish step, its view, the
-    gateway's book it is kept in, and how to wake the workers that send it."""
-
-    name: str
-    model: Any
-    finish: Callable[..., Outcome]
-    view: Callable[[Any], dict]
-    gateway: Callable[[BankGateway], BankGateway]
-    wake: effects.Effect
-
-
-KINDS = {
-    TRANSFER: Kind(TRANSFER, Transfer, settlement.finish, view, lambda g: g,
-                    effects.Drain("instant")),
-    REPAYMENT: Kind(REPAYMENT, Repayment, collections.finish, repayments.view,
-                    lambda g: g.collections(), repayments.WAKE_COLLECTOR),
-}
 
 
 @dataclass(frozen=True)
@@ -101,13 +75,14 @@ def list_doubts(session: Session, *, include_in_flight: bool = False,
     """Oldest send first, transfers and repayments together. `include_in_flight` adds
     orders still in their first call."""
     found = []
-    for kind, model in ((TRANSFER, Transfer), (REPAYMENT, Repayment)):
+    for kind in KINDS.values():
+        model = kind.model
         rows = session.scalars(
             select(model).where(_doubtful(include_in_flight, model))
             .order_by(model.sent_at, model.id).limit(limit)
         ).all()
         found += [
-            Doubt(kind, t.id, t.member_id, t.amount, t.bank_code, t.status,
+            Doubt(kind.name, t.id, t.member_id, t.amount, t.bank_code, t.status,
                   aware(t.sent_at), t.attempts, t.last_error, aware(t.next_attempt_at))
             for t in rows
         ]
@@ -131,7 +106,7 @@ class Resolution:
     transfer: dict  # the order's view after the answer (a transfer's or a repayment's)
     bank: dict
     outcome: Outcome
-    kind: str = TRANSFER
+    kind: str = TRANSFER.name
 
     def as_dict(self) -> dict:
         return {self.kind: self.transfer, "bank": self.bank}
@@ -139,31 +114,32 @@ class Resolution:
 
 def inquire(
     session: Session, gateway: BankGateway, *, transfer_id: str, now: datetime,
-    wall: datetime, actor: str, budget: Budget, resend: bool = False, kind: str = TRANSFER,
+    wall: datetime, actor: str, budget: Budget, resend: bool = False,
+    kind: OrderKind = TRANSFER,
 ) -> Resolution:
     """Ask the bank about one order (`transfer_id` is its id, whatever its `kind`) and
     apply a definitive answer if it is in doubt; with `resend`, a `needs_attention` order
     the bank never received goes back to the workers. Audited, allowed or refused. No
     lock is held across the bank call."""
-    k = KINDS[kind]
-    action = f"resend_{kind}" if resend else f"inquire_{kind}"
+    k, name = kind, kind.name
+    action = f"resend_{name}" if resend else f"inquire_{name}"
     before = session.get(k.model, transfer_id)
     if before is None:
-        _refuse(session, actor, action, wall, None, transfer_id, "not_found", kind=kind)
+        _refuse(session, actor, action, wall, None, transfer_id, "not_found", kind=name)
     member_id, status_before = before.member_id, before.status
     if resend and status_before != NEEDS_ATTENTION:
-        _refuse(session, actor, action, wall, member_id, transfer_id, "not_in_doubt", kind=kind)
+        _refuse(session, actor, action, wall, member_id, transfer_id, "not_in_doubt", kind=name)
     session.rollback()  # nothing is held while the bank is asked
-    answer = bank_step.inquire(k.gateway(gateway), [transfer_id])[transfer_id]
+    answer = bank_step.inquire(k.book(gateway), [transfer_id])[transfer_id]
     if answer.answer == "unanswered":
         _refuse(session, actor, action, wall, member_id, transfer_id, "bank_unavailable",
-                error=answer.error, kind=kind)
+                error=answer.error, kind=name)
     outcome = _apply(session, answer, now=now, wall=wall, budget=budget, resend=resend, k=k)
     order = session.scalar(select(k.model).where(k.model.id == transfer_id))
     bank = {"answer": answer.answer, "reference": answer.reference, "code": answer.code,
             "amount": answer.amount}
     audit(session, actor=actor, action=action, now=wall, member_id=member_id,
-          detail={f"{kind}_id": transfer_id, "bank": answer.answer,
+          detail={f"{name}_id": transfer_id, "bank": answer.answer,
                   "status_before": status_before, "status_after": order.status})
     # Once committed: tell the member's open pages, and wake the workers of its kind for
     # an order handed back to be sent again (the recovery sweep would find it anyway).
@@ -171,11 +147,11 @@ def inquire(
     if outcome.retrying:
         effects.after_commit(session, k.wake)
     session.commit()
-    return Resolution(k.view(order), bank, outcome, kind)
+    return Resolution(k.view(order), bank, outcome, name)
 
 
 def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
-           budget: Budget, resend: bool, k: Kind = KINDS[TRANSFER]) -> Outcome:
+           budget: Budget, resend: bool, k: OrderKind = TRANSFER) -> Outcome:
     order_id = answer.order_id
     locked = session.scalar(
         select(k.model).where(k.model.id == order_id).with_for_update(key_share=True)
@@ -201,7 +177,7 @@ def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
 
 def _refuse(session: Session, actor: str, action: str, wall: datetime, member_id: int | None,
             transfer_id: str, code: str, error: str | None = None,
-            kind: str = TRANSFER) -> NoReturn:
+            kind: str = TRANSFER.name) -> NoReturn:
     session.rollback()
     detail = {f"{kind}_id": transfer_id[:64], "refused": code}
     if error:

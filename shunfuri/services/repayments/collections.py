@@ -3,7 +3,7 @@ once, with the transfers' guarantees and their code.
 
 A repayment is a bank order like a transfer (`shunfuri.domain.orders`, every move through
 `transitions.move`); a pass is the same three steps (`pipeline.run_pass` with the
-`REPAYMENTS` book): claim (lock, re-check the amount, record the send before the call),
+`kinds.REPAYMENT` kind): claim (lock, re-check the amount, record the send before the call),
 the bank step (`bank_step.exchange` on the gateway's collections: a repayment in doubt is
 asked about, and sent again only when the bank has no record of it, under the same id),
 finish (only moves the rules allow).

@@ -44,6 +44,8 @@ from shunfuri.services.transfers.payee_cache import (
 from shunfuri.settings import get_settings
 
 FINAL = orders.FINAL
+# After a new transfer's commit: the instant queue's drain (`broker.request_drain`).
+WAKE_DRAIN = effects.Drain("instant")
 STATUSES = orders.STATUSES
 
 
@@ -203,7 +205,7 @@ def try_accept_fast(
 
 def _accepted_effects(decision: str) -> tuple[effects.Effect, ...]:
     """After a new transfer's commit: count it, and wake the drain that will claim it."""
-    return effects.CountAccepted(decision), effects.Drain("instant")
+    return effects.CountAccepted(decision), WAKE_DRAIN
 
 
 _FAST_COLUMNS = (
