@@ -19,6 +19,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from shunfuri.errors import ShunfuriError
+
+# The refusal of a new advance: the spec's `account_suspended` (利用停止), in words that
+# say what still works and whom to ask - never why (the article: the lender's line does
+# not say; the bureau's answer is for judging, 貸金業法 第41条の38).
+STOPPED_DETAIL = (
+    "New advances are stopped on this account after a periodic review of the credit "
+    "line. Repayments work as before (POST /v1/repayments, or the member site); please "
+    "contact us about resuming use."
+)
+STOPPED_DETAIL_JA = (
+    "現在、新しいお借入れ（瞬フリ）はご利用いただけません。ご返済はこれまでどおり、"
+    "会員サイトからお手続きいただけます。ご利用の再開については、お問い合わせ窓口へ"
+    "ご連絡ください。"
+)
+
+
+def stopped_refusal() -> ShunfuriError:
+    """A new advance refused because the review stopped the line (`account_suspended`,
+    in the review's words)."""
+    return ShunfuriError("account_suspended", STOPPED_DETAIL, detail_ja=STOPPED_DETAIL_JA,
+                         suspension=SUSPENSION)
+
+
 OVER_TOTAL_VOLUME = "over_total_volume"
 BUREAU_DELINQUENT = "bureau_delinquent"
 SUSPENSION = "credit_review"  # the kind of suspension this review sets

@@ -69,3 +69,22 @@ def is_own(member_key: str | None, holder_name: str) -> bool:
     """True when the member's kana name is not known yet (nothing to compare with), or the
     stored holder name (Zengin form) is the member's name."""
     return member_key is None or name_key(holder_name) == member_key
+
+
+FOR_MONEY_JA = (
+    "本人名義の口座のみご利用いただけます。この口座はご本人名義ではないため、"
+    "お振込み・ご返済には使えません。ご本人名義の口座を振込先口座に登録してから、"
+    "もう一度お申し込みください。"
+)
+
+
+def refusal_for_money() -> ShunfuriError:
+    """`payee_not_own_name` for money to (or from) a payee registered before the member's
+    name was known, or not in it."""
+    return ShunfuriError(
+        "payee_not_own_name",
+        "This account is not in your own name (本人名義), so Shunfuri cannot pay into or "
+        "collect from it. Register an account in your own name and use that one.",
+        detail_ja=FOR_MONEY_JA,
+        errors=[{"field": "payee_id", "message": "not an account in the member's own name"}],
+    )

@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import session_factory
 from shunfuri.domain.orders import RESTING
-from shunfuri.domain.repayment import allocate, check_repayment_amount
+from shunfuri.domain.repayment import allocate
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.members import own_name, payees
+from shunfuri.services.members import payees
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import dues
 from web import live
@@ -79,12 +79,10 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,  # type:
 def _checked(member, payee_raw: str, amount_raw: str):  # type: ignore[no-untyped-def]
     payee_id = parse_id(payee_raw, "payee_id")
     amount = parse_amount(amount_raw)
-    with session_factory()() as session:
-        payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
-        own_name.check(member.name_key, payee.holder_name)
-        owed = dues.dues(session, member.id, get_clock().now())
-    check_repayment_amount(amount, owed.repayable)
-    return payee, amount, owed
+    with session_factory()() as session:  # the service's own checks, as `accept` makes them
+        seen = repayments.review(session, member_id=member.id, payee_id=payee_id,
+                                 amount=amount, now=get_clock().now())
+    return seen.payee, seen.amount, seen.owed
 
 
 @router.post("/repay/review")

@@ -19,33 +19,18 @@ from sqlalchemy.orm import Session
 
 from shunfuri import messages
 from shunfuri.db.credit_reviews import OPEN, CreditReview
+from shunfuri.domain.credit_review import STOPPED_DETAIL, STOPPED_DETAIL_JA, stopped_refusal
 from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
 
-# The refusal of a new advance: the spec's `account_suspended` (利用停止), in words that
-# say what still works and whom to ask - never why (the article: the lender's line does
-# not say; the bureau's answer is for judging, 貸金業法 第41条の38).
-STOPPED_DETAIL = (
-    "New advances are stopped on this account after a periodic review of the credit "
-    "line. Repayments work as before (POST /v1/repayments, or the member site); please "
-    "contact us about resuming use."
-)
-STOPPED_DETAIL_JA = (
-    "現在、新しいお借入れ（瞬フリ）はご利用いただけません。ご返済はこれまでどおり、"
-    "会員サイトからお手続きいただけます。ご利用の再開については、お問い合わせ窓口へ"
-    "ご連絡ください。"
-)
-
+# The review's refusal, stated with the acceptance rules (`domain.acceptance`).
+refusal = stopped_refusal
+__all__ = ["STOPPED_DETAIL", "STOPPED_DETAIL_JA", "refusal"]
 
 def is_stopped(member: Any) -> bool:
     """Whether the ongoing review has stopped this member's new advances (a Member, or a
     row with the column)."""
     return getattr(member, "credit_review_since", None) is not None
-
-
-def refusal() -> ShunfuriError:
-    return ShunfuriError("account_suspended", STOPPED_DETAIL, detail_ja=STOPPED_DETAIL_JA,
-                         suspension="credit_review")
 
 
 def check_may_borrow(member: Any) -> None:
@@ -54,7 +39,7 @@ def check_may_borrow(member: Any) -> None:
     if getattr(member, "status", None) == "suspended":
         raise ShunfuriError("account_suspended")
     if is_stopped(member):
-        raise refusal()
+        raise stopped_refusal()
 
 
 def reasons_of(text: str | None) -> tuple[str, ...]:

@@ -24,11 +24,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.members.accounts import audited
 from shunfuri.services.staff.audit import Actor
 
-FOR_MONEY_JA = (
-    "本人名義の口座のみご利用いただけます。この口座はご本人名義ではないため、"
-    "お振込み・ご返済には使えません。ご本人名義の口座を振込先口座に登録してから、"
-    "もう一度お申し込みください。"
-)
+FOR_MONEY_JA = own_name.FOR_MONEY_JA
 
 
 def refusal(*, registering: bool) -> ShunfuriError:
@@ -38,13 +34,7 @@ def refusal(*, registering: bool) -> ShunfuriError:
             "payee_not_own_name",
             errors=[{"field": "holder_name", "message": "not the member's own name"}],
         )
-    return ShunfuriError(
-        "payee_not_own_name",
-        "This account is not in your own name (本人名義), so Shunfuri cannot pay into or "
-        "collect from it. Register an account in your own name and use that one.",
-        detail_ja=FOR_MONEY_JA,
-        errors=[{"field": "payee_id", "message": "not an account in the member's own name"}],
-    )
+    return own_name.refusal_for_money()
 
 
 def check(member_key: str | None, holder_name: str, *, registering: bool = False) -> None:
