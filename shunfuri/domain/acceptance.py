@@ -60,7 +60,7 @@ class Payee:
     holder_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built on every API request, and a frozen init is slower
 class Request:
     borrower: Borrower
     payee: Payee | None  # None: no payee of the member's at this id
