@@ -65,38 +65,35 @@ class StatusLabel:
     label: str
     tone: str  # css: info | wait | ok | stop
     explain: str
-    final: bool
 
 
 STATUS: dict[str, StatusLabel] = {
     "accepted": StatusLabel(
-        "受付済み", "wait", "お申し込みを受け付けました。まもなく振込の手続きを始めます。", False),
+        "受付済み", "wait", "お申し込みを受け付けました。まもなく振込の手続きを始めます。"),
     "processing": StatusLabel(
         "振込手続き中", "wait",
         "銀行へ振込を依頼し、完了の連絡を確認しています。お客さまの操作は必要ありません。"
-        "この間、お振込み金額はご利用可能額から差し引いています。", False),
+        "この間、お振込み金額はご利用可能額から差し引いています。"),
     "scheduled": StatusLabel(
         "振込予約中", "info",
-        "予約を受け付けました。振込予定日時に自動で振り込みます。振込予定日時の前であれば取り消せます。",
-        True),
-    "settled": StatusLabel("振込完了", "ok", "ご指定の口座へのお振込みが完了しました。", True),
+        "予約を受け付けました。振込予定日時に自動で振り込みます。振込予定日時の前であれば取り消せます。"),
+    "settled": StatusLabel("振込完了", "ok", "ご指定の口座へのお振込みが完了しました。"),
     "rejected": StatusLabel(
         "お受けできませんでした", "stop",
-        "このお申し込みはお受けできませんでした。お振込みは行われていません。", True),
+        "このお申し込みはお受けできませんでした。お振込みは行われていません。"),
     "failed": StatusLabel(
         "振込できませんでした", "stop",
-        "銀行がこのお振込みを受け付けませんでした。お金は動いておらず、ご利用可能額は元に戻っています。",
-        True),
+        "銀行がこのお振込みを受け付けませんでした。お金は動いておらず、ご利用可能額は元に戻っています。"),
     "cancelled": StatusLabel(
-        "取消済み", "info", "このお振込みは取り消されました。ご利用可能額は元に戻っています。", True),
+        "取消済み", "info", "このお振込みは取り消されました。ご利用可能額は元に戻っています。"),
     "needs_attention": StatusLabel(
         "確認中", "wait",
         "銀行からの応答が届かないため、担当者がお振込みの結果を確認しています。"
         "確認が終わるまで、お振込み金額はご利用可能額から差し引いたままにしています。"
-        "二重に振り込まれることはありません。", True),
+        "二重に振り込まれることはありません。"),
 }
 
-UNKNOWN_STATUS = StatusLabel("確認中", "wait", "お振込みの状況を確認しています。", False)
+UNKNOWN_STATUS = StatusLabel("確認中", "wait", "お振込みの状況を確認しています。")
 
 # Why a transfer was refused or failed (`failure_code`), as a member can act on it.
 FAILURES_JA = {
@@ -120,27 +117,26 @@ DECISIONS_JA = {
 # A repayment's states as the member reads them (same machine as transfers').
 REPAYMENT_STATUS: dict[str, StatusLabel] = {
     "accepted": StatusLabel(
-        "受付済み", "wait", "ご返済のお申し込みを受け付けました。まもなく口座からのお引落としを始めます。",
-        False),
+        "受付済み", "wait", "ご返済のお申し込みを受け付けました。まもなく口座からのお引落としを始めます。"),
     "processing": StatusLabel(
         "お引落とし手続き中", "wait",
         "銀行へお引落としを依頼し、完了の連絡を確認しています。お客さまの操作は必要ありません。"
-        "二重に引き落とされることはありません。", False),
+        "二重に引き落とされることはありません。"),
     "settled": StatusLabel(
         "ご返済完了", "ok",
-        "ご返済を受け付けました。利息、元金の順に充当し、元金分はご利用可能額に戻っています。", True),
+        "ご返済を受け付けました。利息、元金の順に充当し、元金分はご利用可能額に戻っています。"),
     "failed": StatusLabel(
         "お引落としできませんでした", "stop",
         "銀行がお引落としを受け付けませんでした。お金は動いていません。口座をご確認のうえ、"
-        "もう一度お申し込みください。", True),
+        "もう一度お申し込みください。"),
     "rejected": StatusLabel(
         "お受けできませんでした", "stop",
         "お引落としの時点でご返済額が完済金額を超えていたため、お受けできませんでした。"
-        "お金は動いていません。", True),
+        "お金は動いていません。"),
     "needs_attention": StatusLabel(
         "確認中", "wait",
         "銀行からの応答が届かないため、担当者がお引落としの結果を確認しています。"
-        "二重に引き落とされることはありません。", True),
+        "二重に引き落とされることはありません。"),
 }
 
 

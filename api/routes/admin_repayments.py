@@ -23,7 +23,7 @@ from api.schemas.repayments import (
     StatementOut,
 )
 from shunfuri.services.members import accounts as members
-from shunfuri.services.orders import doubts
+from shunfuri.services.orders import kinds
 from shunfuri.services.repayments import dues as dues_service
 from shunfuri.services.repayments import statements, terms
 from shunfuri.services.repayments.statements import MONTH_PATTERN
@@ -107,4 +107,4 @@ def resend(repayment_id: RepaymentId, actor: StaffActor, session: SessionDep, no
 
 def _resolve(repayment_id, actor, session, now, wall, settings, bank, *, resend):
     return resolve_order(repayment_id, actor, session, now, wall, settings, bank,
-                         resend=resend, kind=doubts.REPAYMENT)
+                         resend=resend, kind=kinds.REPAYMENT)

@@ -5,7 +5,6 @@ action, allowed or refused, is written to the audit log (real time)."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -14,9 +13,9 @@ from sqlalchemy.orm import Session
 from api.deps import NowDep, SessionDep, SettingsDep, StaffActor, WallDep
 from api.schemas.transfers import DoubtOut, InquiryOut, StaffTransferOut
 from shunfuri.gateway.base import BankGateway
-from shunfuri.gateway.http import HttpBankGateway
+from shunfuri.gateway.http import shared
 from shunfuri.services.members.accounts import audit
-from shunfuri.services.orders import doubts
+from shunfuri.services.orders import doubts, kinds
 from shunfuri.services.staff.audit import Actor
 from shunfuri.settings import Settings, get_settings
 
@@ -25,13 +24,8 @@ router = APIRouter(prefix="/v1/admin", tags=["staff"])
 TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@lru_cache(maxsize=1)
-def _gateway(url: str) -> HttpBankGateway:
-    return HttpBankGateway(url)
-
-
 def bank_gateway() -> BankGateway:
-    return _gateway(get_settings().bank_url)
+    return shared(get_settings().bank_url)
 
 
 BankDep = Annotated[BankGateway, Depends(bank_gateway)]
@@ -71,11 +65,10 @@ def resend(transfer_id: TransferId, actor: StaffActor, session: SessionDep, now:
 
 def _resolve(transfer_id: str, actor: Actor, session: Session, now: datetime, wall: datetime,
              settings: Settings, bank: BankGateway, *, resend: bool,
-             kind: str = doubts.TRANSFER) -> dict:
+             kind: kinds.OrderKind = kinds.TRANSFER) -> dict:
     """Staff resolve one order in doubt (a transfer or a repayment, by `kind`)."""
     resolved = doubts.inquire(
         session, bank, transfer_id=transfer_id, now=now, wall=wall, actor=actor,
         budget=settings.doubt_budget, resend=resend, kind=kind,
     )
-    doubts.announce(resolved)
     return resolved.as_dict()

@@ -4,7 +4,6 @@ the member's due day."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from typing import Annotated
 
@@ -23,7 +22,6 @@ from api.schemas.repayments import (
     RepaymentStatus,
     StatementOut,
 )
-from shunfuri.broker import send_task
 from shunfuri.clock import wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.repayments import accept as repayments
@@ -33,12 +31,10 @@ from shunfuri.services.repayments.statements import MONTH_PATTERN
 from shunfuri.services.staff.audit import Actor
 from shunfuri.services.transfers.accept import FINAL
 
-log = logging.getLogger("shunfuri.api.repayments")
 router = APIRouter(tags=["repayments"])
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 RepaymentId = Annotated[str, Path(min_length=1, max_length=64)]
-DRAIN_TASK = "repayments.drain"
 
 
 
@@ -51,15 +47,6 @@ def dues_out(d: dues_service.Dues) -> dict:
         amount_to_lift=d.amount_to_lift, due_day=d.due_day, pending_due_day=d.pending_due_day,
         rate_bp=d.rate_bp, in_flight=d.in_flight,
     )).model_dump()
-
-
-def wake_collector() -> None:
-    """After the commit: a lost wake-up only delays the repayment to the recovery sweep."""
-    try:
-        send_task(DRAIN_TASK, queue="instant")
-    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any of them may fail here
-        log.warning("could not wake a worker (%s: %s); recovery sweep will",
-                    type(exc).__name__, exc)
 
 
 @router.post("/v1/repayments", status_code=202, response_model=RepaymentOut,
@@ -83,8 +70,6 @@ def create_repayment(
         session, member_id=member.id, payee_id=body.payee_id, amount=body.amount,
         idempotency_key=idempotency_key, now=now, wall=wall_now(),
     )
-    if result.created:
-        wake_collector()
     return JSONResponse(result.repayment, status_code=202)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from datetime import datetime
 from typing import Annotated
@@ -11,21 +10,19 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentMember, NowDep, SessionDep, TokenDep
 from api.prefer import applied, wait_seconds
 from api.schemas.transfers import Status, TransferIn, TransferOut, TransferPage
 from api.waiter import Watch
-from shunfuri import metrics
-from shunfuri.broker import get_redis, publish_transfer_events, request_drain_async, send_task
 from shunfuri.clock import wall_now
 from shunfuri.db.session import autocommit
+from shunfuri.domain.orders import RESTING
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import effects
 from shunfuri.services.transfers import accept as transfers
 from shunfuri.services.transfers import reads as transfer_reads
 
-log = logging.getLogger("shunfuri.api.transfers")
 router = APIRouter(tags=["transfers"])
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -35,28 +32,16 @@ TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 def _submit(
     session: Session, token: str, body: TransferIn, now: datetime, key: str | None,
     transfer_id: str | None,
-) -> transfers.Accepted:
+) -> tuple[transfers.Accepted, list[effects.Effect]]:
+    # The acceptance's after-commit effects (counter, wake-up) are run by `_accept` on
+    # the event loop, not inside the session, where a Redis call would block the loop.
+    after = effects.defer(session)
     return transfers.submit(
         session, token=token, payee_id=body.payee_id, amount=body.amount,
         idempotency_key=key, now=now, wall=wall_now(), transfer_id=transfer_id,
-    )
+    ), after
 
 
-async def _wake_worker(client) -> None:
-    """After the commit: nothing here may turn an accepted transfer into an error."""
-    try:
-        if await request_drain_async(client, "instant"):
-            # Rare (a busy drain lives on, handing over to its successor): the producer is sync.
-            await run_in_threadpool(send_task, "transfers.drain_instant", queue="instant")
-    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any of them may fail here
-        # Committed already: the recovery sweep will find it within seconds.
-        log.warning("could not wake a worker (%s: %s); recovery sweep will",
-                    type(exc).__name__, exc)
-
-
-# `Prefer: wait` answers once a transfer reaches one of these: nothing will change it
-# soon (final), or it is booked for its bank's next window (scheduled).
-RESTING = transfers.FINAL | {"scheduled"}
 
 _TRANSFER = {"application/json": {"schema": {"$ref": "#/components/schemas/TransferOut"}}}
 _APPLIED = {"Preference-Applied": {
@@ -65,8 +50,9 @@ _APPLIED = {"Preference-Applied": {
 }}
 _PREFER = (
     "RFC 7240. `wait=N` (seconds, at most 30; more is shortened to 30): hold the answer "
-    "until the transfer is final or scheduled - 201 (200 for an idempotent replay) with "
-    "the transfer - or N seconds have passed: 202 with its current state. Either way "
+    "until the transfer is final, scheduled or handed to staff (`needs_attention`) - 201 "
+    "(200 for an idempotent replay) with the transfer - or N seconds have passed: 202 "
+    "with its current state. Either way "
     "`Preference-Applied: wait=N`. Without it (or with a wait this API cannot use) the "
     "answer is 202 at once."
 )
@@ -120,10 +106,8 @@ async def _accept(
     state, token: str, body: TransferIn, now: datetime, key: str | None,
     transfer_id: str | None,
 ) -> transfers.Accepted:
-    result = await state.db.run(_submit, token, body, now, key, transfer_id)
-    if result.created:
-        metrics.ACCEPTED.labels(decision=result.transfer["decision"]).inc()
-        await _wake_worker(state.redis)
+    result, after = await state.db.run(_submit, token, body, now, key, transfer_id)
+    await effects.run_async(after, state.redis)  # never raises: the 202 stands
     return result
 
 
@@ -209,8 +193,6 @@ async def get_transfer(
 def cancel_transfer(
     transfer_id: TransferId, member: CurrentMember, session: SessionDep, now: NowDep
 ) -> dict:
-    result = transfers.cancel(
+    return transfers.cancel(
         session, member_id=member.id, transfer_id=transfer_id, now=now, wall=wall_now()
     )
-    publish_transfer_events(get_redis(), [(transfer_id, result)])
-    return result

@@ -19,6 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from shunfuri.errors import ShunfuriError
+
+
+def stopped_refusal() -> ShunfuriError:
+    """A new advance refused because the review stopped the line: the spec's
+    `account_suspended` (利用停止), in words that say what still works and whom to ask -
+    never why (`account_suspended:credit_review` in the catalogue)."""
+    return ShunfuriError("account_suspended:credit_review", suspension=SUSPENSION)
+
+
 OVER_TOTAL_VOLUME = "over_total_volume"
 BUREAU_DELINQUENT = "bureau_delinquent"
 SUSPENSION = "credit_review"  # the kind of suspension this review sets

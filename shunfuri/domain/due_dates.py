@@ -117,9 +117,3 @@ def minimum_remaining(table_minimum: int, paid_in_window: int, payoff_now: int) 
     ¥300 repayment would be refused; paying it meets the minimum all the same."""
     short = minimum_required(table_minimum, paid_in_window, payoff_now) - paid_in_window
     return asked_amount(short, payoff_now)
-
-
-def counts_toward(repaid_on: date, previous_due_date: date | None, due_date: date) -> bool:
-    """Does a repayment settled on `repaid_on` (JST) count toward `due_date`'s minimum?"""
-    after_previous = previous_due_date is None or repaid_on > previous_due_date
-    return after_previous and repaid_on <= due_date

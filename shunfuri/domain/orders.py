@@ -1,8 +1,8 @@
 """The life of a bank order, and the in-doubt rule, in one table.
 
 An *order* is anything we ask the bank to move money for, keyed at the bank by our id:
-a transfer (an advance paid out) today; a collection from the member's account (a
-repayment) can reuse this module unchanged, because nothing here knows which it is.
+a transfer (an advance paid out) or a collection from the member's account (a
+repayment). Both use this module unchanged: nothing here knows which it is.
 
 An order is **in doubt** once it has been sent to the bank at least once and no
 definitive answer is recorded: the bank may have paid. "Sent" is recorded in the same
@@ -31,6 +31,10 @@ NEEDS_ATTENTION = "needs_attention"
 SETTLED, FAILED, REJECTED, CANCELLED = "settled", "failed", "rejected", "cancelled"
 
 FINAL = frozenset({SETTLED, FAILED, REJECTED, CANCELLED})
+# Nothing will change these soon: final, booked for the bank's next window, or handed to
+# staff. `Prefer: wait` answers on them, and the member's pages stop following there;
+# `processing` (even in doubt) is followed. The one list (issue 25).
+RESTING = FINAL | {SCHEDULED, NEEDS_ATTENTION}
 # The hold is in place in these states (placed by the worker's claim, kept until final).
 HOLDING = frozenset({PROCESSING, SCHEDULED, NEEDS_ATTENTION})
 STATUSES = (ACCEPTED, PROCESSING, SCHEDULED, NEEDS_ATTENTION, SETTLED, REJECTED, FAILED,

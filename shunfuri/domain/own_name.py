@@ -71,3 +71,12 @@ def is_own(member_key: str | None, holder_name: str) -> bool:
     """True when the member's kana name is not known yet (nothing to compare with), or the
     stored holder name (Zengin form) is the member's name."""
     return member_key is None or name_key(holder_name) == member_key
+
+
+def refusal_for_money() -> ShunfuriError:
+    """`payee_not_own_name` for money to (or from) a payee registered before the member's
+    name was known, or not in it (`payee_not_own_name:for_money` in the catalogue)."""
+    return ShunfuriError(
+        "payee_not_own_name:for_money",
+        errors=[{"field": "payee_id", "message": "not an account in the member's own name"}],
+    )

@@ -218,5 +218,7 @@ def _inquiry(order_id: str, item: dict | None) -> Inquiry:
 
 @lru_cache(maxsize=2)
 def shared(base_url: str) -> HttpBankGateway:
-    """One gateway (one connection pool) per bank URL for a process."""
+    """The bank gateway of this process for `base_url`: one client, one connection pool
+    (and its collections twin, `collections()`), shared by the workers' passes, the staff
+    console and the staff API. The one place a bank gateway is made from the settings."""
     return HttpBankGateway(base_url)

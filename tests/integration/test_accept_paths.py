@@ -1,10 +1,14 @@
-"""One acceptance, two ways through it: `submit` (the one-statement insert, falling
-back to the full path when it misses) and `accept_with_token` (the full path alone)
-must give the same answer to the same inputs, refusals included.
+"""One acceptance rule set (`domain.acceptance`), every way through it: the API's
+`submit` (the one-statement insert, falling back to the full path when it misses),
+`accept_with_token` (the full path alone), and the member pages' review and confirm
+(`services.transfers.confirm`) must give the same answer to the same inputs, refusals
+included (code, status and every detail).
 
-Each example builds two identical worlds (member, payees, token, a transfer made
-earlier with an Idempotency-Key), sends the same request through each path, and
-compares the answers with the ids of each world mapped to their roles.
+Each example builds identical worlds (member, payees, token, a transfer made earlier
+with an Idempotency-Key), one per path, sends the same request through each, and
+compares the answers with the ids of each world mapped to their roles. The pages are
+asked only what a signed-in member can ask them (a live session of an active member;
+the review makes no transfer, so it is compared for requests without an earlier key).
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from sqlalchemy import func, select, update
 from shunfuri import catalogue
 from shunfuri.db.models import AuthSession, Member, Transfer
 from shunfuri.db.session import session_factory
-from shunfuri.domain.instants import parse_instant
+from shunfuri.domain.instants import iso_jst, parse_instant
 from shunfuri.domain.own_name import member_kana
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import tokens
 from shunfuri.services.transfers import accept as transfers
+from shunfuri.services.transfers import confirm
 from tests import factories
 from tests.examples import examples
 
@@ -49,6 +54,8 @@ class Case:
     outstanding: int
     key: str
     name: str = "unknown"
+    stopped: bool = False  # the ongoing review stopped new advances
+    overdue_mark: bool = False  # marked overdue by the daily job; the ledger owes nothing
 
 
 CASES = st.builds(
@@ -61,6 +68,8 @@ CASES = st.builds(
     outstanding=st.sampled_from([0, 45_000]),
     key=st.sampled_from(["none", "fresh", "replay_same", "replay_other"]),
     name=st.sampled_from(["unknown", "own", "own", "other"]),
+    stopped=st.sampled_from([False, False, False, True]),
+    overdue_mark=st.sampled_from([False, False, False, True]),
 )
 # The member's kana name as the desk recorded it: unknown, the name on the payees as
 # typed another way (spaces, hiragana), or someone else's (the payees are not theirs).
@@ -96,7 +105,11 @@ def build(case: Case) -> World:
     with session_factory().begin() as session:  # the name recorded after the prior transfer
         session.execute(update(Member).where(Member.id == member)
                         .values(status=case.status, outstanding=case.outstanding,
-                                name_kana=kept, name_key=key))
+                                name_kana=kept, name_key=key,
+                                credit_review_since=WALL if case.stopped else None,
+                                credit_review_reasons="over_total_volume" if case.stopped
+                                else None,
+                                overdue_since=WALL.date() if case.overdue_mark else None))
         issued_at = WALL - timedelta(hours=2) if case.token == "expired" else WALL
         token = tokens.issue(session, member_id=member, now=issued_at, ttl_seconds=3600)
     if case.token == "revoked":
@@ -138,14 +151,60 @@ def answer(path, case: Case, world: World) -> tuple:  # type: ignore[no-untyped-
     return got, stored
 
 
+def _signed_in(session, world: World):  # type: ignore[no-untyped-def]
+    return session.get(Member, world.member)
+
+
+def page_confirm(world: World):  # type: ignore[no-untyped-def]
+    """The pages' confirm, with what the review showed (as the form carries it)."""
+    def path(session, *, token, payee_id, amount, idempotency_key, now, wall):  # type: ignore[no-untyped-def]
+        member = _signed_in(session, world)
+        try:
+            shown = confirm.review(session, member=member, payee_id=payee_id, amount=amount,
+                                   now=now).fingerprint
+        except ShunfuriError:
+            shown = "instant"  # a form posted again after a refusal: confirm refuses too
+        session.rollback()
+        done = confirm.confirm(session, member=member, payee_id=payee_id, amount=amount,
+                               key=idempotency_key or f"web-{uuid.uuid4().hex}", shown=shown,
+                               now=now, wall=wall)
+        assert isinstance(done, confirm.Confirmed), "the decision moved at a fixed instant"
+        return done
+    return path
+
+
+def review_answer(case: Case, world: World) -> tuple:
+    """The pages' review as the accepting paths would answer: accepted (new, with the
+    decision and settle_at the review shows) or the same refusal."""
+    req = request(case, world)
+    with session_factory()() as session:
+        try:
+            seen = confirm.review(session, member=_signed_in(session, world),
+                                  payee_id=req["payee_id"], amount=req["amount"],
+                                  now=req["now"])
+        except ShunfuriError as exc:
+            return ("refused", exc.code, catalogue.status(exc), sorted(exc.extra.items()))
+    return ("accepted", True, "new", seen.decision, iso_jst(seen.settle_at))
+
+
 @settings(max_examples=examples(80), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(case=CASES)
-def test_both_acceptance_paths_give_the_same_answer(db, case: Case):
+def test_every_acceptance_path_gives_the_same_answer(db, case: Case):
     fast = answer(transfers.submit, case, build(case))
     full = answer(transfers.accept_with_token, case, build(case))
     assert fast == full
+    if case.token != "live" or case.status != "active":
+        return  # the pages are reached only with a live session, which a suspended or
+        # locked member has not (`tokens._check`, and suspension revokes every session)
+    world = build(case)
+    assert answer(page_confirm(world), case, world) == full
+    if case.key in ("none", "fresh"):
+        got, _ = full
+        expected = got if got[0] == "refused" else (
+            "accepted", got[1], got[2], dict(got[4])["decision"], dict(got[4])["settle_at"])
+        assert review_answer(case, build(case)) == expected
 
 
 def test_the_examples_reach_both_acceptances_and_refusals(db):

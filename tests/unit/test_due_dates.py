@@ -10,7 +10,6 @@ from shunfuri.domain.due_dates import (
     DEFAULT_DUE_DAY,
     MONTH_END,
     check_due_day,
-    counts_toward,
     first_due_nominal,
     following_nominal,
     minimum_by_table,
@@ -112,16 +111,3 @@ def test_the_minimum_is_never_more_than_the_full_payoff() -> None:
     assert minimum_remaining(4_000, paid_in_window=5_000, payoff_now=50_000) == 0
     # paid off: met whatever the table says
     assert minimum_remaining(4_000, paid_in_window=1_200, payoff_now=0) == 0
-
-
-def test_which_repayments_count_toward_a_due_date() -> None:
-    # "from the day after the previous due date up to the end of this due date (JST)"
-    previous, due = d("2026-11-25"), d("2026-12-25")
-    assert not counts_toward(d("2026-11-25"), previous, due)
-    assert counts_toward(d("2026-11-26"), previous, due)
-    assert counts_toward(d("2026-12-25"), previous, due)
-    assert not counts_toward(d("2026-12-26"), previous, due)
-    # the first due date counts everything before it
-    assert counts_toward(d("2026-11-03"), None, d("2026-11-25"))
-    # a shifted due date: 31 Dec -> 4 Jan, so a repayment on 4 Jan still counts
-    assert counts_toward(d("2027-01-04"), d("2026-11-30"), d("2027-01-04"))

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 import web.db
+from shunfuri import catalogue
 from shunfuri.errors import ShunfuriError
 from web.db import PageSession, db
 from web.security import Site, route_class
@@ -51,7 +52,7 @@ def _app() -> tuple[FastAPI, dict]:
 
     seen: dict = {}
     router = APIRouter(route_class=route_class(
-        SITE, lambda request, error: PlainTextResponse(error.code, status_code=error.status)))
+        SITE, lambda request, error: PlainTextResponse(error.code, status_code=catalogue.status(error))))
 
     @router.get("/page")
     def page(request: Request, session: PageSession) -> Response:

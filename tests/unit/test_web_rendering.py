@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shunfuri.domain.banks import get_bank, search_banks, search_branches
+from shunfuri.domain.orders import RESTING
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
 from tests.examples import examples
@@ -25,7 +26,7 @@ def panel(status: str, **extra) -> str:
     t = {"id": "t-1", "status": status, "amount": 10000, "payee_id": 1, "decision": "instant",
          "accepted_at": "2026-12-01T13:00:00+09:00", "settle_at": "2026-12-01T13:00:00+09:00",
          "settled_at": None, "failure_code": None, "note": None, **extra}
-    following = not status_label(status).final
+    following = status not in RESTING
     return environment().get_template("_status_panel.html").render(
         t=t, following=following, status_label=status_label)
 

@@ -7,7 +7,6 @@ or a reload can only ever give the one repayment of that form.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Annotated
 
@@ -16,11 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from shunfuri import catalogue
-from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
-from shunfuri.domain.repayment import allocate, check_repayment_amount
+from shunfuri.domain.orders import RESTING
+from shunfuri.domain.repayment import allocate
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.members import own_name, payees
+from shunfuri.services.members import payees
 from shunfuri.services.repayments import accept as repayments
 from shunfuri.services.repayments import dues
 from web import live
@@ -31,7 +30,6 @@ from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, current_member, environment, render
 from web.site import router as site_router
 
-log = logging.getLogger("shunfuri.web.repay")
 router = site_router()
 
 Text = Annotated[str, Form(max_length=64)]
@@ -40,7 +38,6 @@ KEY_PREFIX = "web-r-"
 _ON_FORM = frozenset({"validation_error", "invalid_repayment_amount", "repayment_too_large",
                       "nothing_to_repay", "not_found", "payee_not_own_name"})
 NOT_OWN_JA = "この口座はご本人名義ではないため、ご返済には使えません。ご本人名義の口座を選んでください。"
-RESTING = frozenset({"settled", "failed", "rejected", "needs_attention"})
 
 
 def _owed(session: Session, member_id: int) -> dues.Dues:
@@ -83,11 +80,10 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,
 def _checked(session: Session, member, payee_raw: str, amount_raw: str):
     payee_id = parse_id(payee_raw, "payee_id")
     amount = parse_amount(amount_raw)
-    payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
-    own_name.check(member.name_key, payee.holder_name)
-    owed = dues.dues(session, member.id, get_clock().now())
-    check_repayment_amount(amount, owed.repayable)
-    return payee, amount, owed
+    # The service's own checks, as `accept` makes them.
+    seen = repayments.review(session, member_id=member.id, payee_id=payee_id, amount=amount,
+                             now=get_clock().now())
+    return seen.payee, seen.amount, seen.owed
 
 
 @router.post("/repay/review")
@@ -122,11 +118,6 @@ def repay_confirm(request: Request, session: PageSession,
     except ShunfuriError as exc:
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         return _refused(request, member, exc, typed, key)
-    if accepted.created:
-        try:
-            send_task("repayments.drain", queue="instant")
-        except Exception as exc:  # noqa: BLE001 - committed: the recovery sweep finds it
-            log.warning("could not wake a worker (%s); recovery sweep will", exc)
     return RedirectResponse(f"/repayments/{accepted.repayment['id']}", status_code=303)
 
 

@@ -11,14 +11,12 @@ answer or which rule failed. Any other page sends a stopped member here
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shunfuri import messages
-from shunfuri.broker import send_task
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.credit_review import proofs, stops
@@ -28,7 +26,6 @@ from web.db import PageSession, db
 from web.site import SignedIn, render
 from web.site import router as site_router
 
-log = logging.getLogger("shunfuri.web.suspended")
 router = site_router()
 
 Text = Annotated[str, Form(max_length=64)]
@@ -79,8 +76,4 @@ def send_proof(request: Request, session: PageSession, member: SignedIn, kind: T
             raise
         errors = {e["field"]: e.get("message_ja", "") for e in exc.extra.get("errors") or []}
         return _form(request, status=422, errors=errors, typed={"kind": kind})
-    try:  # the bureau is asked within seconds; the beat would ask within ten anyway
-        send_task("credit_review.run", queue="applications")
-    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any may fail here
-        log.warning("could not wake the review worker (%s); the beat will", type(exc).__name__)
     return RedirectResponse("/suspended?sent=1", status_code=303)

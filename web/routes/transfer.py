@@ -6,27 +6,25 @@ a reload or the back button can only ever give the one transfer of that form.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shunfuri import catalogue, metrics
-from shunfuri.broker import request_drain
+from shunfuri import catalogue
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import payees
 from shunfuri.services.members.accounts import available
 from shunfuri.services.transfers import confirm
+from shunfuri.settings import get_settings
 from web.db import PageSession, db
 from web.errors import error_page
 from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, render
 from web.site import router as site_router
 
-log = logging.getLogger("shunfuri.web.transfer")
 router = site_router()
 
 Text = Annotated[str, Form(max_length=64)]
@@ -37,6 +35,18 @@ _ON_FORM = {"validation_error": None, "invalid_amount": "amount",
             "payee_not_own_name": "payee_id"}
 
 
+def amount_rule() -> dict[str, str]:
+    """The amount rule in the member's words, from the settings the service enforces
+    (`SHUNFURI_AMOUNT_MINIMUM`, `SHUNFURI_AMOUNT_STEP`), never a fixed 1,000円."""
+    settings = get_settings()
+    minimum, step = settings.amount_minimum, settings.amount_step
+    example = -(-max(minimum, 30_000) // step) * step  # a valid amount near 30,000円
+    return {
+        "hint": f"{step:,}円単位で入力してください（例：{example} または {example:,}）。",
+        "error": f"金額は{minimum:,}円以上、{step:,}円単位で入力してください。",
+    }
+
+
 def _form(request: Request, member, *, status: int = 200, errors=None,
           typed=None, key: str | None = None) -> Response:
     session = db(request)
@@ -44,6 +54,7 @@ def _form(request: Request, member, *, status: int = 200, errors=None,
     return render(
         request, "transfer_form.html", status=status, section="transfer", payees=mine,
         available=available(member), errors=errors or {}, typed=typed or {},
+        amount_hint=amount_rule()["hint"],
         key=key or KEY_PREFIX + uuid.uuid4().hex,
     )
 
@@ -65,7 +76,7 @@ def _refused(request: Request, member, exc: ShunfuriError, typed: dict,
             "金額を減らしてください。"
         )
     elif exc.code == "invalid_amount":
-        errors["amount"] = "金額は1,000円以上、1,000円単位で入力してください。"
+        errors["amount"] = amount_rule()["error"]
     elif exc.code == "payee_not_own_name":
         errors["payee_id"] = ("この口座はご本人名義ではないため、お振込みには使えません。"
                               "ご本人名義の口座を選んでください。")
@@ -115,17 +126,5 @@ def transfer_confirm(request: Request, session: PageSession, member: SignedIn, p
         return _refused(request, member, exc, typed, key)
     if isinstance(outcome, confirm.Changed):
         return _review_page(request, outcome.review, key, changed=True)
-    if outcome.created:
-        metrics.ACCEPTED.labels(decision=outcome.transfer["decision"]).inc()
-        _wake_worker()
     return RedirectResponse(f"/transfers/{outcome.transfer['id']}", status_code=303)
 
-
-def _wake_worker() -> None:
-    """As the JSON API does after an accept; a lost wake-up is found by the recovery sweep."""
-    try:
-        request_drain("instant")  # sends the drain's message itself when none runs
-    except Exception as exc:  # noqa: BLE001 - Redis, kombu, Celery: any of them may fail here
-        # Committed already: the recovery sweep will find it within seconds.
-        log.warning("could not wake a worker (%s: %s); recovery sweep will",
-                    type(exc).__name__, exc)

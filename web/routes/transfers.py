@@ -8,9 +8,9 @@ from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from shunfuri.broker import get_redis, publish_transfer_events
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.db.session import autocommit
+from shunfuri.domain.orders import RESTING
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import payees
 from shunfuri.services.transfers import accept as transfers
@@ -25,9 +25,6 @@ router = site_router()
 
 TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 PAGE = 20
-# The status page stops following a transfer here: done, refused, booked for later, or
-# handed to staff. `processing` (even in doubt) keeps being followed.
-RESTING = frozenset(s for s, label in STATUS.items() if label.final)
 
 
 def _transfer(session: Session, member_id: int, transfer_id: str) -> dict:
@@ -104,7 +101,6 @@ def cancel_page(request: Request, session: PageSession, member: SignedIn,
 @router.post("/transfers/{transfer_id}/cancel")
 def cancel(request: Request, session: PageSession,
            member: SignedIn, transfer_id: TransferId) -> Response:
-    result = transfers.cancel(session, member_id=member.id, transfer_id=transfer_id,
-                              now=get_clock().now(), wall=wall_now())
-    publish_transfer_events(get_redis(), [(transfer_id, result)])
+    transfers.cancel(session, member_id=member.id, transfer_id=transfer_id,
+                     now=get_clock().now(), wall=wall_now())
     return RedirectResponse(f"/transfers/{transfer_id}?cancelled=1", status_code=303)

@@ -14,7 +14,7 @@ from shunfuri.clock import get_clock, wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.http import shared
 from shunfuri.services.operations import queue_view
-from shunfuri.services.orders import doubts
+from shunfuri.services.orders import doubts, kinds
 from shunfuri.settings import get_settings
 from web.db import PageSession, db
 from web.staff.chart import chart
@@ -23,6 +23,10 @@ from web.staff.site import acting, allowed, render, router
 pages = router()
 
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]
+# Each kind of order has its staff URLs (`/staff/transfers/...`, `/staff/repayments/...`).
+KindPath = Annotated[str, Path(pattern="^(" + "|".join(k.path for k in kinds.KINDS.values())
+                                         + ")$")]
+KIND_PATHS = {k.name: k.path for k in kinds.KINDS.values()}
 REFRESH_SECONDS = 10
 
 
@@ -65,36 +69,31 @@ def doubt_list(request: Request, session: PageSession) -> Response:
     allowed(request, "transfer.inquire")
     wall = wall_now()
     found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
-    return render(request, "staff/doubts.html", section="doubts", doubts=found, result=None)
+    return render(request, "staff/doubts.html", section="doubts", doubts=found, result=None,
+                  kind_paths=KIND_PATHS)
 
 
-@pages.post("/transfers/{order_id}/inquire")
-def inquire(request: Request, order_id: OrderId) -> Response:
-    return _ask(request, order_id, kind=doubts.TRANSFER, resend=False)
+@pages.post("/{kind_path}/{order_id}/inquire")
+def inquire(request: Request, kind_path: KindPath, order_id: OrderId) -> Response:
+    return _ask(request, order_id, kind=_kind(kind_path), resend=False)
 
 
-@pages.post("/transfers/{order_id}/resend")
-def resend(request: Request, order_id: OrderId) -> Response:
-    return _ask(request, order_id, kind=doubts.TRANSFER, resend=True)
+@pages.post("/{kind_path}/{order_id}/resend")
+def resend(request: Request, kind_path: KindPath, order_id: OrderId) -> Response:
+    return _ask(request, order_id, kind=_kind(kind_path), resend=True)
 
 
-@pages.post("/repayments/{order_id}/inquire")
-def inquire_repayment(request: Request, order_id: OrderId) -> Response:
-    return _ask(request, order_id, kind=doubts.REPAYMENT, resend=False)
+def _kind(path: str) -> kinds.OrderKind:
+    return next(k for k in kinds.KINDS.values() if k.path == path)
 
 
-@pages.post("/repayments/{order_id}/resend")
-def resend_repayment(request: Request, order_id: OrderId) -> Response:
-    return _ask(request, order_id, kind=doubts.REPAYMENT, resend=True)
-
-
-def _ask(request: Request, order_id: str, *, kind: str, resend: bool) -> Response:
+def _ask(request: Request, order_id: str, *, kind: kinds.OrderKind, resend: bool) -> Response:
     """Ask the bank about one order in doubt, a transfer or a repayment (each row of the
     page posts to its own kind), and show the answer above the list."""
     account = allowed(request, "transfer.inquire")
     settings = get_settings()
     wall = wall_now()
-    result: dict = {"id": order_id, "kind": kind, "resend": resend, "refused": None}
+    result: dict = {"id": order_id, "kind": kind.name, "resend": resend, "refused": None}
     session = db(request)
     try:
         resolved = doubts.inquire(
@@ -102,11 +101,11 @@ def _ask(request: Request, order_id: str, *, kind: str, resend: bool) -> Respons
             now=get_clock().now(), wall=wall, actor=acting(request, account),
             budget=settings.doubt_budget, resend=resend, kind=kind)
         result.update(bank=resolved.bank, order=resolved.transfer)
-        doubts.announce(resolved)
     except ShunfuriError as exc:
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
         if exc.code not in ("bank_unavailable", "not_in_doubt", "not_found"):
             raise
         result["refused"] = exc.code
     found = [d.as_dict(wall) for d in doubts.list_doubts(session, limit=200)]
-    return render(request, "staff/doubts.html", section="doubts", doubts=found, result=result)
+    return render(request, "staff/doubts.html", section="doubts", doubts=found, result=result,
+                  kind_paths=KIND_PATHS)

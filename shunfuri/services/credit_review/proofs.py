@@ -21,14 +21,16 @@ from shunfuri.db.credit_reviews import LIFT, OPEN, CreditReview
 from shunfuri.db.models import Member
 from shunfuri.domain.application_form import read_income_proof
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import effects
 from shunfuri.services.credit_review.stops import is_stopped
 from shunfuri.services.staff.audit import Actor, audit
 
 
 def send_proof(session: Session, member_id: int, raw: Any, *, now: datetime, wall: datetime,
                source: str | None = None) -> CreditReview:
-    """Record the proof as a lift request; commits. Refusals: `validation_error` (field
-    by field), `documents_not_requested` (the member is not stopped by a review)."""
+    """Record the proof as a lift request; commits, then wakes the review worker.
+    Refusals: `validation_error` (field by field), `documents_not_requested` (the member
+    is not stopped by a review)."""
     proof = read_income_proof(raw)
     member = session.scalar(select(Member).where(Member.id == member_id)
                             .with_for_update(key_share=True))
@@ -44,6 +46,8 @@ def send_proof(session: Session, member_id: int, raw: Any, *, now: datetime, wal
     audit(session, actor=Actor(f"member:{member_id}", source=source),
           action="send_income_proof", now=wall, member_id=member_id,
           detail={"review_id": row.id, "proof_kind": proof.kind})
+    # The bureau is asked within seconds; the beat would ask within ten anyway.
+    effects.after_commit(session, effects.Task("credit_review.run", queue="applications"))
     session.commit()
     return row
 

@@ -19,8 +19,12 @@ from sqlalchemy.orm import Session
 
 from shunfuri import messages
 from shunfuri.db.credit_reviews import OPEN, CreditReview
+from shunfuri.domain.credit_review import stopped_refusal
 from shunfuri.domain.instants import aware
 from shunfuri.errors import ShunfuriError
+
+# The review's refusal, stated with the acceptance rules (`domain.acceptance`).
+refusal = stopped_refusal
 
 
 def is_stopped(member: Any) -> bool:
@@ -29,19 +33,13 @@ def is_stopped(member: Any) -> bool:
     return getattr(member, "credit_review_since", None) is not None
 
 
-def refusal() -> ShunfuriError:
-    """The spec's `account_suspended` (利用停止), in words that say what still works and
-    whom to ask - never why (`account_suspended:credit_review` in the catalogue)."""
-    return ShunfuriError("account_suspended:credit_review", suspension="credit_review")
-
-
 def check_may_borrow(member: Any) -> None:
     """Refuse a new advance to a member suspended by staff (`account_suspended`) or stopped
     by the ongoing review (the same code, in the review's words)."""
     if getattr(member, "status", None) == "suspended":
         raise ShunfuriError("account_suspended")
     if is_stopped(member):
-        raise refusal()
+        raise stopped_refusal()
 
 
 def reasons_of(text: str | None) -> tuple[str, ...]:

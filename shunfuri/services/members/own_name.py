@@ -32,10 +32,7 @@ def refusal(*, registering: bool) -> ShunfuriError:
             "payee_not_own_name",
             errors=[{"field": "holder_name", "message": "not the member's own name"}],
         )
-    return ShunfuriError(
-        "payee_not_own_name:for_money",
-        errors=[{"field": "payee_id", "message": "not an account in the member's own name"}],
-    )
+    return own_name.refusal_for_money()
 
 
 def check(member_key: str | None, holder_name: str, *, registering: bool = False) -> None:

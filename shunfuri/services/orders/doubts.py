@@ -15,8 +15,6 @@ has no record of it, to be sent again under the same id.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
@@ -24,55 +22,20 @@ from typing import Any, NoReturn
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import Repayment, Transfer
+from shunfuri.db.models import Transfer
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.orders import NEEDS_ATTENTION, PROCESSING, Budget, Move, in_doubt
 from shunfuri.errors import ShunfuriError
 from shunfuri.gateway.base import BankGateway, Inquiry
+from shunfuri.services import effects
 from shunfuri.services.members.accounts import audit
 from shunfuri.services.orders import bank_step
+from shunfuri.services.orders.kinds import KINDS, TRANSFER, OrderKind
 from shunfuri.services.orders.outcome import Outcome
 from shunfuri.services.orders.sending import DOUBT_NOTE
 from shunfuri.services.orders.transitions import may, move
-from shunfuri.services.repayments import accept as repayments
-from shunfuri.services.repayments import collections
 from shunfuri.services.staff.audit import Actor
-from shunfuri.services.transfers import settlement
 from shunfuri.services.transfers.accept import view
-
-TRANSFER, REPAYMENT = "transfer", "repayment"
-
-
-def _wake_transfers() -> None:
-    from shunfuri.broker import request_drain
-
-    request_drain("instant")
-
-
-def _wake_collections() -> None:
-    from shunfuri.broker import send_task
-
-    send_task("repayments.drain", queue="instant")
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What resolving one kind of order needs: its table, its finish step, its view, the
-    gateway's book it is kept in, and how to wake the workers that send it."""
-
-    name: str
-    model: Any
-    finish: Callable[..., Outcome]
-    view: Callable[[Any], dict[str, Any]]
-    gateway: Callable[[BankGateway], BankGateway]
-    wake: Callable[[], None]
-
-
-KINDS = {
-    TRANSFER: Kind(TRANSFER, Transfer, settlement.finish, view, lambda g: g, _wake_transfers),
-    REPAYMENT: Kind(REPAYMENT, Repayment, collections.finish, repayments.view,
-                    lambda g: g.collections(), _wake_collections),
-}
 
 
 @dataclass(frozen=True)
@@ -113,13 +76,14 @@ def list_doubts(session: Session, *, include_in_flight: bool = False,
     """Oldest send first, transfers and repayments together. `include_in_flight` adds
     orders still in their first call."""
     found = []
-    for kind, model in ((TRANSFER, Transfer), (REPAYMENT, Repayment)):
-        rows: Sequence[Any] = session.scalars(
+    for kind in KINDS.values():
+        model = kind.model
+        rows = session.scalars(
             select(model).where(_doubtful(include_in_flight, model))
             .order_by(model.sent_at, model.id).limit(limit)
         ).all()
         found += [
-            Doubt(kind, t.id, t.member_id, t.amount, t.bank_code, t.status,
+            Doubt(kind.name, t.id, t.member_id, t.amount, t.bank_code, t.status,
                   aware(t.sent_at), t.attempts, t.last_error, aware(t.next_attempt_at))
             for t in rows
         ]
@@ -143,7 +107,7 @@ class Resolution:
     transfer: dict[str, Any]  # the order's view after the answer (a transfer's or a repayment's)
     bank: dict[str, Any]
     outcome: Outcome
-    kind: str = TRANSFER
+    kind: str = TRANSFER.name
 
     def as_dict(self) -> dict[str, Any]:
         return {self.kind: self.transfer, "bank": self.bank}
@@ -151,54 +115,44 @@ class Resolution:
 
 def inquire(
     session: Session, gateway: BankGateway, *, transfer_id: str, now: datetime,
-    wall: datetime, actor: str | Actor, budget: Budget, resend: bool = False, kind: str = TRANSFER,
+    wall: datetime, actor: str | Actor, budget: Budget, resend: bool = False,
+    kind: OrderKind = TRANSFER,
 ) -> Resolution:
     """Ask the bank about one order (`transfer_id` is its id, whatever its `kind`) and
     apply a definitive answer if it is in doubt; with `resend`, a `needs_attention` order
     the bank never received goes back to the workers. Audited, allowed or refused. No
     lock is held across the bank call."""
-    k = KINDS[kind]
-    action = f"resend_{kind}" if resend else f"inquire_{kind}"
+    k, name = kind, kind.name
+    action = f"resend_{name}" if resend else f"inquire_{name}"
     before = session.get(k.model, transfer_id)
     if before is None:
-        _refuse(session, actor, action, wall, None, transfer_id, "not_found", kind=kind)
+        _refuse(session, actor, action, wall, None, transfer_id, "not_found", kind=name)
     member_id, status_before = before.member_id, before.status
     if resend and status_before != NEEDS_ATTENTION:
-        _refuse(session, actor, action, wall, member_id, transfer_id, "not_in_doubt", kind=kind)
+        _refuse(session, actor, action, wall, member_id, transfer_id, "not_in_doubt", kind=name)
     session.rollback()  # nothing is held while the bank is asked
-    answer = bank_step.inquire(k.gateway(gateway), [transfer_id])[transfer_id]
+    answer = bank_step.inquire(k.book(gateway), [transfer_id])[transfer_id]
     if answer.answer == "unanswered":
         _refuse(session, actor, action, wall, member_id, transfer_id, "bank_unavailable",
-                error=answer.error, kind=kind)
+                error=answer.error, kind=name)
     outcome = _apply(session, answer, now=now, wall=wall, budget=budget, resend=resend, k=k)
     order: Any = session.scalar(select(k.model).where(k.model.id == transfer_id))
     bank = {"answer": answer.answer, "reference": answer.reference, "code": answer.code,
             "amount": answer.amount}
     audit(session, actor=actor, action=action, now=wall, member_id=member_id,
-          detail={f"{kind}_id": transfer_id, "bank": answer.answer,
+          detail={f"{name}_id": transfer_id, "bank": answer.answer,
                   "status_before": status_before, "status_after": order.status})
+    # Once committed: tell the member's open pages, and wake the workers of its kind for
+    # an order handed back to be sent again (the recovery sweep would find it anyway).
+    effects.after_commit(session, effects.Publish(list(outcome.changes)))
+    if outcome.retrying:
+        effects.after_commit(session, k.wake)
     session.commit()
-    return Resolution(k.view(order), bank, outcome, kind)
-
-
-def announce(resolution: Resolution) -> None:
-    """After the commit of an inquiry by staff (the console or the API): tell the member's
-    open pages, and wake the workers of its kind for an order handed back to be sent
-    again (a transfer's drain, or the collector for a repayment; the recovery sweep
-    would also find it within seconds). Never raises: what matters is committed already."""
-    from shunfuri.broker import get_redis, publish_transfer_events
-
-    try:
-        if resolution.outcome.changes:
-            publish_transfer_events(get_redis(), resolution.outcome.changes)
-        if resolution.outcome.retrying:
-            KINDS[resolution.kind].wake()
-    except Exception as exc:  # noqa: BLE001 - committed already; the sweep covers it
-        logging.getLogger("shunfuri.doubts").warning("could not announce: %s", exc)
+    return Resolution(k.view(order), bank, outcome, name)
 
 
 def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
-           budget: Budget, resend: bool, k: Kind = KINDS[TRANSFER]) -> Outcome:
+           budget: Budget, resend: bool, k: OrderKind = TRANSFER) -> Outcome:
     order_id = answer.order_id
     locked: Any = session.scalar(
         select(k.model).where(k.model.id == order_id).with_for_update(key_share=True)
@@ -224,7 +178,7 @@ def _apply(session: Session, answer: Inquiry, *, now: datetime, wall: datetime,
 
 def _refuse(session: Session, actor: str | Actor, action: str, wall: datetime,
             member_id: int | None, transfer_id: str, code: str, error: str | None = None,
-            kind: str = TRANSFER) -> NoReturn:
+            kind: str = TRANSFER.name) -> NoReturn:
     session.rollback()
     detail = {f"{kind}_id": transfer_id[:64], "refused": code}
     if error:

@@ -45,6 +45,7 @@ class Outcome:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential with full jitter, capped: retries spread out instead of stampeding."""
+    """Exponential with equal jitter (uniform between half the ceiling and the ceiling),
+    capped: retries spread out instead of stampeding, yet never come back at once."""
     ceiling = min(MAX_BACKOFF, 0.25 * 2 ** max(0, attempts - 1))
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))

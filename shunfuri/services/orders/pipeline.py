@@ -2,10 +2,10 @@
 
 Each pass is claim -> bank -> finish (see `settlement`); a drain repeats passes until
 nothing is left or its time budget is spent, so one Celery message moves many
-transfers and no message runs for long. A `Book` says what differs between transfers
-(`TRANSFERS`: paid out, maintenance windows) and repayments (`REPAYMENTS`: collected,
-`services.repayments.collections`); the pass itself, the in-doubt handling and the bank step are
-the same code for both.
+transfers and no message runs for long. What differs between transfers (paid out,
+held back by maintenance windows) and repayments (collected,
+`services.repayments.collections`) is their `OrderKind` (`kinds`); the pass itself, the
+in-doubt handling and the bank step are the same code for both.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from shunfuri.db.set_writes import write_changes
 from shunfuri.domain.orders import Budget
 from shunfuri.gateway.base import BankGateway
 from shunfuri.services.orders import bank_step, sending
+from shunfuri.services.orders.kinds import REPAYMENT, TRANSFER, OrderKind
 from shunfuri.services.orders.outcome import Outcome
-from shunfuri.services.repayments import collections
 from shunfuri.services.transfers import settlement
 
 T = TypeVar("T")
@@ -36,27 +36,6 @@ Claim = Callable[[Session, datetime, datetime], tuple[list[Any], Outcome]]
 
 def _same(business: timedelta) -> timedelta:
     return business
-
-
-@dataclass(frozen=True)
-class Book:
-    """What a kind of order brings to a pass."""
-
-    name: str
-    orders_for: Callable[[Session, list[Any]], list[Any]]
-    finish: Callable[..., Outcome]
-    gateway: Callable[[BankGateway], BankGateway]
-    guard_maintenance: bool
-    # The steps write their changed rows as sets (`_transaction`). The repayments' finish
-    # queries the member's dues while it changes rows, so it keeps the unit of work.
-    set_writes: bool = False
-
-
-TRANSFERS = Book("transfers", settlement.orders_for, settlement.finish, lambda g: g, True,
-                 set_writes=True)
-# A collection order debits the member's registered account: built like a payment's.
-REPAYMENTS = Book("repayments", settlement.orders_for, collections.finish,
-                  lambda g: g.collections(), False)
 
 
 @dataclass
@@ -104,14 +83,18 @@ def _transaction(ctx: Context, work: Callable[[Session], T], *, set_writes: bool
     return once()
 
 
-def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) -> Outcome:
+def run_pass(ctx: Context, claim: Claim, *, queue: str | None = None,
+             kind: OrderKind = TRANSFER) -> Outcome:
+    """One pass of `kind`'s orders: claim, the bank, finish. `queue` labels its metrics
+    (the kind's own unless given: the 09:30 batch's chunks are `batch`)."""
     started = time.perf_counter()
+    queue = queue or kind.queue
 
     def claim_step(session: Session) -> tuple[Outcome, list[Any], set[str]]:
         now, wall = ctx.now(), ctx.wall()
         claimed, outcome = claim(session, now, wall)
         sendable = claimed
-        if book.guard_maintenance:
+        if kind.guard_maintenance:
             sendable, guarded = sending.guard_maintenance(
                 claimed, now=now, wall=wall, real_delay=ctx.real_delay, budget=ctx.budget
             )
@@ -121,16 +104,16 @@ def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) 
         if not sendable:
             return outcome, [], set()
         doubtful = sending.mark_sent(sendable, wall=wall)
-        return outcome, book.orders_for(session, sendable), doubtful
+        return outcome, kind.orders_for(session, sendable), doubtful
 
-    set_writes = book.set_writes
+    set_writes = kind.set_writes
     outcome, orders, doubtful = _transaction(ctx, claim_step, set_writes=set_writes)
     ctx.publish(outcome.changes)
-    gateway = book.gateway(ctx.gateway)
+    gateway = kind.book(ctx.gateway)
     results = bank_step.exchange(gateway, orders, doubtful) if orders else {}
     finished = _transaction(
         ctx,
-        lambda session: book.finish(
+        lambda session: kind.finish(
             session, ids=[o.transfer_id for o in orders], results=results,
             now=ctx.now(), wall=ctx.wall(), budget=ctx.budget,
         ),
@@ -144,24 +127,26 @@ def run_pass(ctx: Context, claim: Claim, *, queue: str, book: Book = TRANSFERS) 
     return outcome
 
 
-def _claim_ready(batch: int, older_than: datetime | None) -> Claim:
+def _claim_ready(kind: OrderKind, batch: int, older_than: datetime | None) -> Claim:
     def claim(session: Session, now: datetime, wall: datetime) -> tuple[list[Any], Outcome]:
-        return settlement.claim(session, now=now, wall=wall, limit=batch, older_than=older_than)
+        return kind.claim(session, now=now, wall=wall, limit=batch, older_than=older_than)
 
     return claim
 
 
 def drain(
-    ctx: Context, *, batch: int = 200, budget_s: float = 1.0, older_than: datetime | None = None
+    ctx: Context, *, kind: OrderKind = TRANSFER, batch: int | None = None,
+    budget_s: float = 1.0, older_than: datetime | None = None,
 ) -> tuple[Outcome, bool]:
-    """Pass after pass until one claims less than a full batch; returns (what moved, more
-    left?)."""
-    return _passes(ctx, _claim_ready(batch, older_than), batch=batch,
-                   budget_s=budget_s, queue="instant", book=TRANSFERS)
+    """Pass after pass over `kind`'s orders (new ones, and those in doubt whose time has
+    come) until one claims less than a full batch; returns (what moved, more left?)."""
+    batch = batch or kind.batch
+    return _passes(ctx, _claim_ready(kind, batch, older_than), batch=batch,
+                   budget_s=budget_s, kind=kind)
 
 
-def _passes(ctx: Context, claim: Claim, *, batch: int, budget_s: float, queue: str,
-            book: Book) -> tuple[Outcome, bool]:
+def _passes(ctx: Context, claim: Claim, *, batch: int, budget_s: float,
+            kind: OrderKind) -> tuple[Outcome, bool]:
     """A pass that claimed less than a full batch saw everything claimable at its start
     (but rows another drain holds), so it is the last: one more would claim only what
     arrived since, and each arrival wakes the drain (`broker.request_drain`) anyway.
@@ -169,7 +154,7 @@ def _passes(ctx: Context, claim: Claim, *, batch: int, budget_s: float, queue: s
     deadline = time.monotonic() + budget_s
     total = Outcome()
     while True:
-        outcome = run_pass(ctx, claim, queue=queue, book=book)
+        outcome = run_pass(ctx, claim, kind=kind)
         total.merge(outcome)
         if outcome.claimed < batch:
             return total, False
@@ -177,16 +162,11 @@ def _passes(ctx: Context, claim: Claim, *, batch: int, budget_s: float, queue: s
             return total, True
 
 
-def drain_repayments(ctx: Context, *, batch: int = 100, budget_s: float = 1.0,
+def drain_repayments(ctx: Context, *, batch: int | None = None, budget_s: float = 1.0,
                      older_than: datetime | None = None) -> tuple[Outcome, bool]:
-    """`drain` for repayments: collect new ones, ask about or resend those in doubt."""
-
-    def claim(session: Session, now: datetime, wall: datetime) -> tuple[list[Any], Outcome]:
-        return collections.claim(session, now=now, wall=wall, limit=batch,
-                                 older_than=older_than)
-
-    return _passes(ctx, claim, batch=batch, budget_s=budget_s, queue="repayments",
-                   book=REPAYMENTS)
+    """The collector: `drain` for repayments (collect new ones, ask about or resend
+    those in doubt)."""
+    return drain(ctx, kind=REPAYMENT, batch=batch, budget_s=budget_s, older_than=older_than)
 
 
 def settle_chunk(ctx: Context, ids: list[str]) -> Outcome:

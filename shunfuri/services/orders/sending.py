@@ -25,8 +25,6 @@ from shunfuri.domain.orders import Budget
 from shunfuri.domain.windows import maintenance_ends_at
 from shunfuri.services.orders.outcome import LEASE, Outcome, backoff
 from shunfuri.services.orders.transitions import Move, may, move
-from shunfuri.services.repayments import accept as repayments
-from shunfuri.services.transfers.accept import view as transfer_view
 
 DOUBT_NOTE = "in doubt:"  # notes written here start so; a definitive answer clears them
 NO_ANSWER = "no answer from the bank"
@@ -37,11 +35,20 @@ Order = Transfer | Repayment  # every order the bank is asked about: same column
 
 def view(order: Order) -> dict[str, Any]:
     """The member's view of an order, published with its change."""
-    return repayments.view(order) if isinstance(order, Repayment) else transfer_view(order)
+    view: dict[str, Any] = _kind(order).view(order)
+    return view
 
 
 def noun(order: Order) -> str:
-    return "repayment" if isinstance(order, Repayment) else "transfer"
+    name: str = _kind(order).name
+    return name
+
+
+def _kind(order: Order):  # type: ignore[no-untyped-def]
+    # Imported here: the kinds name the claim and finish steps, which use this module.
+    from shunfuri.services.orders import kinds
+
+    return kinds.of(order)
 
 
 def guard_maintenance(

@@ -3,7 +3,7 @@
 `move` changes one row, `move_where` many rows in one UPDATE (the 09:30 batch); both
 ask `shunfuri.domain.orders` whether the move is allowed from the row's status, given
 whether the order was ever sent (`sent_at`). A row is any order table's row with
-`status`, `sent_at` and `updated_at` (transfers today; collections can reuse it).
+`status`, `sent_at` and `updated_at`: transfers and repayments' collections both use it.
 """
 
 from __future__ import annotations

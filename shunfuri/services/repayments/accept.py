@@ -24,6 +24,7 @@ from shunfuri.db.models import Member, Payee, Repayment
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.repayment import check_repayment_amount
 from shunfuri.errors import ShunfuriError
+from shunfuri.services import effects
 from shunfuri.services.members import own_name
 from shunfuri.services.orders.cursors import decode_cursor, encode_cursor
 from shunfuri.services.repayments import dues as dues_service
@@ -74,32 +75,58 @@ def lock_member(session: Session, member_id: int) -> Member:
     return member
 
 
+WAKE_COLLECTOR = effects.Task("repayments.drain", queue="instant")
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    payee: Payee
+    amount: int
+    owed: dues_service.Dues
+
+
+def _check(session: Session, member: Member, *, payee_id: int, amount: int,
+           now: datetime) -> tuple[Payee, dues_service.Dues]:
+    """Every refusal of a repayment, in order; the one statement of them, for `accept`
+    and the member pages' review (`review`)."""
+    if member.status == "suspended":
+        raise ShunfuriError("account_suspended")
+    payee = session.scalar(
+        select(Payee).where(Payee.id == payee_id, Payee.member_id == member.id))
+    if payee is None:  # as transfers: which accounts are yours is state, not shape
+        raise ShunfuriError(
+            "not_found:repayment_account",
+            errors=[{"field": "payee_id", "message": "no such account"}],
+        )
+    own_name.check(member.name_key, payee.holder_name)  # collected from the member's own only
+    owed = dues_service.dues(session, member.id, now)
+    check_repayment_amount(amount, owed.repayable)
+    return payee, owed
+
+
+def review(session: Session, *, member_id: int, payee_id: int, amount: int,
+           now: datetime) -> Reviewed:
+    """What a repayment would be if accepted now; refuses exactly as `accept` would.
+    Reads only (no lock, no commit)."""
+    member = session.get(Member, member_id)
+    if member is None:
+        raise ShunfuriError("not_found")
+    payee, owed = _check(session, member, payee_id=payee_id, amount=amount, now=now)
+    return Reviewed(payee, amount, owed)
+
+
 def accept(
     session: Session, *, member_id: int, payee_id: int, amount: int,
     idempotency_key: str | None, now: datetime, wall: datetime,
 ) -> Accepted:
-    """Validate and store one repayment; commits."""
+    """Validate and store one repayment; commits, then wakes the collector."""
     digest = request_hash(payee_id, amount)
     if idempotency_key is not None:
         replay = _replay(session, member_id, idempotency_key, digest)
         if replay:
             return replay
     member = lock_member(session, member_id)
-    if member.status == "suspended":
-        raise ShunfuriError("account_suspended")
-    payee = session.execute(
-        select(Payee.bank_code, Payee.holder_name)
-        .where(Payee.id == payee_id, Payee.member_id == member_id)
-    ).first()
-    if payee is None:  # as transfers: which accounts are yours is state, not shape
-        raise ShunfuriError(
-            "not_found:repayment_account",
-            errors=[{"field": "payee_id", "message": "no such account"}],
-        )
-    bank_code = payee.bank_code
-    own_name.check(member.name_key, payee.holder_name)  # collected from the member's own only
-    owed = dues_service.dues(session, member_id, now)
-    check_repayment_amount(amount, owed.repayable)
+    bank_code = _check(session, member, payee_id=payee_id, amount=amount, now=now)[0].bank_code
     row = dict(
         id=str(uuid.uuid4()), member_id=member_id, payee_id=payee_id, amount=amount,
         status=ACCEPTED, bank_code=bank_code, accepted_at=now, idempotency_key=idempotency_key,
@@ -107,6 +134,8 @@ def accept(
     )
     try:
         session.execute(cast(Table, Repayment.__table__).insert().values(**row))
+        # Once committed, the collector is woken; a lost wake-up waits for the sweep.
+        effects.after_commit(session, WAKE_COLLECTOR)
         session.commit()
     except IntegrityError:
         session.rollback()

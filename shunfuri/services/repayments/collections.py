@@ -3,7 +3,7 @@ once, with the transfers' guarantees and their code.
 
 A repayment is a bank order like a transfer (`shunfuri.domain.orders`, every move through
 `transitions.move`); a pass is the same three steps (`pipeline.run_pass` with the
-`REPAYMENTS` book): claim (lock, re-check the amount, record the send before the call),
+`kinds.REPAYMENT` kind): claim (lock, re-check the amount, record the send before the call),
 the bank step (`bank_step.exchange` on the gateway's collections: a repayment in doubt is
 asked about, and sent again only when the bank has no record of it, under the same id),
 finish (only moves the rules allow).
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member, Repayment
@@ -136,12 +136,3 @@ def settle(session: Session, r: Repayment, reference: str | None, *, now: dateti
 def _clear_doubt_note(r: Repayment) -> None:
     if r.note and r.note.startswith(sending.DOUBT_NOTE):
         r.note = None
-
-
-def count_waiting(session: Session, *, wall: datetime) -> int:
-    """Repayments a drain would pick up now."""
-    return session.scalar(
-        select(func.count()).select_from(Repayment).where(
-            (Repayment.status == ACCEPTED)
-            | ((Repayment.status == PROCESSING) & (Repayment.next_attempt_at <= wall)))
-    ) or 0

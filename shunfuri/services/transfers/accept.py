@@ -3,45 +3,37 @@
 
 Acceptance is cheap and never talks to the bank: validate, quote the rules engine,
 store the transfer as `accepted` with its decision and `settle_at` fixed, commit.
-The caller wakes a worker *after* the commit; if that wake-up is lost, the recovery
-sweep finds the row in the database.
+The acceptance registers its after-commit effects itself (`shunfuri.services.effects`):
+the accepted counter and a worker's wake-up, run only once the row is committed; if the
+wake-up is lost, the recovery sweep finds the row in the database.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, exists, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shunfuri.db.models import AuthSession, Member, Payee, Transfer
-from shunfuri.db.session import autocommit
-from shunfuri.domain import orders
+from shunfuri.db.models import Member, Transfer
+from shunfuri.domain import acceptance, orders
 from shunfuri.domain.banks import get_bank
-from shunfuri.domain.credit import available, validate_amount
 from shunfuri.domain.instants import aware, iso_jst
-from shunfuri.domain.overdue import overdue_refusal
-from shunfuri.domain.windows import quote, service_reopens_at
+from shunfuri.domain.windows import quote
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.credit_review import stops
-from shunfuri.services.members import own_name, tokens
+from shunfuri.services import effects
+from shunfuri.services.members import tokens
 from shunfuri.services.orders.transitions import Move, MoveRefused, move
-from shunfuri.services.repayments import dues
-from shunfuri.services.transfers.payee_cache import (
-    BANK_BY_ID,
-    payee_bank,
-    remember_bank,
-)
-from shunfuri.settings import get_settings
+from shunfuri.services.transfers import fast_accept, rules
 
 FINAL = orders.FINAL
+# After a new transfer's commit: the instant queue's drain (`broker.request_drain`).
+WAKE_DRAIN = effects.Drain("instant")
 STATUSES = orders.STATUSES
 
 
@@ -68,16 +60,6 @@ def request_hash(payee_id: int, amount: int) -> str:
 class Accepted:
     transfer: dict[str, Any]
     created: bool
-
-
-def _check_open(now: datetime) -> None:
-    reopens = service_reopens_at(now)
-    if reopens is not None:
-        raise ShunfuriError(
-            "service_closed",
-            retry_at=iso_jst(reopens),
-            retry_after=max(1, math.ceil((reopens - now).total_seconds())),
-        )
 
 
 def _replay(session: Session, member_id: int, key: str, digest: str) -> Accepted | None:
@@ -157,93 +139,19 @@ def try_accept_fast(
     wall: datetime,
     transfer_id: str | None = None,
 ) -> dict[str, Any] | None:
-    """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
-    inserts when the token is live, the member active and not stopped (the review), the
-    payee theirs (in their own name, once it is known) and the credit enough. None means
-    "not the common case": `submit` then takes the full path, which gives the precise
-    refusal (or the idempotent replay). Same rules, fewer round trips: on the hot path each round
-    trip costs more than the work it carries."""
-    settings = get_settings()
-    if service_reopens_at(now) is not None:
-        return None
-    try:
-        validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-    except ShunfuriError:
-        return None
-    autocommit(session)
-    bank_code = BANK_BY_ID.get(payee_id)
-    if bank_code is None:
-        # A member's first transfer through this process: one short read instead of the
-        # full path. Who owns the payee is checked by the insert itself.
-        bank_code = session.scalar(select(Payee.bank_code).where(Payee.id == payee_id))
-        if bank_code is None:
-            return None
-        remember_bank(payee_id, bank_code)
-    decided = quote(get_bank(bank_code), now)
-    row = dict(
-        id=transfer_id or new_transfer_id(), payee_id=payee_id, amount=amount, status="accepted",
-        decision=decided.decision, bank_code=bank_code, accepted_at=now,
-        settle_at=decided.settle_at, idempotency_key=idempotency_key,
-        request_hash=request_hash(payee_id, amount), attempts=0, updated_at=wall,
-    )
-    params = {f"v_{k}": v for k, v in row.items()}
-    params.update(token_hash=tokens.digest(token), wall=wall, need=amount, payee=payee_id)
-    try:
-        inserted = session.execute(_accept_statement(), params).first()
-    except IntegrityError:
-        return None  # the key was used before: `accept` replays or refuses
-    if inserted is None:
-        return None
-    return view(Transfer(member_id=inserted.member_id, **row))
-
-
-_FAST_COLUMNS = (
-    "id", "payee_id", "amount", "status", "decision", "bank_code", "accepted_at",
-    "settle_at", "idempotency_key", "request_hash", "attempts", "updated_at",
-)
-
-
-@lru_cache(maxsize=1)
-def _accept_statement() -> Executable:
-    """Built once with bound parameters: constructing the statement and its cache key on
-    every request cost more CPU than PostgreSQL spends running it."""
-    columns = Transfer.__table__.c
-    values = [bindparam(f"v_{k}", type_=columns[k].type).label(k) for k in _FAST_COLUMNS]
-    source = (
-        select(Member.id.label("member_id"), *values)
-        .join(AuthSession, AuthSession.member_id == Member.id)
-        .where(
-            AuthSession.token_hash == bindparam("token_hash", type_=AuthSession.token_hash.type),
-            AuthSession.kind == tokens.API, AuthSession.revoked_at.is_(None),  # no web session
-            AuthSession.expires_at > bindparam("wall", type_=AuthSession.expires_at.type),
-            Member.status == "active",
-            Member.overdue_since.is_(None),
-            Member.credit_review_since.is_(None),
-            Member.credit_limit - Member.outstanding - Member.held
-            >= bindparam("need", type_=Member.credit_limit.type),
-            exists().where(
-                Payee.id == bindparam("payee", type_=Payee.id.type),
-                Payee.member_id == Member.id,
-                own_name.sql_is_own(),
-            ),
-        )
-    )
-    return (
-        cast(Table, Transfer.__table__).insert()
-        .from_select(["member_id", *_FAST_COLUMNS], source)
-        .returning(columns.member_id)
+    """The common acceptance as one autocommitted statement derived from the rules
+    (`fast_accept`); None means "not the common case": `submit` then takes the full path."""
+    return fast_accept.try_accept(
+        session, token=token, payee_id=payee_id, amount=amount,
+        idempotency_key=idempotency_key, now=now, wall=wall,
+        row_id=transfer_id or new_transfer_id(), request_hash=request_hash(payee_id, amount),
+        view=view, after=_accepted_effects,
     )
 
 
-def check_not_overdue(session: Session, member: Member | Any, now: datetime) -> None:
-    """Refuse a new transfer while the member is overdue (`repayment_overdue`, with the
-    amount that lifts it and how). The mark is the daily job's (`overdue_marks`); the
-    ledger is asked for the amount, and has the last word if a repayment lifted it."""
-    if getattr(member, "overdue_since", None) is None:
-        return
-    owed = dues.dues(session, member.id, now)
-    if owed.overdue and owed.missed_due_date is not None:
-        raise overdue_refusal(owed.amount_to_lift, owed.missed_due_date)
+def _accepted_effects(decision: str) -> tuple[effects.Effect, ...]:
+    """After a new transfer's commit: count it, and wake the drain that will claim it."""
+    return effects.CountAccepted(decision), WAKE_DRAIN
 
 
 def accept(
@@ -258,33 +166,14 @@ def accept(
     transfer_id: str | None = None,
 ) -> Accepted:
     """Validate and store one transfer; commits. Same key + same body -> same transfer."""
-    settings = get_settings()
     digest = request_hash(payee_id, amount)
     if idempotency_key is not None:
         replay = _replay(session, member.id, idempotency_key, digest)
         if replay:
             return replay
-    stops.check_may_borrow(member)
-    check_not_overdue(session, member, now)
-    validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-    payee = payee_bank(session, member.id, payee_id)
-    if payee is None:
-        # 404 like every "nothing of yours at this id" (and like the transfer pages): the
-        # request is well formed; which payees are yours is state, not shape.
-        raise ShunfuriError(
-            "not_found:transfer_payee",
-            errors=[{"field": "payee_id", "message": "no such payee"}],
-        )
-    bank_code, holder_name = payee
-    own_name.check(getattr(member, "name_key", None), holder_name)
-    _check_open(now)
-    # The worker's check under the row lock is the authoritative one; this one only
-    # spares the member a transfer that is bound to be rejected.
-    if amount > available(member.credit_limit, member.outstanding, member.held):
-        raise ShunfuriError(
-            "insufficient_credit",
-            available=available(member.credit_limit, member.outstanding, member.held),
-        )
+    # Every refusal, in the one order the rules state (`domain.acceptance`).
+    checked = rules.check(session, member, payee_id=payee_id, amount=amount, now=now)
+    bank_code = checked.payee.bank_code  # type: ignore[union-attr]  # the rules require it
     decided = quote(get_bank(bank_code), now)
     row = dict(
         id=transfer_id or new_transfer_id(),
@@ -304,6 +193,7 @@ def accept(
     try:
         # A Core insert: the ORM's unit of work costs more than the row on this hot path.
         session.execute(cast(Table, Transfer.__table__).insert().values(**row))
+        effects.after_commit(session, *_accepted_effects(decided.decision))
         session.commit()
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its row.
@@ -316,6 +206,11 @@ def accept(
         return replay
     transfer = Transfer(**row)
     return Accepted(view(transfer), created=True)
+
+
+# The rules the load tests' seeding keeps (see `accept_many`).
+_SEEDING_RULES = frozenset({"invalid_amount", "not_found", "payee_not_own_name",
+                            "service_closed"})
 
 
 def accept_many(
@@ -335,20 +230,21 @@ def accept_many(
     and no credit check here (the worker's check under the row lock rejects what the
     credit cannot cover), so it is not a path for members' requests.
     """
-    settings = get_settings()
     member = session.get(Member, member_id)
-    payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id))
-    if member is None or payee is None:
+    if member is None:
         raise ShunfuriError("not_found")
-    own_name.check(member.name_key, payee.holder_name)
-    _check_open(now)
-    decided = quote(get_bank(payee.bank_code), now)
+    request = rules.request_for(session, member, payee_id=payee_id, amount=0, now=now)
+    seeding = tuple(r for r in acceptance.RULES if r.code in _SEEDING_RULES)
     rows = []
     for amount in amounts:
-        validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
+        refused = acceptance.refusal(replace(request, amount=amount), seeding)
+        if refused is not None:
+            raise refused
+        bank_code = request.payee.bank_code  # type: ignore[union-attr]  # the rules require it
+        decided = quote(get_bank(bank_code), now)
         rows.append(
             dict(id=str(uuid.uuid4()), member_id=member_id, payee_id=payee_id, amount=amount,
-                 status="accepted", decision=decided.decision, bank_code=payee.bank_code,
+                 status="accepted", decision=decided.decision, bank_code=bank_code,
                  accepted_at=now, settle_at=decided.settle_at, attempts=0, updated_at=wall)
         )
     if rows:
@@ -381,5 +277,7 @@ def cancel(
         update(Member).where(Member.id == member_id).values(held=Member.held - transfer.amount)
     )
     transfer.note = f"cancelled by the member at {iso_jst(now)}"
+    cancelled = view(transfer)
+    effects.after_commit(session, effects.Publish([(transfer.id, cancelled)]))
     session.commit()
-    return view(transfer)
+    return cancelled

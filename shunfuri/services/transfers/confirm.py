@@ -10,7 +10,6 @@ gives the transfer already made rather than a second one.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,15 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member, Payee, Transfer
+from shunfuri.domain.acceptance import free_credit
 from shunfuri.domain.banks import get_bank
-from shunfuri.domain.credit import available, validate_amount
 from shunfuri.domain.instants import iso_jst
 from shunfuri.domain.windows import quote, quote_reason
 from shunfuri.errors import ShunfuriError
-from shunfuri.services.credit_review import stops
-from shunfuri.services.members import own_name, payees
+from shunfuri.services.members import payees
 from shunfuri.services.transfers import accept as transfers
-from shunfuri.settings import get_settings
+from shunfuri.services.transfers import rules
 
 
 @dataclass(frozen=True)
@@ -63,30 +61,16 @@ def review(session: Session, *, member: Member, payee_id: int, amount: int,
            now: datetime) -> Review:
     """What a transfer of `amount` to the payee would get if accepted at `now`.
 
-    Refuses as acceptance would: `not_found` (not your payee), `payee_not_own_name`,
-    `invalid_amount`, `account_suspended`, `service_closed` (with `retry_at`),
-    `insufficient_credit`.
+    Refuses exactly as acceptance would, in the same order: the rules are asked the same
+    question (`rules.check`, `domain.acceptance`).
     """
-    settings = get_settings()
+    checked = rules.check(session, member, payee_id=payee_id, amount=amount, now=now)
     payee = payees.get_payee(session, member_id=member.id, payee_id=payee_id)
-    own_name.check(member.name_key, payee.holder_name)
-    validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-    stops.check_may_borrow(member)
-    transfers.check_not_overdue(session, member, now)
     bank = get_bank(payee.bank_code)
     decided = quote(bank, now)
-    if decided.decision == "closed":
-        retry_at = decided.retry_at
-        raise ShunfuriError(
-            "service_closed",
-            retry_at=iso_jst(retry_at),
-            retry_after=max(1, math.ceil((retry_at - now).total_seconds())) if retry_at else 1,
-        )
-    free = available(member.credit_limit, member.outstanding, member.held)
-    if amount > free:
-        raise ShunfuriError("insufficient_credit", available=max(0, free))
     return Review(payee=payee, amount=amount, decision=decided.decision,
-                  settle_at=decided.settle_at, reason=quote_reason(bank, now), available=free)
+                  settle_at=decided.settle_at, reason=quote_reason(bank, now),
+                  available=free_credit(checked.borrower))
 
 
 def by_key(session: Session, *, member_id: int, key: str) -> Transfer | None:

@@ -6,7 +6,8 @@ drives leases and retry backoff, which are about processes, not about banks).
 
 A batch goes through three short transactions, never holding a lock across the bank
 call:
-  1. claim: lock rows (FOR UPDATE SKIP LOCKED), lock their members (in id order), check
+  1. claim: lock rows (FOR NO KEY UPDATE SKIP LOCKED), lock their members (in id order, FOR
+     NO KEY UPDATE: balances change, keys never, so the API's inserts are not blocked), check
      `amount <= limit - outstanding - held`, place holds, mark `processing` with a lease
      (or `scheduled`, or `rejected`); then (`sending`) keep rows out of a real-time
      bank's maintenance and record the send (`sent_at`, `attempts`) *before* the call,
@@ -35,7 +36,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    func,
     or_,
     select,
 )
@@ -171,9 +171,10 @@ def dispatch_due(
     session: Session, *, now: datetime, wall: datetime, limit: int
 ) -> tuple[list[str], Outcome]:
     """The 09:30 batch (and any due `scheduled` row): move due rows to `processing` and
-    return their ids for the batch queue. Holds are already in place since acceptance.
+    return their ids for the batch queue. Holds are already in place since the claim
+    that parked them `scheduled`.
 
-    A member suspended since acceptance gets no transfer ("no transfer until reinstated"):
+    A member suspended since the claim gets no transfer ("no transfer until reinstated"):
     their due rows, never sent to the bank, are rejected `account_suspended` and the
     hold is released, instead of paying out at 09:30. A row the bank may have paid is
     not ours to reject (`transitions` refuses it): it goes on, and the bank's answer to
@@ -339,16 +340,3 @@ def _apply_answers(
         insert_rows(session, cast(Table, LedgerEntry.__table__), ledger)
         # The one place a transfer settles: its mail is queued in the same transaction.
         mail_events.transfers_settled(session, paid, wall=wall, to=mail_to)
-
-
-def count_waiting(session: Session, *, wall: datetime, older_than: datetime | None = None) -> int:
-    """Rows a drain would pick up now: accepted ones, and processing ones past lease."""
-    accepted = select(func.count()).select_from(Transfer).where(Transfer.status == "accepted")
-    if older_than is not None:
-        accepted = accepted.where(Transfer.updated_at < older_than)
-    retry = (
-        select(func.count())
-        .select_from(Transfer)
-        .where(Transfer.status == "processing", Transfer.next_attempt_at <= wall)
-    )
-    return (session.scalar(accepted) or 0) + (session.scalar(retry) or 0)
