@@ -24,6 +24,7 @@ from shunfuri.db.session import autocommit
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.transfers import accept as transfers
 from shunfuri.services.transfers import reads as transfer_reads
+from shunfuri.services.transfers.admission import GATE
 
 log = logging.getLogger("shunfuri.api.transfers")
 router = APIRouter(tags=["transfers"])
@@ -36,10 +37,16 @@ def _submit(
     session: Session, token: str, body: TransferIn, now: datetime, key: str | None,
     transfer_id: str | None,
 ) -> transfers.Accepted:
-    return transfers.submit(
-        session, token=token, payee_id=body.payee_id, amount=body.amount,
-        idempotency_key=key, now=now, wall=wall_now(), transfer_id=transfer_id,
-    )
+    try:
+        return transfers.submit(
+            session, token=token, payee_id=body.payee_id, amount=body.amount,
+            idempotency_key=key, now=now, wall=wall_now(), transfer_id=transfer_id,
+            admit=GATE.refusal,
+        )
+    except ShunfuriError as refused:
+        if refused.code == "overloaded":
+            metrics.REFUSED_OVERLOADED.inc()
+        raise
 
 
 async def _wake_worker(client) -> None:  # type: ignore[no-untyped-def]

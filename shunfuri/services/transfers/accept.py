@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -43,6 +44,9 @@ from shunfuri.settings import get_settings
 
 FINAL = orders.FINAL
 STATUSES = orders.STATUSES
+# Admission control (`services.transfers.admission.GATE.refusal`): given the session, the
+# quoted decision and the wall time, the refusal to raise before anything is stored.
+Admit = Callable[[Session, str, datetime], ShunfuriError | None]
 
 
 def view(t: Transfer) -> dict:
@@ -101,6 +105,7 @@ def submit(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> Accepted:
     """The one acceptance the API offers: the one-statement insert when it applies (no
     extra round trip in the common case), else the full path, which works out the
@@ -108,10 +113,12 @@ def submit(
     answer (a property test holds them to it).
 
     `transfer_id` (from `new_transfer_id`) lets a caller watch for the new transfer's
-    events before it exists; a replay answers with the earlier transfer's own id."""
+    events before it exists; a replay answers with the earlier transfer's own id.
+    `admit` refuses new instant transfers while the instant queue is behind."""
     fast = try_accept_fast(
         session, token=token, payee_id=payee_id, amount=amount,
         idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
+        admit=admit,
     )
     if fast is not None:
         return Accepted(fast, created=True)
@@ -120,6 +127,7 @@ def submit(
     return accept_with_token(
         session, token=token, payee_id=payee_id, amount=amount,
         idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
+        admit=admit,
     )
 
 
@@ -137,12 +145,14 @@ def accept_with_token(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> Accepted:
     """The full path: authenticate, then `accept` with every check in turn."""
     member = tokens.credit_for(session, token=token, now=wall)
     return accept(
         session, member=member, payee_id=payee_id, amount=amount,
         idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
+        admit=admit,
     )
 
 
@@ -156,6 +166,7 @@ def try_accept_fast(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> dict | None:
     """The common acceptance as ONE autocommitted statement: INSERT ... SELECT that only
     inserts when the token is live, the member active and not stopped (the review), the
@@ -180,6 +191,8 @@ def try_accept_fast(
             return None
         remember_bank(payee_id, bank_code)
     decided = quote(get_bank(bank_code), now)
+    if admit is not None and admit(session, decided.decision, wall) is not None:
+        return None  # the full path replays an earlier transfer of this key, or refuses
     row = dict(
         id=transfer_id or new_transfer_id(), payee_id=payee_id, amount=amount, status="accepted",
         decision=decided.decision, bank_code=bank_code, accepted_at=now,
@@ -256,6 +269,7 @@ def accept(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> Accepted:
     """Validate and store one transfer; commits. Same key + same body -> same transfer."""
     settings = get_settings()
@@ -287,6 +301,9 @@ def accept(
             available=available(member.credit_limit, member.outstanding, member.held),
         )
     decided = quote(get_bank(bank_code), now)
+    refused = admit(session, decided.decision, wall) if admit is not None else None
+    if refused is not None:
+        raise refused  # before the insert: no row, no hold
     row = dict(
         id=transfer_id or new_transfer_id(),
         member_id=member.id,
