@@ -21,6 +21,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import payees
 from shunfuri.services.members.accounts import available
 from shunfuri.services.transfers import confirm
+from shunfuri.services.transfers.admission import GATE
 from web.errors import error_page
 from web.forms import field_errors, parse_amount, parse_id
 from web.site import SignedIn, render
@@ -109,9 +110,11 @@ def transfer_confirm(request: Request, member: SignedIn, payee_id: Text = "",
             outcome = confirm.confirm(
                 session, member=member, payee_id=parse_id(payee_id, "payee_id"),
                 amount=parse_amount(amount), key=key, shown=shown, now=get_clock().now(),
-                wall=wall_now(),
+                wall=wall_now(), admit=GATE.refusal,
             )
     except ShunfuriError as exc:
+        if exc.code == "overloaded":
+            metrics.REFUSED_OVERLOADED.inc()
         return _refused(request, member, exc, typed, key)
     if isinstance(outcome, confirm.Changed):
         return _review_page(request, outcome.review, key, changed=True)
