@@ -49,6 +49,7 @@ class Gate:
         self._lock = threading.Lock()
         self._backlog: admission.Backlog | None = None
         self._read_at = 0.0  # time.monotonic() of the last read
+        self._reading = False  # a thread is reading it now
 
     def forget(self) -> None:
         """Drop the cached reading (tests; a new process starts without one)."""
@@ -56,12 +57,24 @@ class Gate:
             self._backlog, self._read_at = None, 0.0
 
     def backlog(self, session: Session) -> admission.Backlog:
+        """The cached reading, or a fresh one. The query never runs under the lock: a
+        thread may need a pooled connection for it, and threads holding connections
+        must never wait for one that waits for theirs (found at 20 requests a second)."""
         every = get_settings().admission_sample_seconds
         with self._lock:
-            if self._backlog is None or time.monotonic() - self._read_at >= every:
-                self._backlog = read_backlog(session)
-                self._read_at = time.monotonic()
-            return self._backlog
+            cached = self._backlog
+            if cached is not None and (self._reading
+                                       or time.monotonic() - self._read_at < every):
+                return cached  # fresh, or being read by another thread: a little stale
+            self._reading = True
+        try:
+            fresh = read_backlog(session)
+        finally:
+            with self._lock:
+                self._reading = False
+        with self._lock:
+            self._backlog, self._read_at = fresh, time.monotonic()
+        return fresh
 
     def refusal(self, session: Session, decision: str, wall: datetime) -> ShunfuriError | None:
         """`overloaded` (with its Retry-After) if a new transfer of this decision must be
