@@ -74,7 +74,7 @@ class Accepted:
     created: bool
 
 
-def _check_open(now: datetime) -> None:
+def check_open(now: datetime) -> None:
     reopens = service_reopens_at(now)
     if reopens is not None:
         raise ShunfuriError(
@@ -292,7 +292,7 @@ def accept(
         )
     bank_code, holder_name = payee
     own_name.check(getattr(member, "name_key", None), holder_name)
-    _check_open(now)
+    check_open(now)
     # The worker's check under the row lock is the authoritative one; this one only
     # spares the member a transfer that is bound to be rejected.
     if amount > available(member.credit_limit, member.outstanding, member.held):
@@ -334,45 +334,6 @@ def accept(
         return replay
     transfer = Transfer(**row)
     return Accepted(view(transfer), created=True)
-
-
-def accept_many(
-    session: Session,
-    *,
-    member_id: int,
-    payee_id: int,
-    amounts: list[int],
-    now: datetime,
-    wall: datetime,
-) -> int:
-    """Bulk acceptance for the load tests' seeding: one INSERT for all rows. Commits;
-    returns how many were stored.
-
-    Like `accept`: the payee must be the member's, the window open, every amount valid,
-    and the quote is the same. Unlike it: no idempotency key, no suspended-member check
-    and no credit check here (the worker's check under the row lock rejects what the
-    credit cannot cover), so it is not a path for members' requests.
-    """
-    settings = get_settings()
-    member = session.get(Member, member_id)
-    payee = session.scalar(select(Payee).where(Payee.id == payee_id, Payee.member_id == member_id))
-    if member is None or payee is None:
-        raise ShunfuriError("not_found")
-    own_name.check(member.name_key, payee.holder_name)
-    _check_open(now)
-    decided = quote(get_bank(payee.bank_code), now)
-    rows = []
-    for amount in amounts:
-        validate_amount(amount, minimum=settings.amount_minimum, step=settings.amount_step)
-        rows.append(
-            dict(id=str(uuid.uuid4()), member_id=member_id, payee_id=payee_id, amount=amount,
-                 status="accepted", decision=decided.decision, bank_code=payee.bank_code,
-                 accepted_at=now, settle_at=decided.settle_at, attempts=0, updated_at=wall)
-        )
-    if rows:
-        session.execute(Transfer.__table__.insert(), rows)
-    session.commit()
-    return len(rows)
 
 
 IN_DOUBT_DETAIL = (
