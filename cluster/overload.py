@@ -33,22 +33,39 @@ LIMIT = 5_000_000
 AMOUNT = 1000
 MAX_IN_FLIGHT = 400
 TIMEOUT_S = 10.0
+SETUP_S = 60.0
+
+
+async def _must(http: httpx.AsyncClient, urls: list[str], path: str, body: dict,
+                headers: dict | None, status: int) -> dict:
+    """One set-up call, on either API host, retried for up to SETUP_S (other faults may
+    be active). A creation retried after a lost answer may leave a spare member: harmless."""
+    deadline, last = time.monotonic() + SETUP_S, ""
+    while time.monotonic() < deadline:
+        try:
+            r = await http.post(random.choice(urls) + path, headers=headers, json=body)
+            if r.status_code == status:
+                return r.json()
+            last = f"{r.status_code} {r.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
+        await asyncio.sleep(1)
+    raise SystemExit(f"set-up: {path} -> {last}")
 
 
 async def _setup(http: httpx.AsyncClient, urls: list[str], rng: random.Random) -> list[dict]:
     members = []
     for n in range(MEMBERS):
-        url = urls[n % len(urls)]
         pin = f"{rng.randrange(10000):04d}"
-        made = (await http.post(f"{url}/v1/admin/members", headers=ADMIN,
-                                json={"credit_limit": LIMIT, "pin": pin})).json()
-        token = (await http.post(f"{url}/v1/login", json={
-            "card_number": made["card_number"], "pin": pin})).json()["access_token"]
+        made = await _must(http, urls, "/v1/admin/members",
+                           {"credit_limit": LIMIT, "pin": pin}, ADMIN, 201)
+        token = (await _must(http, urls, "/v1/login", {
+            "card_number": made["card_number"], "pin": pin}, None, 200))["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
-        payee = (await http.post(f"{url}/v1/payees", headers=auth, json={
+        payee = await _must(http, urls, "/v1/payees", {
             "bank_code": "0009", "branch_code": "001", "account_type": "ordinary",
             "account_number": f"{2000000 + n:07d}", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
-            "pin": pin})).json()
+            "pin": pin}, auth, 201)
         members.append({"member_id": made["member_id"], "auth": auth, "payee": payee["id"]})
     return members
 
