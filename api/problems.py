@@ -64,13 +64,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
                      "invalid_amount, invalid_holder_name"),
     423: _documented("account_locked"),
     429: _documented("too_many_requests or too_many_attempts (login); see Retry-After"),
-    503: _documented("service_closed (with retry_at) or database_unavailable; see Retry-After; "
+    503: _documented("service_closed (with retry_at), database_unavailable or overloaded "
+                     "(instant transfers only; nothing was stored); see Retry-After; "
                      "bank_unavailable (staff inquiries)"),
 }
 
 
 # Refusals whose `retry_after` goes into the Retry-After header (not the body).
-_RETRY_AFTER = ("too_many_requests", "too_many_attempts", "service_closed")
+_RETRY_AFTER = ("too_many_requests", "too_many_attempts", "service_closed", "overloaded")
 
 
 def problem_response(error: ShunfuriError, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -34,7 +34,8 @@ OP_BUDGET_S = 20.0
 ADMIN = {"X-Admin-Key": "dev-admin-key-change-me"}  # the development key the cluster runs with
 BANKS = {"0009": "001", "0033": "001", "0005": "001"}  # SMBC, PayPay (real-time), a standard bank
 LIMITS = (50_000, 100_000, 200_000)
-NO_OP_503 = ("database_unavailable", "not_ready")  # "nothing was changed": retry
+# "Nothing was changed": retry. `overloaded`: admission control refused before storing.
+NO_OP_503 = ("database_unavailable", "not_ready", "overloaded")
 
 
 @dataclass

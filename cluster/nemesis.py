@@ -13,6 +13,9 @@
   outage); heal: its defaults.
 - clock: the business clock jumps (`shunfuri clock`) to just before a boundary; heal:
   to just before the end of what the boundary opened.
+- overload: new instant transfers at twice the knee from the client host, for a minute
+  after its set-up (`cluster.overload`, its answers in `overload-<id>.jsonl`); it stops
+  by itself.
 
 Faults that stack are merged: a partition is lifted only when no fault still wants it;
 proxy and bank faults on the same link add up (the worse rate, the sum of delays). Every
@@ -22,7 +25,9 @@ action is logged (`nemesis.jsonl`): what, when, and whether it worked.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -33,7 +38,7 @@ import httpx
 
 from cluster import netns, proxy
 from cluster.business import ClockLine
-from cluster.hosts import Topology
+from cluster.hosts import API_PORT, Topology
 from cluster.layout import ROOT, Layout
 from cluster.processes import SHUNFURI, base_env
 from cluster.schedule import Fault
@@ -50,6 +55,8 @@ class Nemesis:
         self.layout, self.topology = layout, topology
         self.state = layout.read_state()
         self.log: IO[str] = open(log, "a", buffering=1)
+        self.out = log.parent
+        self.loads: dict[str, subprocess.Popen] = {}  # overload fault id -> its sender
         self.blocks: Counter = Counter()  # (from host, to host) -> faults wanting it
         self.links: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
         self.bank: dict[str, dict] = {}
@@ -57,6 +64,15 @@ class Nemesis:
         self.killed: set[str] = set()
 
     def close(self) -> None:
+        """Wait for the overload senders to write their answers down, then close."""
+        for load in self.loads.values():
+            if load.poll() is None:
+                load.send_signal(signal.SIGTERM)
+            try:
+                load.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                load.kill()
+                load.wait()
         self.log.close()
 
     def note(self, **event: object) -> None:
@@ -172,6 +188,25 @@ class Nemesis:
             except httpx.HTTPError:
                 pass
             time.sleep(0.25)
+
+    def _overload(self, fault: Fault, start: bool) -> str:
+        if not start:
+            # It sends for its length after its own set-up, then stops by itself; `close`
+            # waits for it. Its summary has the seconds it really sent.
+            return "ends by itself"
+        out = self.out / f"overload-{fault.id}.jsonl"
+        length = fault.heal_s - fault.start_s
+        apis = [a for h in self.topology.with_role("api")
+                for a in ("--api", f"http://{self.topology.address(h.name)}:{API_PORT}")]
+        client = self.topology.netns(self.topology.first("client").name)
+        with open(self.out / f"overload-{fault.id}.log", "ab") as log:
+            self.loads[fault.id] = subprocess.Popen(
+                ["ip", "netns", "exec", client, "timeout", "--kill-after=10",
+                 f"{int(length) + 120}s", sys.executable, "-m", "cluster.overload",
+                 "--rate", str(fault.params["rate"]), "--seconds", str(length),
+                 "--out", str(out), "--seed", str(fault.params["seed"]), *apis],
+                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        return str(out)
 
     def _clock(self, fault: Fault, start: bool) -> str:
         return self.jump(fault.params["to" if start else "heal_to"])

@@ -31,6 +31,8 @@ def worker_hosts_hit(fault: Fault, topology: Topology) -> set[str] | None:
     def worker(host: str | None) -> bool:
         return host is not None and topology.host(host).is_worker
 
+    if fault.kind == "overload":
+        return set()  # takes nothing away: admission control must keep the promise
     if fault.kind == "kill":
         return {p["host"]} if worker(p["host"]) else None
     if fault.kind == "partition":
@@ -48,6 +50,24 @@ def worker_hosts_hit(fault: Fault, topology: Topology) -> set[str] | None:
     return None
 
 
+def judged_hit(accepted: float, windows: list, plan_faults: dict[str, Fault],
+               topology: Topology) -> set[str] | None:
+    """The worker hosts taken away at `accepted` when a transfer accepted then must keep
+    the promise (at least one worker host left, every active fault a worker-only one or
+    an overload, none beginning in the next 10 s); None when it is not judged."""
+    workers = {h.name for h in topology.hosts if h.is_worker}
+    if any(accepted < w.start <= accepted + PROMISE_S for w in windows):
+        return None
+    hit: set[str] = set()
+    for w in windows:
+        if w.start <= accepted <= w.end:
+            hosts = worker_hosts_hit(plan_faults[w.fault], topology)
+            if hosts is None:
+                return None
+            hit |= hosts
+    return None if hit >= workers else hit
+
+
 def promise_rule(samples: list[dict], windows: list, plan_faults: dict[str, Fault],
                  topology: Topology, *, counted: bool) -> Rule:
     """`samples`: `cluster.report.samples` (instant transfers the bank paid)."""
@@ -56,18 +76,8 @@ def promise_rule(samples: list[dict], windows: list, plan_faults: dict[str, Faul
     for sample in samples:
         accepted = sample["accepted"]
         active = [w for w in windows if w.start <= accepted <= w.end]
-        coming = [w for w in windows if accepted < w.start <= accepted + PROMISE_S]
-        if coming:
-            continue
-        hit: set[str] = set()
-        judged = True
-        for w in active:
-            hosts = worker_hosts_hit(plan_faults[w.fault], topology)
-            if hosts is None:
-                judged = False
-                break
-            hit |= hosts
-        if not judged or hit >= workers:
+        hit = judged_hit(accepted, windows, plan_faults, topology)
+        if hit is None:
             continue
         rule.checked += 1
         if sample["seconds"] > PROMISE_S:

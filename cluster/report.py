@@ -116,3 +116,21 @@ def render(seed: int, verdict: Verdict, windows: list, latency: dict, alerts: li
         f" (waited {waited} s)",
     ]
     return "\n".join(parts) + "\n"
+
+
+def overloads(figures: dict[str, dict]) -> str:
+    """The overload senders' lines: offered, answered, accept -> paid of acceptances."""
+    if not figures:
+        return ""
+    lines = ["", "overload (new instant transfers from the client host, never retried):"]
+    for fault_id, f in figures.items():
+        paid = f["accept_to_paid"]
+        lat = (f"accept -> paid n {paid['n']}, p50 {paid['p50']:.2f} s, p99 {paid['p99']:.2f} s, "
+               f"max {paid['max']:.2f} s, > 10 s {paid['over_10s']}") if paid["n"] else \
+            "none paid"
+        answers = ", ".join(f"{k} {v}" for k, v in f["answers"].items())
+        lines.append(f"  {fault_id}: target {f['target_rate']:g}/s for {f['seconds']} s; sent "
+                     f"{f['sent']} ({f['sent_rate']}/s; {f['not_sent']} due but not sent, "
+                     f"in flight capped); answers: {answers}; accepted "
+                     f"{f['accepted_per_s']}/s; {lat}")
+    return "\n".join(lines) + "\n"

@@ -33,6 +33,7 @@ from cluster.facts import clock_line, gather, nemesis_log, windows
 from cluster.hosts import API_PORT, Topology
 from cluster.layout import ROOT, Layout
 from cluster.nemesis import Nemesis
+from cluster.overload_check import load_figures, overload_rule, read_loads
 from cluster.promise import promise_rule
 from cluster.schedule import Plan, draw
 from cluster.up import down, is_up, up
@@ -194,15 +195,18 @@ def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: f
             file.write(json.dumps(sample) + "\n")
     verdict.rules.append(promise_rule(samples, ran, {f.id: f for f in plan.faults}, topology,
                                       counted=strict_promise))
+    loads = read_loads(out)
+    overloads = _judge_overloads(verdict, facts, loads, ran, plan, topology)
     failed = [f"{e['fault']} {e['phase']}: {e.get('error')}" for e in events
               if e.get("ok") is False]
     episodes = alerts.episodes(ran, firings, started)
     text = report.render(plan.seed, verdict, ran, latency, episodes, cleared, failed, started)
+    text += report.overloads(overloads)
     (out / "report.txt").write_text(text)
     (out / "verdict.json").write_text(json.dumps({
         "seed": plan.seed, "minutes": plan.minutes, "ok": verdict.ok,
         "counts": verdict.counts, "rules": [asdict(r) for r in verdict.rules],
-        "latency": latency, "faults": [asdict(w) for w in ran],
+        "latency": latency, "overloads": overloads, "faults": [asdict(w) for w in ran],
         "alerts": episodes, "alerts_cleared": cleared[0],
         "failed_actions": failed,
         "clock": [(w, b.isoformat()) for w, b in clock_line(
@@ -214,3 +218,16 @@ def _check(layout: Layout, topology: Topology, plan: Plan, out: Path, started: f
               f"--minutes {plan.minutes:g}`; evidence in {out}", file=sys.stderr)
     return verdict.ok
 
+
+
+def _judge_overloads(verdict, facts, loads: dict, ran: list, plan: Plan,  # type: ignore[no-untyped-def]
+                     topology: Topology) -> dict:
+    """The overload rule (counted) when the plan had an overload; its figures."""
+    planned = [f.id for f in plan.faults if f.kind == "overload"]
+    if not planned:
+        return {}
+    rule = overload_rule(facts, loads, ran, {f.id: f for f in plan.faults}, topology)
+    rule.violations += [f"{i}: the overload sender left no record" for i in planned
+                        if i not in loads]
+    verdict.rules.append(rule)
+    return load_figures(facts, loads)

@@ -27,6 +27,13 @@ START_CLOCK = "2026-12-01T10:00:00+09:00"
 KINDS = {"partition": 3, "link": 3, "kill": 2, "bank": 2, "postgres": 1, "redis": 1,
          "clock": 1}
 LINK_FAULTS = ("slow", "lossy", "flaky", "refusing", "blackhole")
+# Overload (issue 24): new instant transfers at twice the knee measured on this machine
+# (~500/s, docs/performance.md) for a minute, once per OVERLOAD_EVERY_MIN minutes of a
+# run that long. Drawn from a generator of its own after everything else, so that a
+# seed's other faults and its clients stay what they were before this kind existed.
+OVERLOAD_RATE = 1000.0
+OVERLOAD_S = 60.0
+OVERLOAD_EVERY_MIN = 10
 BANK_FAULTS = ("lose-answers", "slow", "transient", "outage")
 
 
@@ -69,7 +76,7 @@ class Fault:
             return f"postgres {p['mode']}"
         if self.kind == "clock":
             return f"clock {p['boundary']}"
-        return self.kind
+        return self.kind  # overload
 
     def describe(self) -> str:
         p = self.params
@@ -91,6 +98,8 @@ class Fault:
             return f"bank {p['what']} {p['control']}"
         if self.kind == "clock":
             return f"clock to {p['to']} ({p['boundary']}), heal to {p['heal_to']}"
+        if self.kind == "overload":
+            return f"{p['rate']:g} new instant transfers a second from the client host"
         return self.kind
 
 
@@ -151,8 +160,23 @@ def draw(seed: int, minutes: float, topology: Topology,
                 clock = line
                 break
     clients = {"members": 8, "rate": 5.0, "seed": rng.randrange(2**31)}
+    faults += _overloads(seed, minutes)
     return Plan(seed=seed, minutes=minutes, start_clock=start_clock, faults=faults,
                 clients=clients)
+
+
+def _overloads(seed: int, minutes: float) -> list[Fault]:
+    """One overload per OVERLOAD_EVERY_MIN minutes, each in a slot of its own."""
+    rng = random.Random(f"overload-{seed}")
+    count = int(minutes // OVERLOAD_EVERY_MIN)
+    slot = (minutes * 60 - QUIET_END_S - QUIET_START_S) / max(count, 1)
+    out = []
+    for n in range(count):
+        low = QUIET_START_S + n * slot
+        start = round(rng.uniform(low, low + slot - OVERLOAD_S), 1)
+        out.append(Fault(f"o{n + 1}", "overload", start, round(start + OVERLOAD_S, 1),
+                         {"rate": OVERLOAD_RATE, "seed": rng.randrange(2**31)}))
+    return out
 
 
 def _duration(rng: random.Random, kind: str) -> float:

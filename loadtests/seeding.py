@@ -101,11 +101,11 @@ def register_payees(target: Target, members: list[dict]) -> dict[int, int]:
 
 def seed_batch(target: Target, members: list[dict], payee_ids: dict[int, int], count: int) -> int:
     """`count` transfers spread over `members`, accepted in bulk through the product's own
-    path (`services.transfers.accept.accept_many`) on the run's database; how many were accepted."""
+    path (`services.transfers.bulk.accept_many`) on the run's database; how many were accepted."""
     from sqlalchemy.orm import sessionmaker
 
     from shunfuri.db.session import make_engine
-    from shunfuri.services.transfers import accept as transfers
+    from shunfuri.services.transfers import bulk as transfers
 
     if not target.database_url:
         raise RuntimeError("seeding the batch needs the run's database URL")

@@ -19,6 +19,10 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 
 ACCEPTED = Counter("shunfuri_transfers_accepted", "Transfers accepted by the API", ["decision"])
 SETTLED = Counter("shunfuri_transfers_settled", "Transfers settled at the bank", ["decision"])
+REFUSED_OVERLOADED = Counter(
+    "shunfuri_transfers_refused_overloaded",
+    "Instant transfers refused up front because the instant queue was behind (503 overloaded)",
+)
 FAILED = Counter("shunfuri_transfers_failed", "Transfers failed or rejected", ["code"])
 RESCHEDULED = Counter(
     "shunfuri_transfers_rescheduled", "Instant transfers moved out of a maintenance window"

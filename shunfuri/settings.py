@@ -118,6 +118,14 @@ class Settings(BaseSettings):
     # Connections each process's pool keeps (the API's async pool twice this): a test run
     # with two systems up at once on one PostgreSQL (max_connections 100) sets it lower.
     db_pool_size: int = Field(default=10, ge=1, le=100, validation_alias="SHUNFURI_DB_POOL_SIZE")
+    # Admission control (`shunfuri.domain.admission`): a new instant transfer is refused
+    # (503 `overloaded`) while the oldest instant transfer accepted and not yet claimed by
+    # a worker has waited this long; 0 switches it off. The API reads that age from the
+    # database at most once per `admission_sample_seconds` per process.
+    admission_max_wait_seconds: float = Field(
+        default=2.0, ge=0, le=10, validation_alias="SHUNFURI_ADMISSION_MAX_WAIT")
+    admission_sample_seconds: float = Field(
+        default=0.1, gt=0, le=5, validation_alias="SHUNFURI_ADMISSION_SAMPLE")
     max_body_bytes: int = 64 * 1024
     # Where mail goes (`shunfuri.smtp_url`: smtps://, smtp+starttls:// or smtp://); a
     # SecretStr because the URL may carry the relay's password.

@@ -80,6 +80,9 @@ def broker_url() -> Iterator[str]:
 
 RATE_LIMITS = ("SHUNFURI_LOGIN_RATE_LIMIT", "SHUNFURI_ELIGIBILITY_RATE_LIMIT",
                "SHUNFURI_APPLICATION_RATE_LIMIT", "SHUNFURI_APPLY_PAGES_RATE_LIMIT")
+# No worker drains these tests' transfers, so their instant queue only grows: admission
+# control would refuse every transfer 2 s into a test. A test of it sets its own.
+ADMISSION = "SHUNFURI_ADMISSION_MAX_WAIT"
 
 
 @pytest.fixture(scope="session")
@@ -87,11 +90,13 @@ def configured(database_url: str, broker_url: str) -> Iterator[None]:
     """Point the settings (and so every service) at the test database and broker."""
     from shunfuri.settings import get_settings
 
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BROKER_URL", *RATE_LIMITS)}
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BROKER_URL", ADMISSION,
+                                            *RATE_LIMITS)}
     os.environ["DATABASE_URL"] = database_url
     os.environ["BROKER_URL"] = broker_url
     for limit in RATE_LIMITS:  # a test of a limit sets its own
         os.environ[limit] = "0"
+    os.environ[ADMISSION] = "0"
     get_settings.cache_clear()
     yield
     for key, value in saved.items():
@@ -119,6 +124,9 @@ def db(configured: None, database_url: str) -> Iterator[None]:
     from shunfuri.services.transfers.payee_cache import forget_payees
 
     forget_payees()
+    from shunfuri.services.transfers.admission import GATE
+
+    GATE.forget()
     get_redis().flushdb()
 
 

@@ -15,6 +15,7 @@ from api.deps import CurrentMember, NowDep, SessionDep, TokenDep
 from api.prefer import applied, wait_seconds
 from api.schemas.transfers import Status, TransferIn, TransferOut, TransferPage
 from api.waiter import Watch
+from shunfuri import metrics
 from shunfuri.clock import wall_now
 from shunfuri.db.session import autocommit
 from shunfuri.domain.orders import RESTING
@@ -22,6 +23,7 @@ from shunfuri.errors import ShunfuriError
 from shunfuri.services import effects
 from shunfuri.services.transfers import accept as transfers
 from shunfuri.services.transfers import reads as transfer_reads
+from shunfuri.services.transfers.admission import GATE
 
 router = APIRouter(tags=["transfers"])
 
@@ -36,10 +38,16 @@ def _submit(
     # The acceptance's after-commit effects (counter, wake-up) are run by `_accept` on
     # the event loop, not inside the session, where a Redis call would block the loop.
     after = effects.defer(session)
-    return transfers.submit(
-        session, token=token, payee_id=body.payee_id, amount=body.amount,
-        idempotency_key=key, now=now, wall=wall_now(), transfer_id=transfer_id,
-    ), after
+    try:
+        return transfers.submit(
+            session, token=token, payee_id=body.payee_id, amount=body.amount,
+            idempotency_key=key, now=now, wall=wall_now(), transfer_id=transfer_id,
+            admit=GATE.refusal,
+        ), after
+    except ShunfuriError as refused:
+        if refused.code == "overloaded":
+            metrics.REFUSED_OVERLOADED.inc()
+        raise
 
 
 

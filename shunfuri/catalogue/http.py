@@ -34,6 +34,17 @@ ENTRIES: dict[str, Entry] = {
         "システムが一時的に利用できません。しばらくしてからお試しください。",
         title_ja="ただいま処理できません",
     ),
+    "overloaded": Entry(
+        503, "Instant transfers are busy",
+        "Instant transfers are arriving faster than they can be paid within the promised "
+        "10 seconds, so this one was not accepted; nothing was changed and no credit is "
+        "held. Try again after the seconds in Retry-After (the same Idempotency-Key is safe "
+        "to reuse).",
+        "ただいまお振込みが大変混み合っており、10秒以内のお振込みをお約束できないため、"
+        "このお申し込みはお受けしていません（変更はされておらず、ご利用可能額も減っていません）。"
+        "Retry-After に示された秒数が過ぎてから、もう一度お試しください。",
+        title_ja="ただいま混み合っています",
+    ),
     "database_unavailable": Entry(
         503, "Database unavailable",
         "The database is not answering; nothing was changed. Retry in a few seconds "

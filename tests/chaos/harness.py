@@ -128,7 +128,8 @@ class Load:
                     code = None
                 with self.lock:
                     self.refused[code or f"http_{r.status_code}"] += 1
-                    if r.status_code != 503 or code not in ("database_unavailable", "not_ready"):
+                    if r.status_code != 503 or code not in ("database_unavailable", "not_ready",
+                                                            "overloaded"):
                         self.unclear_5xx += 1
             else:
                 with self.lock:

@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shunfuri import catalogue
+from shunfuri import catalogue, metrics
 from shunfuri.clock import get_clock, wall_now
 from shunfuri.errors import ShunfuriError
 from shunfuri.services.members import payees
 from shunfuri.services.members.accounts import available
 from shunfuri.services.transfers import confirm
+from shunfuri.services.transfers.admission import GATE
 from shunfuri.settings import get_settings
 from web.db import PageSession, db
 from web.errors import error_page
@@ -119,10 +120,12 @@ def transfer_confirm(request: Request, session: PageSession, member: SignedIn, p
         outcome = confirm.confirm(
             session, member=member, payee_id=parse_id(payee_id, "payee_id"),
             amount=parse_amount(amount), key=key, shown=shown, now=get_clock().now(),
-            wall=wall_now(),
+            wall=wall_now(), admit=GATE.refusal,
         )
     except ShunfuriError as exc:
         session.rollback()  # refused: its transaction ends (nothing kept, no lock held)
+        if exc.code == "overloaded":
+            metrics.REFUSED_OVERLOADED.inc()
         return _refused(request, member, exc, typed, key)
     if isinstance(outcome, confirm.Changed):
         return _review_page(request, outcome.review, key, changed=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shunfuri.db.models import Member, Transfer
-from shunfuri.domain import acceptance, orders
+from shunfuri.domain import orders
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.instants import aware, iso_jst
 from shunfuri.domain.windows import quote
@@ -34,6 +35,9 @@ from shunfuri.services.transfers import fast_accept, rules
 FINAL = orders.FINAL
 # After a new transfer's commit: the instant queue's drain (`broker.request_drain`).
 WAKE_DRAIN = effects.Drain("instant")
+# Admission control (`services.transfers.admission.GATE.refusal`): given the session, the
+# quoted decision and the wall time, the refusal to raise before anything is stored.
+Admit = Callable[[Session, str, datetime], ShunfuriError | None]
 STATUSES = orders.STATUSES
 
 
@@ -83,6 +87,7 @@ def submit(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> Accepted:
     """The one acceptance the API offers: the one-statement insert when it applies (no
     extra round trip in the common case), else the full path, which works out the
@@ -90,10 +95,12 @@ def submit(
     answer (a property test holds them to it).
 
     `transfer_id` (from `new_transfer_id`) lets a caller watch for the new transfer's
-    events before it exists; a replay answers with the earlier transfer's own id."""
+    events before it exists; a replay answers with the earlier transfer's own id.
+    `admit` refuses new instant transfers while the instant queue is behind."""
     fast = try_accept_fast(
         session, token=token, payee_id=payee_id, amount=amount,
         idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
+        admit=admit,
     )
     if fast is not None:
         return Accepted(fast, created=True)
@@ -102,6 +109,7 @@ def submit(
     return accept_with_token(
         session, token=token, payee_id=payee_id, amount=amount,
         idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
+        admit=admit,
     )
 
 
@@ -119,12 +127,14 @@ def accept_with_token(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> Accepted:
     """The full path: authenticate, then `accept` with every check in turn."""
     member = tokens.credit_for(session, token=token, now=wall)
     return accept(
         session, member=member, payee_id=payee_id, amount=amount,
         idempotency_key=idempotency_key, now=now, wall=wall, transfer_id=transfer_id,
+        admit=admit,
     )
 
 
@@ -138,6 +148,7 @@ def try_accept_fast(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> dict[str, Any] | None:
     """The common acceptance as one autocommitted statement derived from the rules
     (`fast_accept`); None means "not the common case": `submit` then takes the full path."""
@@ -145,7 +156,7 @@ def try_accept_fast(
         session, token=token, payee_id=payee_id, amount=amount,
         idempotency_key=idempotency_key, now=now, wall=wall,
         row_id=transfer_id or new_transfer_id(), request_hash=request_hash(payee_id, amount),
-        view=view, after=_accepted_effects,
+        view=view, after=_accepted_effects, admit=admit,
     )
 
 
@@ -164,6 +175,7 @@ def accept(
     now: datetime,
     wall: datetime,
     transfer_id: str | None = None,
+    admit: Admit | None = None,
 ) -> Accepted:
     """Validate and store one transfer; commits. Same key + same body -> same transfer."""
     digest = request_hash(payee_id, amount)
@@ -175,6 +187,9 @@ def accept(
     checked = rules.check(session, member, payee_id=payee_id, amount=amount, now=now)
     bank_code = checked.payee.bank_code  # type: ignore[union-attr]  # the rules require it
     decided = quote(get_bank(bank_code), now)
+    refused = admit(session, decided.decision, wall) if admit is not None else None
+    if refused is not None:
+        raise refused  # before the insert: no row, no hold
     row = dict(
         id=transfer_id or new_transfer_id(),
         member_id=member.id,
@@ -206,51 +221,6 @@ def accept(
         return replay
     transfer = Transfer(**row)
     return Accepted(view(transfer), created=True)
-
-
-# The rules the load tests' seeding keeps (see `accept_many`).
-_SEEDING_RULES = frozenset({"invalid_amount", "not_found", "payee_not_own_name",
-                            "service_closed"})
-
-
-def accept_many(
-    session: Session,
-    *,
-    member_id: int,
-    payee_id: int,
-    amounts: list[int],
-    now: datetime,
-    wall: datetime,
-) -> int:
-    """Bulk acceptance for the load tests' seeding: one INSERT for all rows. Commits;
-    returns how many were stored.
-
-    Like `accept`: the payee must be the member's, the window open, every amount valid,
-    and the quote is the same. Unlike it: no idempotency key, no suspended-member check
-    and no credit check here (the worker's check under the row lock rejects what the
-    credit cannot cover), so it is not a path for members' requests.
-    """
-    member = session.get(Member, member_id)
-    if member is None:
-        raise ShunfuriError("not_found")
-    request = rules.request_for(session, member, payee_id=payee_id, amount=0, now=now)
-    seeding = tuple(r for r in acceptance.RULES if r.code in _SEEDING_RULES)
-    rows = []
-    for amount in amounts:
-        refused = acceptance.refusal(replace(request, amount=amount), seeding)
-        if refused is not None:
-            raise refused
-        bank_code = request.payee.bank_code  # type: ignore[union-attr]  # the rules require it
-        decided = quote(get_bank(bank_code), now)
-        rows.append(
-            dict(id=str(uuid.uuid4()), member_id=member_id, payee_id=payee_id, amount=amount,
-                 status="accepted", decision=decided.decision, bank_code=bank_code,
-                 accepted_at=now, settle_at=decided.settle_at, attempts=0, updated_at=wall)
-        )
-    if rows:
-        session.execute(cast(Table, Transfer.__table__).insert(), rows)
-    session.commit()
-    return len(rows)
 
 
 def cancel(

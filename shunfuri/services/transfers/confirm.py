@@ -89,6 +89,7 @@ def confirm(
     shown: str,
     now: datetime,
     wall: datetime,
+    admit: transfers.Admit | None = None,
 ) -> Confirmed | Changed:
     """Accept the reviewed transfer, unless the decision moved since it was shown.
 
@@ -105,6 +106,6 @@ def confirm(
         return Changed(current)
     accepted = transfers.accept(  # the JSON API's full path: the one place pages accept
         session, member=member, payee_id=payee_id, amount=amount, idempotency_key=key,
-        now=now, wall=wall,
+        now=now, wall=wall, admit=admit,
     )
     return Confirmed(accepted.transfer, created=accepted.created)

@@ -26,6 +26,7 @@ from shunfuri.db.session import autocommit
 from shunfuri.domain import acceptance
 from shunfuri.domain.banks import get_bank
 from shunfuri.domain.windows import quote
+from shunfuri.errors import ShunfuriError
 from shunfuri.services import effects
 from shunfuri.services.members import own_name, tokens
 from shunfuri.services.transfers.payee_cache import BANK_BY_ID, remember_bank
@@ -72,6 +73,7 @@ def try_accept(
     idempotency_key: str | None, now: datetime, wall: datetime, row_id: str,
     request_hash: str, view: Callable[[Transfer], dict[str, Any]],
     after: Callable[[str], tuple[effects.Effect, ...]],
+    admit: Callable[[Session, str, datetime], ShunfuriError | None] | None = None,
 ) -> dict[str, Any] | None:
     """The transfer's view if the one statement inserted it, else None. `after(decision)`:
     the acceptance's after-commit effects, run once the statement has committed."""
@@ -87,6 +89,8 @@ def try_accept(
             return None
         remember_bank(payee_id, bank_code)
     decided = quote(get_bank(bank_code), now)
+    if admit is not None and admit(session, decided.decision, wall) is not None:
+        return None  # the full path replays an earlier transfer of this key, or refuses
     row = dict(
         id=row_id, payee_id=payee_id, amount=amount, status="accepted",
         decision=decided.decision, bank_code=bank_code, accepted_at=now,
