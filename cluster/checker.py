@@ -21,6 +21,7 @@ from cluster.history import Op, Pair, pairs
 FINAL = ("settled", "failed", "rejected", "cancelled")
 IN_DOUBT = ("processing", "needs_attention")
 SKEW = timedelta(seconds=2)  # the clock file reaches every process within 50 ms; margin
+BANK_CALL_S = 9.0  # a bank call's longest work: the slow-bank fault's 8 s (past our 5 s timeout)
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,13 @@ def _maintenance(facts: Facts) -> Rule:
         row = facts.transfers.get(pay.id)
         bank = pay.bank_code or (row.bank_code if row else "") or ""
         at = facts.clock.at(pay.paid_at)
-        if all(in_maintenance(bank, at + d) for d in (-SKEW, timedelta(0), SKEW)):
+        # The bank records `paid_at` when it has done the work; a call sent before a
+        # clock jump that the bank answered after it (a slow-bank fault: up to 8 s) was
+        # sent at the business time before the jump: judged there too (seed 5).
+        before = [facts.clock.at(wall - 0.001) for wall, _ in facts.clock.points[1:]
+                  if pay.paid_at - BANK_CALL_S <= wall <= pay.paid_at]
+        if all(in_maintenance(bank, at + d) for d in (-SKEW, timedelta(0), SKEW)) and \
+                all(in_maintenance(bank, sent) for sent in before):
             rule.violations.append(f"{pay.id} paid to {bank} at {at.isoformat()}")
     return rule
 

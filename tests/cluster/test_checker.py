@@ -185,6 +185,20 @@ def test_a_payment_to_smbc_inside_its_sunday_maintenance_is_caught() -> None:
         assert verdict.ok is expected, (bank, broken(verdict))
 
 
+def test_a_slow_bank_call_sent_before_a_clock_jump_is_judged_where_it_was_sent() -> None:
+    """Seed 5: sent at Monday 07:00:03 (SMBC open), the bank took 8 s, and meanwhile the
+    clock jumped to Sunday 31 Dec 23:59:50 (inside SMBC's window): not a violation. Paid
+    after a jump that happened more than a bank call earlier, it still is."""
+    monday = datetime(2028, 1, 10, 7, 0, 0, tzinfo=JST)
+    sunday = datetime(2028, 12, 31, 23, 59, 50, tzinfo=JST)
+    clock = ClockLine(((T0, monday),)).then(T0 + 20, sunday)
+    for paid_at, expected in ((25, True), (35, False)):
+        h = History()
+        h.transfer(1, "t1", 10_000, bank="0009")
+        verdict = check(facts(h, clock=clock, **settled("t1", 10_000, paid_at, bank="0009")))
+        assert verdict.ok is expected, (paid_at, broken(verdict))
+
+
 def test_an_unknown_outcome_may_have_happened_either_way() -> None:
     h = History()
     h.add(1, 1, "invoke", "transfer", {"member_id": 1, "key": "k1", "amount": 10_000})
