@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from cluster.overload import run
 from shunfuri.db.session import normalise_url
+from tests import loops
 from tests.system import poll, running_system
 
 pytestmark = pytest.mark.e2e
@@ -24,8 +25,10 @@ def test_a_saturated_instant_path_refuses_up_front_and_stores_nothing(tmp_path):
                         SHUNFURI_ADMISSION_MAX_WAIT="0.5") as system:
         system.bank(latency_ms=2500)
         out = tmp_path / "overload.jsonl"
-        asyncio.run(run([system.url], rate=20, seconds=6, out=str(out), seed=1,
-                        stop=asyncio.Event()))
+        # In a thread of its own: a browser test before this one in the same process may
+        # have left an event loop running in this thread (`tests.loops`).
+        loops.run(run([system.url], rate=20, seconds=6, out=str(out), seed=1,
+                      stop=asyncio.Event()), timeout=120)
         lines = [json.loads(line) for line in out.read_text().splitlines()]
         summary, records = lines[0]["summary"], lines[1:]
         refused = [r for r in records if r["status"] == 503]

@@ -4,13 +4,15 @@ release alone; a failing effect never undoes or hides the commit."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import pytest
 from sqlalchemy import text
 
 from shunfuri.db.session import session_factory
 from shunfuri.services import effects
+from tests import loops
 
 
 @dataclass
@@ -38,10 +40,16 @@ class Recorded:
             raise RuntimeError("broker down")
 
 
-def _table() -> None:
+@pytest.fixture(autouse=True)
+def _probe_table(db) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """A scratch table for each test, dropped after it: the session's database must keep
+    exactly the models' schema (`test_migrations` compares them)."""
     with session_factory().begin() as s:
         s.execute(text("CREATE TABLE IF NOT EXISTS effects_probe (n int)"))
         s.execute(text("DELETE FROM effects_probe"))
+    yield
+    with session_factory().begin() as s:
+        s.execute(text("DROP TABLE IF EXISTS effects_probe"))
 
 
 def _write(s) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +57,6 @@ def _write(s) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_runs_after_the_commit_and_sees_its_rows(db) -> None:
-    _table()
     seen = Seen()
     with session_factory()() as s:
         _write(s)
@@ -61,7 +68,6 @@ def test_runs_after_the_commit_and_sees_its_rows(db) -> None:
 
 
 def test_nothing_happens_on_rollback_or_close(db) -> None:
-    _table()
     seen = Seen()
     with session_factory()() as s:
         _write(s)
@@ -81,7 +87,6 @@ def test_nothing_happens_on_rollback_or_close(db) -> None:
 
 
 def test_a_savepoint_release_is_not_the_commit(db) -> None:
-    _table()
     seen = Seen()
     with session_factory()() as s:
         with s.begin_nested():
@@ -93,7 +98,6 @@ def test_a_savepoint_release_is_not_the_commit(db) -> None:
 
 
 def test_a_failing_effect_is_logged_and_the_next_still_runs(db, caplog) -> None:
-    _table()
     seen = Seen(fail=True)
     with session_factory()() as s:
         _write(s)
@@ -106,7 +110,6 @@ def test_a_failing_effect_is_logged_and_the_next_still_runs(db, caplog) -> None:
 
 
 def test_deferred_effects_wait_for_the_caller(db) -> None:
-    _table()
     seen = Seen()
     with session_factory()() as s:
         collected = effects.defer(s)
@@ -114,12 +117,11 @@ def test_deferred_effects_wait_for_the_caller(db) -> None:
         effects.after_commit(s, seen.effect("later"))
         s.commit()
         assert seen.calls == [] and len(collected) == 1
-    asyncio.run(effects.run_async(collected, redis=None))
+    loops.run(effects.run_async(collected, redis=None))
     assert seen.calls == ["later"]
 
 
 def test_an_autocommitted_statement_releases_them_itself(db) -> None:
-    _table()
     seen = Seen()
     with session_factory()() as s:
         s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
