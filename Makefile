@@ -11,6 +11,9 @@ PROMETHEUS_STAMP := $(VENV)/.prometheus
 CLUSTER_STAMP := $(VENV)/.cluster
 SEED ?= 11
 TEST_WORKERS ?= 2
+# In a process of its own: inside a pytest-xdist worker its two parametrized tests came
+# back as 2 results in 17 s instead of one per API operation (94) in 98 s.
+SCHEMATHESIS := tests/fuzz/test_openapi_schemathesis.py
 MINUTES ?= 30
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -73,7 +76,8 @@ test: install
 	@$(VENV)/bin/python -m tests.preflight
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	$(VENV)/bin/python -m pytest tests --ignore=tests/chaos -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	$(VENV)/bin/python -m pytest tests --ignore=tests/chaos --ignore=$(SCHEMATHESIS) -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	$(VENV)/bin/python -m pytest $(SCHEMATHESIS)
 
 test-fast: install
 	$(VENV)/bin/python -m pytest tests/unit -q
