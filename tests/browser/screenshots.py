@@ -66,6 +66,8 @@ STAFF_PAGES = (
     ("42-staff-refused", "スタッフ：窓口には見られない画面"),
     ("43-staff-password", "スタッフ：初回ログインのパスワード変更"),
     ("44-staff-account", "スタッフ：アカウント（無効化・確認コードのリセット）"),
+    ("45-staff-applications", "スタッフ：審査の一覧（審査担当）"),
+    ("46-staff-application", "スタッフ：お申し込みの審査（承認できる上限額）"),
 )
 # The mail pages (tests/browser/mail_journey.py); `--only mail` takes just these.
 MAIL_PAGES = (
@@ -258,10 +260,29 @@ def staff_tour(page, system, folder: Path, size: str, clock) -> None:  # type: i
     shot("42-staff-refused")
 
 
+def screener_tour(page, system, folder: Path, size: str, clock) -> None:  # type: ignore[no-untyped-def]
+    """The screener's 審査 queue and one application a rule sent there (other lenders'
+    count over the automatic limit)."""
+    from tests.browser import review_journey as rj
+    from tests.browser.staff_journey import enrol, new_staff
+
+    app = rj.in_manual_review(system)
+    page.goto("/staff/login")
+    enrol(page, new_staff(system, "screener", name="佐藤 審査"))
+    page.goto("/staff/applications")
+    expect(page.locator(f"#application-{app['id']}")).to_be_visible()
+    journey.shot(page, folder, f"45-staff-applications-{size}")
+    page.locator(f"#application-{app['id']}").get_by_role("link", name="開く").click()
+    expect(page.get_by_role("heading", name="お申し込みの審査")).to_be_visible()
+    journey.shot(page, folder, f"46-staff-application-{size}")
+    page.get_by_role("button", name="ログアウト").click()
+
+
 def main(folder: Path, only: str | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
-    tours = {"site": (tour,), "mail": (mail_tour,), "staff": (staff_tour,),
-             "apply": (apply_tour,)}.get(only or "", (tour, mail_tour, staff_tour, apply_tour))
+    tours = {"site": (tour,), "mail": (mail_tour,), "staff": (staff_tour, screener_tour),
+             "apply": (apply_tour,)}.get(only or "", (tour, mail_tour, staff_tour,
+                                                     screener_tour, apply_tour))
     with running_system(clock=f"{journey.WEEKDAY_AFTERNOON}@1", redis_db=11,
                         SHUNFURI_DOUBT_MAX_ATTEMPTS="3") as system:
 
