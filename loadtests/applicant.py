@@ -22,17 +22,15 @@ Environment (set by `shunfuri loadtest apply`):
 
 from __future__ import annotations
 
-import csv
 import itertools
 import os
-import threading
 import time
 import uuid
-from pathlib import Path
 
 import gevent
 from locust import FastHttpUser, events, task
 
+from loadtests.csv_samples import CsvSamples
 from loadtests.pacing import wait_for_slot
 from loadtests.start_gate import StartGate
 
@@ -61,36 +59,7 @@ def application(phone: str) -> dict:
     }
 
 
-class ApplySamples:
-    """Raw journeys of this process's applicants, flushed when the test stops."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rows: list[dict] = []
-
-    def add(self, row: dict) -> None:
-        with self._lock:
-            self._rows.append(row)
-
-    def flush(self) -> None:
-        with self._lock:
-            if not self._rows:
-                return
-            folder = Path(os.environ.get("LOADTEST_SAMPLES_DIR", "."))
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"apply-samples-{os.getpid()}.csv"
-            new = not path.exists()
-            with path.open("a", newline="") as fh:
-                writer = csv.DictWriter(fh, fieldnames=FIELDS)
-                if new:
-                    writer.writeheader()
-                writer.writerows(self._rows)
-            self._rows.clear()
-
-
-SAMPLES = ApplySamples()
-events.test_stop.add_listener(lambda **_: SAMPLES.flush())
-events.quitting.add_listener(lambda **_: SAMPLES.flush())
+SAMPLES = CsvSamples("apply", FIELDS)
 _phones = itertools.count(1)
 
 

@@ -15,12 +15,10 @@ Environment (set by `shunfuri loadtest web`):
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,6 +27,7 @@ from pathlib import Path
 import gevent
 from locust import FastHttpUser, events, task
 
+from loadtests.csv_samples import CsvSamples
 from loadtests.pacing import wait_for_slot
 from loadtests.start_gate import StartGate
 
@@ -57,36 +56,7 @@ def _members() -> list[dict]:
     return json.loads(Path(path).read_text()) if path else []
 
 
-class WebSamples:
-    """Raw 瞬フリ samples of this process's web users, flushed when the test stops."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rows: list[dict] = []
-
-    def add(self, row: dict) -> None:
-        with self._lock:
-            self._rows.append(row)
-
-    def flush(self) -> None:
-        with self._lock:
-            if not self._rows:
-                return
-            folder = Path(os.environ.get("LOADTEST_SAMPLES_DIR", "."))
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"web-samples-{os.getpid()}.csv"
-            new = not path.exists()
-            with path.open("a", newline="") as fh:
-                writer = csv.DictWriter(fh, fieldnames=FIELDS)
-                if new:
-                    writer.writeheader()
-                writer.writerows(self._rows)
-            self._rows.clear()
-
-
-SAMPLES = WebSamples()
-events.test_stop.add_listener(lambda **_: SAMPLES.flush())
-events.quitting.add_listener(lambda **_: SAMPLES.flush())
+SAMPLES = CsvSamples("web", FIELDS)
 
 
 def _found(pattern: re.Pattern[str], text: str) -> str | None:
