@@ -48,6 +48,7 @@ class Row:
     decision: str | None = None
     settle_at: datetime | None = None
     bank_code: str | None = None
+    sent_at: float | None = None  # our first send to the bank, wall clock (transfers.sent_at)
 
 
 @dataclass
@@ -261,23 +262,39 @@ def _in_doubt(facts: Facts) -> Rule:
 
 
 def _maintenance(facts: Facts) -> Rule:
-    """No payment to a real-time bank inside its maintenance window (business time from
-    the clock line); a payment within SKEW of a window's edge is not judged."""
+    """No payment to a real-time bank sent inside its maintenance window (business time
+    from the clock line); a payment within SKEW of a window's edge is not judged.
+
+    Our duty is not to send into a window; when the bank records the payment is the
+    bank's. So a payment the bank recorded inside a window is judged at our own send
+    time (`transfers.sent_at`, the first send; a re-send after a lost answer inside a
+    window is held back by the sender until the bank reopens). Without it (an old run),
+    at the bank's record time and at the business time before any clock jump during a
+    bank call (seed 5)."""
     paid = [p for p in facts.payments.values() if p.status == "paid"]
     rule = Rule("no payment inside a bank's maintenance window", checked=len(paid))
     for pay in paid:
         row = facts.transfers.get(pay.id)
         bank = pay.bank_code or (row.bank_code if row else "") or ""
         at = facts.clock.at(pay.paid_at)
-        # The bank records `paid_at` when it has done the work; a call sent before a
-        # clock jump that the bank answered after it (a slow-bank fault: up to 8 s) was
-        # sent at the business time before the jump: judged there too (seed 5).
+        if not _inside(bank, at):
+            continue
+        if row is not None and row.sent_at is not None:
+            sent = facts.clock.at(row.sent_at)
+            if _inside(bank, sent):
+                rule.violations.append(f"{pay.id} sent to {bank} at {sent.isoformat()} "
+                                       f"(paid at {at.isoformat()})")
+            continue
         before = [facts.clock.at(wall - 0.001) for wall, _ in facts.clock.points[1:]
                   if pay.paid_at - BANK_CALL_S <= wall <= pay.paid_at]
-        if all(in_maintenance(bank, at + d) for d in (-SKEW, timedelta(0), SKEW)) and \
-                all(in_maintenance(bank, sent) for sent in before):
+        if all(in_maintenance(bank, sent) for sent in before):
             rule.violations.append(f"{pay.id} paid to {bank} at {at.isoformat()}")
     return rule
+
+
+def _inside(bank: str, at: datetime) -> bool:
+    """Inside the window, and not within SKEW of either edge."""
+    return all(in_maintenance(bank, at + d) for d in (-SKEW, timedelta(0), SKEW))
 
 
 def _reconcile(facts: Facts) -> Rule:

@@ -80,9 +80,10 @@ def gather(layout: Layout, topology: Topology, run_dir: Path) -> Facts:
     events = nemesis_log(run_dir / "nemesis.jsonl")
     line = clock_line(state, events)
     with psycopg.connect(state["database_url"], connect_timeout=10) as conn:
-        transfers = {r[0]: Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in
+        transfers = {r[0]: Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                               _epoch(r[8]) if r[8] else None) for r in
                      conn.execute("SELECT id, member_id, amount, status, idempotency_key, "
-                                  "decision, settle_at, bank_code FROM transfers")}
+                                  "decision, settle_at, bank_code, sent_at FROM transfers")}
         repayments = {r[0]: Row(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(
             "SELECT id, member_id, amount, status, idempotency_key FROM repayments")}
         ledger: dict[str, list[int]] = defaultdict(list)

@@ -199,6 +199,21 @@ def test_a_slow_bank_call_sent_before_a_clock_jump_is_judged_where_it_was_sent()
         assert verdict.ok is expected, (paid_at, broken(verdict))
 
 
+def test_a_payment_the_bank_recorded_in_a_window_is_judged_at_our_send_time() -> None:
+    """Seed 5's replay: accepted 23:59:50 JST on 31 Dec, recorded by a slowed bank at
+    00:00:04 inside PayPay's New Year window. Sent by us at 23:59:51 it is the bank's
+    lateness, not ours; sent by us at 00:00:03 it is a violation."""
+    new_year_eve = datetime(2028, 12, 31, 23, 59, 50, tzinfo=JST)
+    clock = ClockLine(((T0, new_year_eve),))
+    for sent, expected in ((1, True), (13, False)):
+        h = History()
+        h.transfer(0.5, "t1", 10_000, bank="0033")
+        parts = settled("t1", 10_000, 14, bank="0033")
+        parts["transfers"] = {"t1": replace(parts["transfers"]["t1"], sent_at=T0 + sent)}
+        verdict = check(facts(h, clock=clock, **parts))
+        assert verdict.ok is expected, (sent, broken(verdict))
+
+
 def test_an_unknown_outcome_may_have_happened_either_way() -> None:
     h = History()
     h.add(1, 1, "invoke", "transfer", {"member_id": 1, "key": "k1", "amount": 10_000})
