@@ -84,6 +84,14 @@ HistoryArg = Annotated[
         "hold (0: start on empty tables)",
     ),
 ]
+PgbenchSecondsArg = Annotated[
+    float,
+    typer.Option(
+        min=1,
+        help="seconds of the transfer-shaped pgbench that every result is quoted with "
+        "(shorter: a rougher figure, as in the smoke tests)",
+    ),
+]
 
 
 @app.command()
@@ -106,6 +114,7 @@ def loadtest(
     out: OutArg = None,
     prefer_wait: PreferWaitArg = DEFAULT_PREFER_WAIT_S,
     history: HistoryArg = DEFAULT_HISTORY,
+    pgbench_seconds: PgbenchSecondsArg = 5.0,
 ) -> None:
     """Load-test the transfer pipeline with Locust; exits non-zero when a target is missed."""
     missing = missing_extra()
@@ -138,6 +147,7 @@ def loadtest(
         baseline=baseline,
         prefer_wait=prefer_wait,
         history=history,
+        pgbench_seconds=pgbench_seconds,
     )
     summary, rows, folder = execute(opts)
     report.print_verdict(summary, rows, chosen, console=console)

@@ -41,7 +41,8 @@ def assert_cpu_per_settled_transfer(summary: dict) -> None:
 
 
 def loadtest(out: Path, scenario: str, *extra: str) -> dict:
-    """`shunfuri loadtest SCENARIO` at 10/s for 4 s; its summary.json."""
+    """`shunfuri loadtest SCENARIO` at 10/s for 4 s, quoted with a 1-s pgbench, on a
+    small past (500 transfers) unless `extra` says otherwise; its summary.json."""
     for problem in (check_database(), check_redis()):
         if problem:
             pytest.fail(problem, False)
@@ -50,7 +51,8 @@ def loadtest(out: Path, scenario: str, *extra: str) -> dict:
                "LOADTEST_BROKER_URL": broker}
         done = subprocess.run(
             [sys.executable, "-m", "shunfuri.cli", "loadtest", scenario,
-             "--rate", "10", "--duration", "4", *extra, "--out", str(out)],
+             "--rate", "10", "--duration", "4", "--pgbench-seconds", "1",
+             "--history", "500", *extra, "--out", str(out)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=220,
             # As under nohup or a CI runner: SIGINT ignored, which Locust would inherit.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
@@ -153,7 +155,7 @@ def test_ramp_smoke_reports_cpu_per_settled_transfer_for_every_step(tmp_path):
         if problem:
             pytest.fail(problem, False)
     opts = Options(scenario=replace(SCENARIOS["ramp"], steps=(5.0, 10.0)), rate=5,
-                   duration=4, out=tmp_path / "results", pgbench_seconds=1)
+                   duration=4, out=tmp_path / "results", pgbench_seconds=1, history=500)
     with redis_db() as broker:
         summary, _, out = execute(opts, environ={
             **os.environ, "LOADTEST_DATABASE_URL": servers().database,
