@@ -27,9 +27,22 @@ def fired(prometheus: str, start: float, end: float) -> list[Firing]:
     for series in answer.get("data", {}).get("result", []):
         labels = series["metric"]
         stamps = [float(t) for t, _ in series["values"]]
-        out.append(Firing(labels.get("alertname", "?"), labels.get("host", ""),
-                          min(stamps), max(stamps)))
+        out += [Firing(labels.get("alertname", "?"), labels.get("host", ""), first, last)
+                for first, last in spans(stamps)]
     return sorted(out, key=lambda f: (f.first, f.alert))
+
+
+def spans(stamps: list[float], step: float = STEP_S) -> list[tuple[float, float]]:
+    """The separate firings in one alert's series: a range query has a sample every
+    `step` seconds while it fires, so a gap of more than one step is a new firing (one
+    (first, last) for the whole series once made a host look down for 23 minutes)."""
+    out: list[tuple[float, float]] = []
+    for stamp in sorted(stamps):
+        if out and stamp - out[-1][1] <= step * 1.5:
+            out[-1] = (out[-1][0], stamp)
+        else:
+            out.append((stamp, stamp))
+    return out
 
 
 def firing_now(prometheus: str) -> list[str]:
