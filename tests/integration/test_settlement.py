@@ -127,10 +127,13 @@ def test_worker_never_sends_into_maintenance_even_if_lag_carried_it_there(db):
 def test_limit_is_checked_by_the_worker_under_the_row_lock(db):
     m = factories.member(credit_limit=20_000)
     p = factories.payee(m)
-    ids = [accept(m, p, 10_000, TUESDAY_10).transfer["id"] for _ in range(2)]
+    # A second apart: the worker takes them oldest first, so the third is the one
+    # refused (accepted at the same instant, which one goes first is not defined).
+    ids = [accept(m, p, 10_000, TUESDAY_10 + timedelta(seconds=n)).transfer["id"]
+           for n in range(2)]
     # Both passed the API's courtesy check; now a third sneaks in before the worker.
-    third = accept(m, p, 10_000, TUESDAY_10).transfer["id"]
-    pipeline.drain(make_ctx(FakeBank(), Clocks(TUESDAY_10)))
+    third = accept(m, p, 10_000, TUESDAY_10 + timedelta(seconds=2)).transfer["id"]
+    pipeline.drain(make_ctx(FakeBank(), Clocks(TUESDAY_10 + timedelta(seconds=3))))
     statuses = sorted(row(i).status for i in ids + [third])
     assert statuses == ["rejected", "settled", "settled"]
     assert row(third).failure_code == "insufficient_credit"
