@@ -268,9 +268,9 @@ def _maintenance(facts: Facts) -> Rule:
     Our duty is not to send into a window; when the bank records the payment is the
     bank's. So a payment the bank recorded inside a window is judged at our own send
     time (`transfers.sent_at`, the first send; a re-send after a lost answer inside a
-    window is held back by the sender until the bank reopens). Without it (an old run),
-    at the bank's record time and at the business time before any clock jump during a
-    bank call (seed 5)."""
+    window is held back by the sender until the bank reopens). A payment with no sent row
+    of ours is judged at the bank's record time and at the business time before any
+    clock jump during a bank call (seed 5)."""
     paid = [p for p in facts.payments.values() if p.status == "paid"]
     rule = Rule("no payment inside a bank's maintenance window", checked=len(paid))
     for pay in paid:

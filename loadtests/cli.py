@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from loadtests.context import DEFAULT_HISTORY, DEFAULT_PREFER_WAIT_S
+from loadtests.context import DEFAULT_HISTORY, DEFAULT_PGBENCH_S, DEFAULT_PREFER_WAIT_S
 from shunfuri.cli.main import app
 
 EXTRA = "loadtest"
@@ -114,7 +114,7 @@ def loadtest(
     out: OutArg = None,
     prefer_wait: PreferWaitArg = DEFAULT_PREFER_WAIT_S,
     history: HistoryArg = DEFAULT_HISTORY,
-    pgbench_seconds: PgbenchSecondsArg = 5.0,
+    pgbench_seconds: PgbenchSecondsArg = DEFAULT_PGBENCH_S,
 ) -> None:
     """Load-test the transfer pipeline with Locust; exits non-zero when a target is missed."""
     missing = missing_extra()
