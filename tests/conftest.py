@@ -111,7 +111,6 @@ def configured(database_url: str, broker_url: str) -> Iterator[None]:
 def db(configured: None, database_url: str) -> Iterator[None]:
     """An empty database (all rows removed after the test) and a flushed Redis db."""
     yield
-    from sqlalchemy import text
 
     from shunfuri.broker import get_redis
     from shunfuri.db.models import Base
