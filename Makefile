@@ -36,15 +36,17 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" --all-extras
 	@touch $(STAMP)
 
-# The browser tests drive Chromium: Debian's package (and a Japanese font for the
-# screenshots) where apt can install it, as on this project's machines and CI; else
-# Playwright's own build.
+# The browser tests drive Chromium: Debian's packages (its headless shell, which they run
+# first, the full browser, and a Japanese font for the screenshots) where apt can install
+# them, as on this project's machines and CI; else Playwright's own build.
+CHROMIUM_PACKAGES := chromium chromium-headless-shell fonts-ipafont-gothic
 $(BROWSER_STAMP): $(STAMP)
-	@if [ -x /usr/bin/chromium ] && fc-list :lang=ja 2>/dev/null | grep -q .; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromium-headless-shell ] \
+	  && fc-list :lang=ja 2>/dev/null | grep -q .; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -q chromium fonts-ipafont-gothic \
-	  || { apt-get update -q && apt-get install -y -q chromium fonts-ipafont-gothic; }; \
+	  apt-get install -y -q $(CHROMIUM_PACKAGES) \
+	  || { apt-get update -q && apt-get install -y -q $(CHROMIUM_PACKAGES); }; \
 	else $(VENV)/bin/playwright install chromium; fi
 	@touch $(BROWSER_STAMP)
 

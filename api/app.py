@@ -97,7 +97,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                  pool_size=2 * settings.db_pool_size)
     app.state.redis = broker.async_client(settings.resolved_broker_url)
     app.state.waiter = TransferWaiter(settings.resolved_broker_url)
-    await app.state.db.warm(min(10, 2 * settings.db_pool_size))
+    await app.state.db.warm(min(settings.db_warm_connections, 2 * settings.db_pool_size))
     await _warm_producer()
     try:
         yield

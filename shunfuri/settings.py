@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     # Connections each process's pool keeps (the API's async pool twice this): a test run
     # with two systems up at once on one PostgreSQL (max_connections 100) sets it lower.
     db_pool_size: int = Field(default=10, ge=1, le=100, validation_alias="SHUNFURI_DB_POOL_SIZE")
+    # Connections the API opens before its first request (at most its pool): opening them
+    # under the first burst of load stalled its first second. The tests' in-process apps,
+    # one a test, set 0: ten PostgreSQL backends forked for each test were a tenth of the
+    # suite's wall time in those tests.
+    db_warm_connections: int = Field(default=10, ge=0, le=200,
+                                     validation_alias="SHUNFURI_DB_WARM_CONNECTIONS")
     # Admission control (`shunfuri.domain.admission`): a new instant transfer is refused
     # (503 `overloaded`) while the oldest instant transfer accepted and not yet claimed by
     # a worker has waited this long; 0 switches it off. The API reads that age from the

@@ -83,6 +83,9 @@ RATE_LIMITS = ("SHUNFURI_LOGIN_RATE_LIMIT", "SHUNFURI_ELIGIBILITY_RATE_LIMIT",
 # No worker drains these tests' transfers, so their instant queue only grows: admission
 # control would refuse every transfer 2 s into a test. A test of it sets its own.
 ADMISSION = "SHUNFURI_ADMISSION_MAX_WAIT"
+# Each test's in-process app would open ten connections before its first request (a
+# PostgreSQL backend each, 0.1 s a test): the tests' apps open them as they need them.
+WARM = "SHUNFURI_DB_WARM_CONNECTIONS"
 
 
 @pytest.fixture(scope="session")
@@ -90,13 +93,14 @@ def configured(database_url: str, broker_url: str) -> Iterator[None]:
     """Point the settings (and so every service) at the test database and broker."""
     from shunfuri.settings import get_settings
 
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BROKER_URL", ADMISSION,
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BROKER_URL", ADMISSION, WARM,
                                             *RATE_LIMITS)}
     os.environ["DATABASE_URL"] = database_url
     os.environ["BROKER_URL"] = broker_url
     for limit in RATE_LIMITS:  # a test of a limit sets its own
         os.environ[limit] = "0"
     os.environ[ADMISSION] = "0"
+    os.environ[WARM] = "0"
     get_settings.cache_clear()
     yield
     for key, value in saved.items():

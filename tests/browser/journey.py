@@ -12,7 +12,11 @@ import httpx
 
 from shunfuri.settings import DEV_ADMIN_KEY
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium builds, the first one installed: its headless shell (the package
+# `chromium-headless-shell`, the build Playwright itself runs for headless pages): the
+# whole of tests/browser took 98 CPU-s with it, 139 with the full browser in headless mode
+# (docs/performance.md); then the full browser. SHUNFURI_TEST_CHROMIUM names another.
+CHROMIUMS = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 PC = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -28,12 +32,17 @@ BEFORE_CUTOFF = "2026-12-01T14:49:58+09:00"
 SUNDAY_NIGHT = "2026-12-06T22:00:00+09:00"
 
 
+def chromium() -> str | None:
+    named = os.environ.get("SHUNFURI_TEST_CHROMIUM")
+    return named or next((path for path in CHROMIUMS if os.path.exists(path)), None)
+
+
 def launch_options() -> dict:
     """Debian's Chromium where it is installed (this project's machines and CI), else
     Playwright's own build (`playwright install chromium`)."""
     options: dict = {"args": LAUNCH_ARGS}
-    if os.path.exists(CHROMIUM):
-        options["executable_path"] = CHROMIUM
+    if path := chromium():
+        options["executable_path"] = path
     return options
 
 
