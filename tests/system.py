@@ -127,7 +127,10 @@ def running_system(
             "SHUNFURI_RECOVERY_AFTER": "1",
             **extra_env,
         }
-        for key in ("SHUNFURI_CLOCK", "DATABASE_URL", "BROKER_URL", "SHUNFURI_BANK_DATABASE_URL"):
+        # Not this test process's clock, servers, or its in-process apps' zero warm
+        # connections (tests/conftest.py): the system's own.
+        for key in ("SHUNFURI_CLOCK", "DATABASE_URL", "BROKER_URL", "SHUNFURI_BANK_DATABASE_URL",
+                    "SHUNFURI_DB_WARM_CONNECTIONS"):
             env.pop(key, None)
         if not embedded:
             env.update(DATABASE_URL=database_url or "", BROKER_URL=broker_url or "")
