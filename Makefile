@@ -32,8 +32,12 @@ $(UV):
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# Compiled to bytecode at install, the libraries and our own packages: else the first run
+# from a fresh clone compiles them as it goes, in each of the many processes that start at
+# once (importing the app and the workers without bytecode: 4.7 CPU-s against 2.0).
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" --all-extras
+	$(UV) sync --locked --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" --all-extras --compile-bytecode
+	$(VENV)/bin/python -m compileall -q -j 0 shunfuri api web workers simulators loadtests cluster tests
 	@touch $(STAMP)
 
 # The browser tests drive Chromium: Debian's packages (its headless shell, which they run
