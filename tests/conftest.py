@@ -147,10 +147,11 @@ SELECT format('%I.%I', ps.schemaname, ps.sequencename), ps.start_value
 
 
 def empty_written_tables(conn: Any, tables: list[str]) -> None:
-    """The effect of `TRUNCATE <all> RESTART IDENTITY` at a fraction of its cost: TRUNCATE
-    makes new files for every table it names (40 ms for all of ours, each test), while a
-    test writes to a few. Only the tables with rows are truncated, and only the used
-    sequences restarted. (Not DELETE: a new row may then fill a dead one's place, and rows
+    """The effect of `TRUNCATE <all> RESTART IDENTITY`, for less: TRUNCATE makes new files
+    for every table it names, while a test writes to a few. Only the tables with rows are
+    truncated (with those that reference them: `members` pulls in most), and only the used
+    sequences restarted: 27 ms against 33 after a test that made a member, 4 ms after one
+    that made no row. (Not DELETE: a new row may then fill a dead one's place, and rows
     with equal sort keys come back in another order.)"""
     from sqlalchemy import text
 
