@@ -17,7 +17,9 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
-# The issue's process groups; `supervisor` (honcho, `shunfuri up`) is "other".
+from shunfuri.cli.children import NAME_PREFIX
+
+# The issue's process groups; `supervisor` (`shunfuri up`) and the mail sink are "other".
 GROUPS = ("api", "workers", "postgresql", "redis", "bank simulator", "locust")
 GROUP_OF_ROLE = {
     "api": "api",
@@ -39,13 +41,22 @@ LOCUST_LIMITED_CORES = 0.85
 _BACKEND = re.compile(r"^postgres: (?:\S+: )?(\S+) (\S+) (\S+\(\d+\)|\[local\])")
 
 
+# The names `shunfuri up` gives the processes it forks (shunfuri/cli/children.py): their
+# command line is `up`'s own. A Celery worker's pool processes inherit their parent's.
+FORKED = {"api": "api", "worker": "worker (instant)", "batch": "worker (batch)",
+          "screen": "worker (screening)", "beat": "celery beat", "bank": "bank simulator",
+          "bureau": "bureau simulator", "mail": "mail sink"}
+
+
 def role(proc) -> str | None:  # type: ignore[no-untyped-def]
-    """Which part of the system a process is, from its command line."""
+    """Which part of the system a process is, from its name or its command line."""
     try:
         name = proc.name()
         cmd = " ".join(proc.cmdline())
     except Exception:  # noqa: BLE001 - it may have exited
         return None
+    if name.startswith(NAME_PREFIX) and name[len(NAME_PREFIX):] in FORKED:
+        return FORKED[name[len(NAME_PREFIX):]]
     if "multiprocessing" in cmd:  # uvicorn --workers N children: their parent's role
         try:
             return role(proc.parent())

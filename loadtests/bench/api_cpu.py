@@ -38,6 +38,7 @@ import httpx
 import psutil
 
 from loadtests.context import DEFAULT_HISTORY
+from loadtests.cpu import role
 from tests.system import ROOT, free_port, poll, running_system
 
 CLOCK = "2026-12-01T10:00:00+09:00"  # a Tuesday morning: SMBC (0009) settles at once
@@ -89,13 +90,10 @@ def _cpu(processes: list[psutil.Process]) -> float:
 def _roles(system, api_pid: int) -> dict[str, list[psutil.Process]]:  # type: ignore[no-untyped-def]
     roles: dict[str, list[psutil.Process]] = {"api": _tree(api_pid), "worker": [], "bank": []}
     for proc in psutil.Process(system.process.pid).children(recursive=True):
-        try:
-            cmd = " ".join(proc.cmdline())
-        except psutil.Error:
-            continue
-        if "-Q instant" in cmd:
+        part = role(proc)
+        if part == "worker (instant)":
             roles["worker"].append(proc)
-        elif "bank-simulator" in cmd:
+        elif part == "bank simulator":
             roles["bank"].append(proc)
     import psycopg
 
@@ -252,7 +250,7 @@ def run(args: argparse.Namespace) -> dict:
                 spies.append(_profile(api.pid, args.profile, args.seconds))
             if args.profile_worker:
                 spies += [_profile(p.pid, f"{args.profile_worker}.{p.pid}", args.seconds)
-                          for p in roles["worker"] if "celery" in " ".join(p.cmdline())]
+                          for p in roles["worker"]]
             wall = time.perf_counter()
             result = asyncio.run(_drive(url, members, rate=args.rate, seconds=args.seconds,
                                         mode=args.mode))

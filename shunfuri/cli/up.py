@@ -1,10 +1,9 @@
-"""`shunfuri up`: the processes of one system, supervised by honcho.
+"""`shunfuri up`: the processes of one system (`system_processes`), forked from this one
+once it has imported their code (`children`) and kept running by `supervise`.
 
-honcho (the Procfile runner) owns start-up, output multiplexing and shutdown: on
-Ctrl-C or SIGTERM it terminates every child and then kills stragglers, so we write
-no supervision of our own. Before them, the embedded defaults (a private PostgreSQL and
-Redis in the data folder, for whichever of DATABASE_URL / BROKER_URL is unset) are
-started here and stopped after them; the children learn their URLs from us.
+Before them, the embedded defaults (a private PostgreSQL and Redis in the data folder,
+for whichever of DATABASE_URL / BROKER_URL is unset) are started here and stopped after
+them; the children learn their URLs from us.
 """
 
 from __future__ import annotations
@@ -14,16 +13,15 @@ import os
 import shutil
 import signal
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import IO
 
 import httpx
-from honcho.manager import Manager
-from honcho.printer import Printer
 
+from shunfuri.cli.children import Child, forking, preload
+from shunfuri.cli.supervise import Supervisor
 from shunfuri.settings import get_settings
 
 
@@ -47,26 +45,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def respawning(command: str) -> str:
-    """Start a worker again when it dies, instead of honcho stopping the whole system.
-
-    Celery 5.7's consumer can crash on a lost broker connection while acks-late messages
-    are unacknowledged (kombu's channel close restores them through a pool it already
-    tore down: AttributeError on `hostname`), and one crashed process makes honcho stop
-    every other one. A clean exit (status 0) ends the loop; Ctrl-C / SIGTERM reach the
-    worker directly (honcho signals the whole process group).
-    """
-    return f"while :; do {command} && break; echo 'worker died; restarting' >&2; sleep 1; done"
-
-
 def system_processes(
     *, port: int, host: str, api_workers: int, worker_concurrency: int
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(name -> command, environment) for one system; `run_system` starts them."""
+) -> tuple[list[Child], dict[str, str]]:
+    """(the processes, their environment) for one system; `run_system` starts them."""
     settings = get_settings()
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    py = sys.executable
     env = dict(os.environ)
     env["SHUNFURI_DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
@@ -79,7 +64,7 @@ def system_processes(
     metrics_dir.mkdir()
     env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
-    procs: dict[str, str] = {}
+    procs: list[Child] = []
     if not env.get("SMTP_URL"):
         # No SMTP server named: our own sink keeps every mail in the data folder
         # (`shunfuri mail` reads it). Production names a server (Settings refuses none).
@@ -87,50 +72,46 @@ def system_processes(
 
         mail_port = free_port()
         env["SMTP_URL"] = f"smtp://127.0.0.1:{mail_port}"
-        procs["mail"] = (f"{py} -m shunfuri.mail.sink {maildir_path(data_dir)} "
-                         f"--port {mail_port}")
+        procs.append(Child("mail", "shunfuri.mail.sink",
+                           (str(maildir_path(data_dir)), "--port", str(mail_port))))
     env.setdefault("SHUNFURI_PUBLIC_URL", f"http://{_shown(host)}:{port}")
     bank_port = free_port()
     env.setdefault("SHUNFURI_BANK_URL", f"http://127.0.0.1:{bank_port}")
-    procs["bank"] = f"{py} -m shunfuri.cli bank-simulator --port {bank_port}"
+    procs.append(Child("bank", "shunfuri.cli", ("bank-simulator", "--port", str(bank_port))))
     bureau_port = free_port()
     env.setdefault("SHUNFURI_BUREAU_URL", f"http://127.0.0.1:{bureau_port}")
-    procs["bureau"] = f"{py} -m shunfuri.cli bureau-simulator --port {bureau_port}"
+    procs.append(Child("bureau", "shunfuri.cli",
+                       ("bureau-simulator", "--port", str(bureau_port))))
     # Where this system's parts listen, for `reconcile`, tests and operators.
     (data_dir / "ports.env").write_text(
         f"SHUNFURI_BANK_URL={env['SHUNFURI_BANK_URL']}\n"
         f"SHUNFURI_BUREAU_URL={env['SHUNFURI_BUREAU_URL']}\nBROKER_URL={settings.resolved_broker_url}\n"
         f"DATABASE_URL={settings.resolved_database_url}\nAPI_URL=http://{host}:{port}\n"
-        + (f"SMTP_URL={env['SMTP_URL']}\n" if "mail" in procs else "")
+        + (f"SMTP_URL={env['SMTP_URL']}\n" if any(c.name == "mail" for c in procs) else "")
     )
-    procs["api"] = (
-        f"{py} -m uvicorn api.app:create_app --factory --host {host} --port {port} "
-        f"--workers {api_workers} --no-access-log --log-level warning"
-    )
+    procs.append(Child("api", "uvicorn", (
+        "api.app:create_app", "--factory", "--host", host, "--port", str(port),
+        "--workers", str(api_workers), "--no-access-log", "--log-level", "warning")))
     tag = f"{port}-{os.getpid()}"
-    procs["worker"] = respawning(
-        f"{py} -m celery -A workers.app worker -Q instant,maintenance "
-        f"-c {worker_concurrency} -n instant-{tag}@%h --loglevel WARNING"
-    )
+    celery = ("-A", "workers.app")
+    procs.append(Child("worker", "celery", (
+        *celery, "worker", "-Q", "instant,maintenance", "-c", str(worker_concurrency),
+        "-n", f"instant-{tag}@%h", "--loglevel", "WARNING"), respawn=True))
     # Screening asks the credit bureau: a call may wait for the bureau's timeout, so it
     # has a process of its own (threads: the work is waiting) and never holds up an
     # instant transfer or the maintenance sweeps.
-    procs["screening"] = respawning(
-        f"{py} -m celery -A workers.app worker -Q applications -P threads -c 4 "
-        f"-n screening-{tag}@%h --loglevel WARNING"
-    )
+    procs.append(Child("screening", "celery", (
+        *celery, "worker", "-Q", "applications", "-P", "threads", "-c", "4",
+        "-n", f"screening-{tag}@%h", "--loglevel", "WARNING"), respawn=True))
     # The 09:30 batch has minutes of budget; instant transfers have milliseconds. On a
     # shared machine the batch worker yields the CPU first. Two processes: while one
     # chunk waits for the bank or PostgreSQL the other works (100,000 rows 37 s -> 25 s
     # on two cores, instant p99 beside it 89 -> 91-119 ms; docs/performance.md).
-    procs["batch"] = respawning(
-        f"nice -n 10 {py} -m celery -A workers.app worker -Q batch -c 2 -n batch-{tag}@%h "
-        "--loglevel WARNING"
-    )
-    procs["beat"] = (
-        f"{py} -m celery -A workers.app beat -s {data_dir / 'celerybeat-schedule'} "
-        "--loglevel WARNING"
-    )
+    procs.append(Child("batch", "celery", (
+        *celery, "worker", "-Q", "batch", "-c", "2", "-n", f"batch-{tag}@%h",
+        "--loglevel", "WARNING"), nice=10, respawn=True))
+    procs.append(Child("beat", "celery", (
+        *celery, "beat", "-s", str(data_dir / "celerybeat-schedule"), "--loglevel", "WARNING")))
     return procs, env
 
 
@@ -156,7 +137,7 @@ def run_system(*, port: int, host: str, api_workers: int, worker_concurrency: in
     settings = get_settings()
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    # Until honcho takes over the signals, SIGTERM unwinds like Ctrl-C, so a private
+    # Until the supervisor takes over the signals, SIGTERM unwinds like Ctrl-C, so a private
     # server started a moment ago is stopped again.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with open(data_dir / "up.lock", "a") as lock:
@@ -184,19 +165,22 @@ def _run(*, port: int, host: str, api_workers: int, worker_concurrency: int) -> 
     procs, env = system_processes(
         port=port, host=host, api_workers=api_workers, worker_concurrency=worker_concurrency
     )
-    manager = Manager(Printer(sys.stdout))
-    for name, cmd in procs.items():
-        manager.add_process(name, cmd, env=env)
+    os.environ.clear()
+    os.environ.update(env)  # what the children see, and what they imported with
+    get_settings.cache_clear()
+    fork = forking()
+    if fork:
+        preload()
     stop = threading.Event()
-    shown = _shown(host)
-    threading.Thread(
-        target=_announce_when_ready, args=(f"http://{shown}:{port}", stop), daemon=True
-    ).start()
+
+    def announce() -> None:  # once every child is forked: no thread in `up` before that
+        threading.Thread(target=_announce_when_ready,
+                         args=(f"http://{_shown(host)}:{port}", stop), daemon=True).start()
+
     try:
-        manager.loop()
+        return Supervisor(procs, fork=fork, on_started=announce).run()
     finally:
         stop.set()
-    return manager.returncode or 0
 
 
 def _hold(lock: IO[str], data_dir: Path) -> None:

@@ -44,13 +44,6 @@ def set_clock(system, spec: str) -> None:
 # --- process tree, from /proc (no psutil needed) ---------------------------------------
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
 def _ppid(pid: int) -> int:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -73,18 +66,20 @@ def descendants(root: int) -> list[int]:
     return out
 
 
-def worker_pool_pids(system, queue_flag: str = "-Q instant") -> list[int]:
-    """The prefork children of the instant worker: they run the tasks. (Killing the
-    worker's main process would make honcho stop the whole system, by design.)"""
-    def celery_worker(pid: int) -> bool:
-        # honcho may run the command through `sh -c "..."`, whose cmdline carries the same
-        # words: only a Python process counts.
-        line = _cmdline(pid)
-        return queue_flag in line and line.startswith(sys.executable) and "celery" in line
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
+
+def worker_pool_pids(system, name: str = "shunfuri worker") -> list[int]:
+    """The prefork children of the instant worker: they run the tasks. (Killing the
+    worker's main process would make `up` stop the whole system, by design.) `up` forks
+    the worker and names it (shunfuri/cli/children.py); its pool processes inherit it."""
     return [
         pid for pid in descendants(system.process.pid)
-        if celery_worker(pid) and celery_worker(_ppid(pid))
+        if _name(pid) == name and _name(_ppid(pid)) == name
     ]
 
 
