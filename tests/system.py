@@ -118,8 +118,8 @@ def running_system(
             **os.environ,
             "SHUNFURI_DATA_DIR": str(data_dir),
             "SHUNFURI_LOGIN_RATE_LIMIT": "0",
-            # `make test` may run two systems at once (two xdist workers) on a PostgreSQL
-            # of 100 connections: five a pool, not ten, so both fit beside the tests' own.
+            # `make test` may run three systems at once (three xdist workers) on a PostgreSQL
+            # of 100 connections: five a pool, not ten, so all fit beside the tests' own.
             "SHUNFURI_DB_POOL_SIZE": "5",
             "SHUNFURI_ELIGIBILITY_RATE_LIMIT": "0",
             "SHUNFURI_APPLICATION_RATE_LIMIT": "0",

@@ -17,11 +17,11 @@ MODES = ["fork", "exec"]
 
 
 def supervise(tmp_path, mode: str, *children: str) -> subprocess.Popen:
-    out = open(tmp_path / "out.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.supervised", "supervise", mode, *children],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    with open(tmp_path / "out.log", "w") as out:  # the child has its own copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.supervised", "supervise", mode, *children],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
 
 
 def output(tmp_path) -> str:
