@@ -1,10 +1,10 @@
 """The processes of one system, and how one is started: forked from `shunfuri up`.
 
 Started as commands (`python -m celery ...`), each of a system's eight processes imported
-the same libraries again: about 1 CPU-s each on this project's 2-core machine, while the
-whole system took 10.6 CPU-s to come up. `up` now imports them once (`PRELOAD`) and
-forks each process from itself, which then runs its module as `python -m` would
-(`runpy`): it starts where the import ended and shares those pages with its siblings.
+the same libraries again: a system took 10.0 CPU-s to start and settle on this project's
+2-core machine, and 5.0 forked (`loadtests/bench/system_start.py`). `up` imports them once
+(`PRELOAD`) and forks each process from itself, which then runs its module as `python -m`
+would (`runpy`): it starts where the import ended and shares those pages with its siblings.
 
 Where `fork` without `exec` is not safe (macOS: system libraries refuse to run in a forked
 child), or with `SHUNFURI_UP_START=exec`, a child is started as its command, as before.
@@ -60,9 +60,9 @@ class Child:
 def forking() -> bool:
     """Fork children from `up` (Linux), or exec their commands."""
     wanted = os.environ.get("SHUNFURI_UP_START", "")
-    if wanted in ("fork", "exec"):
-        return wanted == "fork"
-    return sys.platform.startswith("linux")
+    if wanted not in ("", "fork", "exec"):
+        raise SystemExit(f"SHUNFURI_UP_START={wanted!r}: use fork, exec, or leave it unset")
+    return wanted == "fork" if wanted else sys.platform.startswith("linux")
 
 
 def preload() -> None:
@@ -95,7 +95,9 @@ def start(child: Child, *, fork: bool) -> tuple[int, int]:
         if not fork:
             os.execv(sys.executable, [sys.executable, "-m", child.module, *child.args])  # noqa: S606 - argv, no shell
         code = _run_here(child)
-    except SystemExit as exc:
+    except SystemExit as exc:  # as the interpreter would end on it
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:  # noqa: BLE001 - the child's last word goes to its output
         traceback.print_exc()
