@@ -74,9 +74,9 @@ def _name(pid: int) -> str:
 
 
 def worker_pool_pids(system, name: str = "shunfuri worker") -> list[int]:
-    """The prefork children of the instant worker: they run the tasks. (Killing the
-    worker's main process would make `up` stop the whole system, by design.) `up` forks
-    the worker and names it (shunfuri/cli/children.py); its pool processes inherit it."""
+    """The prefork children of the instant worker: they run the tasks, so killing one is
+    a crash in the middle of a settlement. `up` forks the worker and names it
+    (shunfuri/cli/children.py); its pool processes inherit the name."""
     return [
         pid for pid in descendants(system.process.pid)
         if _name(pid) == name and _name(_ppid(pid)) == name
