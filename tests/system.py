@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from loadtests.system import ROOT, Up, console_script, free_port, shunfuri_up
+from tests import cli_runs
 from tests.services import create_migrated_database, drop_database
 from tests.services import redis_db as claim_redis_db
 
@@ -71,10 +72,9 @@ class System:
         return self.up.process
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [SHUNFURI, *args], env=self.env, input=stdin, capture_output=True, text=True,
-            timeout=120, cwd=ROOT,
-        )
+        """`shunfuri ARGS` with this system's environment, in a process of its own
+        (tests/cli_runs.py: forked from one that imported the CLI)."""
+        return cli_runs.run(list(args), env=self.env, cwd=ROOT, stdin=stdin)
 
     def bank(self, **faults: Any) -> dict:
         bank_url = self.env_of_children()["SHUNFURI_BANK_URL"]
