@@ -8,8 +8,9 @@ hundred. Here each call is a child of multiprocessing's fork server, a clean
 single-threaded process that imported the CLI once (`PRELOAD`): the same entry point
 (`shunfuri.cli.main.main`, what the console script calls) with the given argv,
 environment, working folder and standard input, in a fresh process, at a fraction of the
-cost. Nothing of the test process is shared: the fork server holds no connection, no
-cached settings and no thread.
+cost. Nothing of the test process is shared: the fork server is a process of its own that
+only imported modules (no connection, no thread), and each child reads its settings afresh
+from the environment it was given.
 """
 
 from __future__ import annotations
