@@ -69,7 +69,7 @@ def clock(system):
         done = system.cli("clock", spec)
         assert done.returncode == 0, done.stderr
 
-        # Every process re-reads the clock file within 50 ms. PayPay (0033) is instant at
+        # Every process sees the clock file at its next reading. PayPay (0033) is instant at
         # every instant the journeys use, so its quote's settle_at is the API's "now".
         target = parse_instant(spec.split("@")[0])
 

@@ -45,7 +45,7 @@ class Quarter:
         self.engine = create_engine(normalise_url(system.database_url), pool_size=1)
 
     def at(self, day: str) -> None:
-        """Stand on `day` at 10:00 JST (every API and worker process within 50 ms)."""
+        """Stand on `day` at 10:00 JST (every API and worker process at its next reading)."""
         set_clock(self.system, f"{day}T10:00:00+09:00")
 
         def there() -> bool:
