@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from shunfuri.cli.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_S = 20.0
 
@@ -29,12 +30,6 @@ def console_script(name: str) -> str:
     """A console script of this virtualenv (`.venv/bin/locust`, `.venv/bin/shunfuri`)."""
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else name
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True, kw_only=True)

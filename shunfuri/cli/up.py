@@ -12,7 +12,6 @@ import fcntl
 import os
 import shutil
 import signal
-import socket
 import threading
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import IO
 import httpx
 
 from shunfuri.cli.children import Child, forking, preload
+from shunfuri.cli.ports import free_port
 from shunfuri.cli.supervise import Supervisor
 from shunfuri.settings import get_settings
 
@@ -37,12 +37,6 @@ def default_api_workers() -> int:
     except AttributeError:  # macOS has no affinity call
         cores = os.cpu_count() or 1
     return max(1, cores // 2)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def system_processes(
