@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
-from shunfuri.cli.children import NAME_PREFIX
+from shunfuri.cli.children import title
 
 # The issue's process groups; `supervisor` (`shunfuri up`) and the mail sink are "other".
 GROUPS = ("api", "workers", "postgresql", "redis", "bank simulator", "locust")
@@ -43,9 +43,10 @@ _BACKEND = re.compile(r"^postgres: (?:\S+: )?(\S+) (\S+) (\S+\(\d+\)|\[local\])"
 
 # The names `shunfuri up` gives the processes it forks (shunfuri/cli/children.py): their
 # command line is `up`'s own. A Celery worker's pool processes inherit their parent's.
-FORKED = {"api": "api", "worker": "worker (instant)", "batch": "worker (batch)",
-          "screen": "worker (screening)", "beat": "celery beat", "bank": "bank simulator",
-          "bureau": "bureau simulator", "mail": "mail sink"}
+FORKED = {title(child): part for child, part in (
+    ("api", "api"), ("worker", "worker (instant)"), ("batch", "worker (batch)"),
+    ("screening", "worker (screening)"), ("beat", "celery beat"), ("bank", "bank simulator"),
+    ("bureau", "bureau simulator"), ("mail", "mail sink"))}
 
 
 def role(proc) -> str | None:  # type: ignore[no-untyped-def]
@@ -55,8 +56,8 @@ def role(proc) -> str | None:  # type: ignore[no-untyped-def]
         cmd = " ".join(proc.cmdline())
     except Exception:  # noqa: BLE001 - it may have exited
         return None
-    if name.startswith(NAME_PREFIX) and name[len(NAME_PREFIX):] in FORKED:
-        return FORKED[name[len(NAME_PREFIX):]]
+    if name in FORKED:
+        return FORKED[name]
     if "multiprocessing" in cmd:  # uvicorn --workers N children: their parent's role
         try:
             return role(proc.parent())

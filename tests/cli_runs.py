@@ -22,11 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from shunfuri.cli.main import SUBCOMMANDS
+
 # The CLI's modules and what its commands import when they run.
 PRELOAD = [
-    "shunfuri.cli.main", "shunfuri.cli.quote", "shunfuri.cli.reconcile",
-    "shunfuri.cli.members", "shunfuri.cli.doubts", "shunfuri.cli.mail", "shunfuri.cli.staff",
-    "loadtests.cli", "cluster.cli", "shunfuri.catalogue", "shunfuri.db.migrate",
+    "shunfuri.cli.main", *SUBCOMMANDS, "shunfuri.catalogue", "shunfuri.db.migrate",
     "shunfuri.db.session", "shunfuri.db.models", "shunfuri.gateway.http", "shunfuri.mail.sink",
     "shunfuri.services.operations.invariants", "shunfuri.services.operations.reconcile",
     "shunfuri.services.orders.doubts", "shunfuri.services.staff.accounts",

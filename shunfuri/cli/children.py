@@ -53,8 +53,12 @@ class Child:
 
     @property
     def title(self) -> str:
-        # The kernel keeps 15 bytes of a process name.
-        return f"{NAME_PREFIX}{self.name}"[:15]
+        return title(self.name)
+
+
+def title(name: str) -> str:
+    """The process name of child `name` (the kernel keeps 15 bytes of it)."""
+    return f"{NAME_PREFIX}{name}"[:15]
 
 
 def forking() -> bool:

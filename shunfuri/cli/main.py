@@ -134,14 +134,17 @@ def clock_cmd(
     typer.echo(f"simulated clock set to {start.isoformat()} x{speed:g}")
 
 
+# Sub-command modules register themselves on import (kept out of this file so each
+# stays small and named for what it holds).
+SUBCOMMANDS = (
+    "shunfuri.cli.quote", "shunfuri.cli.reconcile", "shunfuri.cli.members",
+    "shunfuri.cli.doubts", "shunfuri.cli.mail", "shunfuri.cli.staff", "loadtests.cli",
+    "cluster.cli",
+)
+
+
 def main() -> None:
-    # Sub-command modules register themselves on import (kept out of this file so each
-    # stays small and named for what it holds).
-    for module in (
-        "shunfuri.cli.quote", "shunfuri.cli.reconcile", "shunfuri.cli.members",
-        "shunfuri.cli.doubts", "shunfuri.cli.mail", "shunfuri.cli.staff", "loadtests.cli",
-        "cluster.cli",
-    ):
+    for module in SUBCOMMANDS:
         try:
             __import__(module)
         except ModuleNotFoundError as exc:
