@@ -85,7 +85,8 @@ run: install
 # (systems, browsers, the bank), not on a core; a third kept both cores busy (2,115 tests
 # in 387 s on two workers, 335 s on three, back to back), and its systems still fit the
 # machine's PostgreSQL (67 connections at the peak, of 100). A worker takes a module
-# whole, and tests/browser (one shared system) whole: tests/conftest.py's scheduler. TEST_WORKERS=0 runs in this one process.
+# whole, and tests/browser (one shared system) whole: tests/conftest.py's scheduler.
+# TEST_WORKERS=0 runs in this one process.
 test: install
 	@$(VENV)/bin/python -m tests.preflight
 	@{ $(VENV)/bin/lint-imports && $(VENV)/bin/mypy; } > $(STATIC_LOG) 2>&1 & static=$$!; \

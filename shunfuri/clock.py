@@ -60,7 +60,7 @@ class SimulatedClock:
     speed: float = 1.0
     anchor: float = field(default_factory=time.time)
     control: Path | None = None
-    _stamp: tuple[int, int] = (0, 0)  # the file read last: (inode, modified, ns)
+    _stamp: tuple[int, int] = (0, 0)  # the file read last: (inode, mtime in ns)
 
     def now(self) -> datetime:
         if self.control is not None:

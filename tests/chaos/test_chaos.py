@@ -21,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from shunfuri.cli.children import title
 from tests.chaos.harness import RECOVERY_BOUND_S, Load, Result
 from tests.e2e.conftest import ADMIN
 from tests.system import ROOT, poll
@@ -73,7 +74,7 @@ def _name(pid: int) -> str:
         return ""
 
 
-def worker_pool_pids(system, name: str = "shunfuri worker") -> list[int]:
+def worker_pool_pids(system, name: str = title("worker")) -> list[int]:
     """The prefork children of the instant worker: they run the tasks, so killing one is
     a crash in the middle of a settlement. `up` forks the worker and names it
     (shunfuri/cli/children.py); its pool processes inherit the name."""
